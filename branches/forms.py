@@ -1,0 +1,161 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from branches import idnumbers
+from branches.models import (
+    Member,
+    MemberCategory,
+    MemberStatus,
+    Organization,
+    OrganizationKind,
+    PartyGroup,
+    phone_validator,
+)
+from portal.forms import BootstrapFormMixin
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "name",
+            "short_name",
+            "code",
+            "kind",
+            "category",
+            "established_on",
+            "term_started_on",
+            "term_ends_on",
+            "is_weak",
+            "weak_since",
+            "weak_reason",
+            "address",
+        ]
+        widgets = {
+            "established_on": DATE_WIDGET,
+            "term_started_on": DATE_WIDGET,
+            "term_ends_on": DATE_WIDGET,
+            "weak_since": DATE_WIDGET,
+            "weak_reason": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, parent: Organization | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The model's clean() checks the parent; the form knows it before saving.
+        self.instance.parent = parent if parent is not None else self.instance.parent
+
+
+class PartyGroupForm(BootstrapFormMixin, forms.ModelForm):
+    class Meta:
+        model = PartyGroup
+        fields = ["name", "leader"]
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+        self.fields["leader"].queryset = Member.objects.filter(
+            organization=organization, status=MemberStatus.ACTIVE
+        ).order_by("name")
+
+
+class MemberForm(BootstrapFormMixin, forms.ModelForm):
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        help_text=_("18位，校验位自动核对；存储时加密。"),
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "education",
+            "phone",
+            "membership_type",
+            "joined_on",
+            "full_member_on",
+            "group",
+            "position",
+            "is_retired",
+            "is_floating",
+            "is_non_public",
+            "is_leading_cadre",
+            "is_student",
+        ]
+        widgets = {"birth_date": DATE_WIDGET, "joined_on": DATE_WIDGET, "full_member_on": DATE_WIDGET}
+
+    def __init__(self, *args, organization: Organization, show_full_id: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.organization = organization
+        self.fields["group"].queryset = PartyGroup.objects.filter(organization=organization).order_by("name")
+        if self.instance.pk:
+            # Editing: the stored number stays unless a new one is typed.
+            self.fields["id_number"].required = False
+            shown = self.instance.id_number if show_full_id else self.instance.id_number_masked
+            self.fields["id_number"].help_text = _("当前：%(number)s。留空则不修改。") % {"number": shown}
+
+    def clean_id_number(self) -> str:
+        value = idnumbers.normalize(self.cleaned_data.get("id_number", ""))
+        if value:
+            idnumbers.validate_id_number(value)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        number = cleaned.get("id_number")
+        birth_date = cleaned.get("birth_date")
+        if number and birth_date and idnumbers.birth_date_of(number) != birth_date:
+            self.add_error("birth_date", _("出生日期与身份证号不一致。"))
+        return cleaned
+
+    def _post_clean(self):
+        # Fields the model validates after the service sets the ID number; skip them here.
+        self._validate_unique = False
+        super()._post_clean()
+
+
+class MemberTransferForm(BootstrapFormMixin, forms.Form):
+    to_organization = forms.ModelChoiceField(label=_("转入党支部"), queryset=Organization.objects.none())
+    on = forms.DateField(label=_("转接日期"), widget=DATE_WIDGET)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_organization"].queryset = branches.filter(kind=OrganizationKind.BRANCH)
+
+
+class MemberStatusForm(BootstrapFormMixin, forms.Form):
+    status = forms.ChoiceField(label=_("党籍状态"), choices=MemberStatus.choices)
+    on = forms.DateField(label=_("变更日期"), widget=DATE_WIDGET)
+
+
+class AccountCreateForm(BootstrapFormMixin, forms.Form):
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    email = forms.EmailField(label=_("电子邮箱"), required=False, help_text=_("首次登录链接将发送到该邮箱。"))
+    phone = forms.CharField(label=_("手机号"), max_length=11, required=False, validators=[phone_validator])
+
+
+class RosterFilterForm(BootstrapFormMixin, forms.Form):
+    q = forms.CharField(label=_("搜索"), required=False, max_length=50)
+    category = forms.ChoiceField(
+        label=_("类别"), required=False, choices=[("", _("全部类别")), *MemberCategory.choices]
+    )
+    status = forms.ChoiceField(
+        label=_("状态"), required=False, choices=[("", _("全部状态")), *MemberStatus.choices]
+    )
+    group = forms.ModelChoiceField(
+        label=_("党小组"), required=False, queryset=PartyGroup.objects.none(), empty_label=_("全部党小组")
+    )
+
+    def __init__(self, *args, groups, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].queryset = groups
+
+
+class RosterUploadForm(BootstrapFormMixin, forms.Form):
+    file = forms.FileField(label=_("花名册文件"), help_text=_("xlsx 或 csv，使用下载的模板格式。"))

@@ -1,0 +1,167 @@
+"""The one access module: who may see and change what.
+
+A user's scope is the subtree under every organisation where they hold a role,
+plus their own member record. Superusers see everything. Every view, form
+choice list, export and admin queryset goes through the functions here, so an
+object outside the scope is simply not found (404).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from branches.models import (
+    COMMITTEE_ROLE_KINDS,
+    MANAGING_ROLE_KINDS,
+    MFA_ROLE_KINDS,
+    Member,
+    Organization,
+    PartyGroup,
+    RoleKind,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from branches.models import User
+
+_CACHE_ATTR = "_portal_role_cache"
+
+
+def _roles(user: User | AnonymousUser) -> list[tuple[str, str, int]]:
+    """(organisation path, role kind, organisation id) for each role; one query, cached on the user."""
+    if not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(user.roles.values_list("organization__path", "kind", "organization_id"))
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user: User) -> None:
+    """Drop the per-request role cache (after roles change)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _top_paths(paths: list[str]) -> list[str]:
+    """Remove paths that lie inside another path of the list."""
+    result: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path.startswith(top) for top in result):
+            result.append(path)
+    return result
+
+
+def scope_paths(user: User | AnonymousUser) -> list[str]:
+    """The roots of the user's scope (organisation paths)."""
+    return _top_paths([path for path, _kind, _id in _roles(user)])
+
+
+def _path_q(field: str, paths: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def sees_everything(user: User | AnonymousUser) -> bool:
+    return bool(user.is_authenticated and user.is_superuser)
+
+
+def organizations_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+    """Organisations in the user's scope. No query until evaluated (roles: one cached query)."""
+    qs = Organization.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return qs
+    paths = scope_paths(user)
+    if not paths:
+        member = own_member(user)
+        return qs.filter(pk=member.organization_id) if member else qs.none()
+    return qs.filter(_path_q("path", paths))
+
+
+def members_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+    """Members in the user's scope, plus the user's own member record."""
+    qs = Member.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(_path_q("organization__path", scope_paths(user)) | Q(user=user))
+
+
+def groups_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+    qs = PartyGroup.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return qs
+    return qs.filter(_path_q("organization__path", scope_paths(user)))
+
+
+def own_member(user: User | AnonymousUser) -> Member | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.member
+    except Member.DoesNotExist:
+        return None
+
+
+def _holds_role_over(user: User, organization: Organization, kinds: set[str]) -> bool:
+    return any(organization.path.startswith(path) and kind in kinds for path, kind, _id in _roles(user))
+
+
+def can_view_organization(user: User, organization: Organization) -> bool:
+    return sees_everything(user) or any(organization.path.startswith(p) for p in scope_paths(user))
+
+
+def can_manage_organization(user: User, organization: Organization) -> bool:
+    """May edit the organisation, its groups and its roster: 书记/副书记/组织委员, officers, admins above."""
+    return sees_everything(user) or _holds_role_over(user, organization, MANAGING_ROLE_KINDS)
+
+
+def can_create_child_organization(user: User, parent: Organization) -> bool:
+    """Only committee staff (officers, administrators) create and move organisations."""
+    return sees_everything(user) or _holds_role_over(user, parent, {RoleKind.OFFICER, RoleKind.ADMINISTRATOR})
+
+
+def can_manage_member(user: User, member: Member) -> bool:
+    return can_manage_organization(user, member.organization)
+
+
+def can_view_full_id_number(user: User) -> bool:
+    """The explicit permission; roles alone never show an ID number in clear."""
+    return bool(user.is_authenticated and user.has_perm("branches.view_full_id_number"))
+
+
+def is_committee_officer(user: User) -> bool:
+    return any(kind in (RoleKind.OFFICER, RoleKind.ADMINISTRATOR) for _p, kind, _id in _roles(user))
+
+
+def is_administrator(user: User) -> bool:
+    return sees_everything(user) or any(kind == RoleKind.ADMINISTRATOR for _p, kind, _id in _roles(user))
+
+
+def mfa_required(user: User) -> bool:
+    return user.is_authenticated and (
+        user.is_superuser or user.is_staff or any(kind in MFA_ROLE_KINDS for _p, kind, _id in _roles(user))
+    )
+
+
+def managed_branch_ids(user: User) -> list[int]:
+    """Branches where the user sits on the committee (their own branch work)."""
+    return [
+        org_id
+        for _path, kind, org_id in _roles(user)
+        if kind in COMMITTEE_ROLE_KINDS | {RoleKind.ADMINISTRATOR, RoleKind.OFFICER}
+    ]
+
+
+def primary_organization_id(user: User) -> int | None:
+    """The organisation the home page opens: the highest one the user holds a role in."""
+    roles = sorted(_roles(user), key=lambda role: (len(role[0]), role[0]))
+    return roles[0][2] if roles else None
+

@@ -1,0 +1,264 @@
+"""Writes for the organisation tree, members, roles and accounts.
+
+Plain functions with keyword arguments; each runs in one transaction and
+validates with `full_clean()` before saving.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches import idnumbers
+from branches.models import (
+    Member,
+    MemberStatus,
+    Membership,
+    Organization,
+    PartyGroup,
+    Role,
+    User,
+)
+
+ORGANIZATION_FIELDS = {
+    "name",
+    "short_name",
+    "code",
+    "kind",
+    "category",
+    "established_on",
+    "term_started_on",
+    "term_ends_on",
+    "is_weak",
+    "weak_since",
+    "weak_reason",
+    "address",
+}
+MEMBER_FIELDS = {
+    "name",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "phone",
+    "membership_type",
+    "joined_on",
+    "full_member_on",
+    "is_retired",
+    "is_floating",
+    "is_non_public",
+    "is_leading_cadre",
+    "is_student",
+    "status",
+    "status_changed_on",
+    "group",
+    "position",
+}
+
+
+def _set_fields(instance: Any, allowed: set[str], values: dict[str, Any]) -> None:
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    for name, value in values.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def organization_create(*, parent: Organization | None, **fields: Any) -> Organization:
+    """Create an organisation under `parent` and give it its path."""
+    organization = Organization(parent=parent, path="", depth=0)
+    _set_fields(organization, ORGANIZATION_FIELDS, fields)
+    organization.full_clean(exclude=["path", "depth"])
+    # The path needs the primary key: insert with a unique temporary path, then set it.
+    organization.path = f"tmp-{timezone.now().timestamp()}-{id(organization)}"
+    organization.save()
+    organization.path = (parent.path if parent else "") + Organization.path_segment(organization.pk)
+    organization.depth = organization.path.count("/")
+    organization.save(update_fields=["path", "depth"])
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, organization: Organization, **fields: Any) -> Organization:
+    """Change an organisation's own fields (not its place in the tree)."""
+    _set_fields(organization, ORGANIZATION_FIELDS, fields)
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
+@transaction.atomic
+def organization_move(*, organization: Organization, new_parent: Organization) -> Organization:
+    """Move an organisation and its whole subtree under `new_parent` (one UPDATE for the subtree)."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if new_parent.path.startswith(organization.path):
+        raise ValidationError({"parent": _("不能把党组织移到它自己或其下级组织之下。")})
+    organization.parent = new_parent
+    organization.full_clean(exclude=["path", "depth"])
+    old_path = organization.path
+    new_path = new_parent.path + Organization.path_segment(organization.pk)
+    depth_change = new_path.count("/") - old_path.count("/")
+    Organization.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + depth_change,
+    )
+    Organization.objects.filter(pk=organization.pk).update(parent=new_parent)
+    organization.refresh_from_db()
+    return organization
+
+
+@transaction.atomic
+def group_create(*, organization: Organization, name: str, leader: Member | None = None) -> PartyGroup:
+    group = PartyGroup(organization=organization, name=name, leader=leader)
+    group.full_clean()
+    group.save()
+    return group
+
+
+@transaction.atomic
+def group_update(*, group: PartyGroup, name: str, leader: Member | None) -> PartyGroup:
+    group.name = name
+    group.leader = leader
+    group.full_clean()
+    group.save()
+    return group
+
+
+def _id_number_taken(*, digest: str, exclude_pk: int | None) -> bool:
+    qs = Member.objects.filter(id_number_digest=digest)
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+@transaction.atomic
+def member_create(
+    *, organization: Organization, id_number: str, started_on: datetime.date | None = None, **fields: Any
+) -> Member:
+    """Register a member in a branch and open their membership record."""
+    idnumbers.validate_id_number(id_number)
+    member = Member(organization=organization)
+    _set_fields(member, MEMBER_FIELDS, fields)
+    member.set_id_number(id_number)
+    if not member.birth_date:
+        member.birth_date = idnumbers.birth_date_of(idnumbers.normalize(id_number))
+    if _id_number_taken(digest=member.id_number_digest, exclude_pk=None):
+        raise ValidationError({"id_number": _("该身份证号已登记在其他党员名下。")})
+    member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
+    member.save()
+    Membership.objects.create(
+        member=member, organization=organization, started_on=started_on or timezone.localdate()
+    )
+    return member
+
+
+@transaction.atomic
+def member_update(*, member: Member, id_number: str | None = None, **fields: Any) -> Member:
+    """Change a member's details. Moving to another branch goes through `member_transfer`."""
+    _set_fields(member, MEMBER_FIELDS, fields)
+    if id_number:
+        idnumbers.validate_id_number(id_number)
+        member.set_id_number(id_number)
+        if _id_number_taken(digest=member.id_number_digest, exclude_pk=member.pk):
+            raise ValidationError({"id_number": _("该身份证号已登记在其他党员名下。")})
+    member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_transfer(
+    *, member: Member, to_organization: Organization, on: datetime.date, note: str = ""
+) -> Member:
+    """Move a member to another branch, closing the old membership record and opening a new one."""
+    if to_organization.pk == member.organization_id:
+        raise ValidationError({"organization": _("党员已在该党支部。")})
+    open_stay = Membership.objects.select_for_update().filter(member=member, ended_on__isnull=True).first()
+    if open_stay and on < open_stay.started_on:
+        raise ValidationError({"on": _("转接日期不能早于转入现支部的日期。")})
+    if open_stay:
+        open_stay.ended_on = on
+        open_stay.save(update_fields=["ended_on"])
+    member.organization = to_organization
+    member.group = None
+    member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
+    member.save(update_fields=["organization", "group", "updated_at"])
+    Membership.objects.create(member=member, organization=to_organization, started_on=on, note=note)
+    return member
+
+
+@transaction.atomic
+def member_status_change(*, member: Member, status: str, on: datetime.date) -> Member:
+    """Record a status change (转出, 去世, …); a member who leaves has their membership closed."""
+    member.status = status
+    member.status_changed_on = on
+    member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
+    member.save(update_fields=["status", "status_changed_on", "updated_at"])
+    if status != MemberStatus.ACTIVE:
+        Membership.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
+    return member
+
+
+@transaction.atomic
+def role_assign(*, user: User, organization: Organization, kind: str, started_on: datetime.date | None = None) -> Role:
+    role, _created = Role.objects.get_or_create(
+        user=user, organization=organization, kind=kind, defaults={"started_on": started_on}
+    )
+    return role
+
+
+@transaction.atomic
+def role_revoke(*, role: Role) -> None:
+    role.delete()
+
+
+def account_invite_url(*, user: User) -> str:
+    """The first-login link: allauth's set-password-from-key page for this user."""
+    from allauth.account.utils import user_pk_to_url_str
+
+    key = default_token_generator.make_token(user)
+    return reverse("account_reset_password_from_key", kwargs={"uidb36": user_pk_to_url_str(user), "key": key})
+
+
+@transaction.atomic
+def account_create(
+    *,
+    username: str,
+    full_name: str,
+    email: str = "",
+    phone: str | None = None,
+    member: Member | None = None,
+    base_url: str = "",
+) -> User:
+    """Create a login (no password yet) and e-mail a first-login link when an address is known.
+
+    There is no public sign-up: administrators and secretaries create accounts.
+    """
+    user = User(username=username, first_name=full_name, email=email, phone=phone or None)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    if member is not None:
+        if member.user_id:
+            raise ValidationError({"member": _("该党员已有登录账号。")})
+        member.user = user
+        member.save(update_fields=["user", "updated_at"])
+    if email:
+        link = base_url + account_invite_url(user=user)
+        body = render_to_string("branches/email/account_invite.txt", {"user": user, "link": link})
+        transaction.on_commit(
+            lambda: send_mail(_("两学一做学习教育平台：设置您的登录密码"), body, None, [email], fail_silently=False)
+        )
+    return user

@@ -1,0 +1,388 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from branches import roster, selectors, services
+from branches.forms import (
+    AccountCreateForm,
+    MemberForm,
+    MemberStatusForm,
+    MemberTransferForm,
+    OrganizationForm,
+    PartyGroupForm,
+    RosterFilterForm,
+    RosterUploadForm,
+)
+from branches.models import Member, MemberStatus, Organization, PartyGroup
+from branches.permissions import (
+    can_create_child_organization,
+    can_manage_member,
+    can_manage_organization,
+    can_view_full_id_number,
+    groups_visible_to,
+    is_committee_officer,
+    organizations_visible_to,
+)
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _organization_or_404(request: HttpRequest, pk: int) -> Organization:
+    try:
+        return selectors.organization_get(user=request.user, pk=pk)
+    except Organization.DoesNotExist:
+        raise Http404 from None
+
+
+def _member_or_404(request: HttpRequest, pk: int) -> Member:
+    try:
+        return selectors.member_get(user=request.user, pk=pk)
+    except Member.DoesNotExist:
+        raise Http404 from None
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_GET
+def organization_tree(request: HttpRequest) -> HttpResponse:
+    """Committee officers' tree of their subtree, with search by name or code."""
+    query = request.GET.get("q", "").strip()[:50]
+    context = {
+        "roots": selectors.organization_tree_roots(user=request.user),
+        "query": query,
+        "results": selectors.organization_search(user=request.user, query=query) if query else None,
+    }
+    return render(request, "branches/organization_tree.html", context)
+
+
+@login_required
+@require_GET
+def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
+    """htmx partial: the children of one node, loaded when it is expanded."""
+    organization = _organization_or_404(request, pk)
+    nodes = selectors.organization_children_nodes(user=request.user, parent=organization)
+    return render(request, "branches/partials/_tree_children.html", {"nodes": nodes})
+
+
+@login_required
+@require_GET
+def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    today = timezone.localdate()
+    context = {
+        "organization": organization,
+        "ancestors": selectors.organization_ancestors(organization=organization, user=request.user),
+        "can_manage": can_manage_organization(request.user, organization),
+        "can_create_child": can_create_child_organization(request.user, organization),
+    }
+    if organization.is_branch:
+        status = request.GET.get("status", MemberStatus.ACTIVE)
+        groups = groups_visible_to(request.user).filter(organization=organization).order_by("name")
+        filter_form = RosterFilterForm(request.GET or None, groups=groups, initial={"status": status})
+        filters = selectors.RosterFilters(status=status)
+        if filter_form.is_bound and filter_form.is_valid():
+            data = filter_form.cleaned_data
+            filters = selectors.RosterFilters(
+                query=data["q"],
+                category=data["category"],
+                status=data["status"] if "status" in request.GET else MemberStatus.ACTIVE,
+                group_id=data["group"].pk if data["group"] else None,
+            )
+        context |= {
+            "facts": selectors.branch_facts(organization=organization, today=today),
+            "page": selectors.roster_page(
+                user=request.user, organization=organization, filters=filters, page_number=request.GET.get("page", 1)
+            ),
+            "filter_form": filter_form,
+            "querystring_without_page": _querystring_without_page(request),
+            "show_full_id": can_view_full_id_number(request.user),
+        }
+        template = "branches/partials/_roster.html" if request.htmx else "branches/organization_detail.html"
+        return render(request, template, context)
+    context |= {
+        "children": selectors.organization_children_nodes(user=request.user, parent=organization),
+        "warnings": selectors.organization_structure_warnings(
+            organization=organization, member_count=0, full_member_count=0, committee_size=0, group_count=0,
+            today=today,
+        ),
+    }
+    return render(request, "branches/organization_detail.html", context)
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
+    parent = _organization_or_404(request, parent_pk)
+    if not can_create_child_organization(request.user, parent):
+        raise PermissionDenied
+    form = OrganizationForm(request.POST or None, parent=parent)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(parent=parent, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已创建党组织“%(name)s”。") % {"name": organization.name})
+            return redirect(organization)
+    return render(request, "branches/organization_form.html", {"form": form, "parent": parent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    if not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    form = OrganizationForm(request.POST or None, instance=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(organization=organization, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("党组织信息已保存。"))
+            return redirect(organization)
+    return render(request, "branches/organization_form.html", {"form": form, "organization": organization})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_create(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    if not organization.is_branch or not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    form = PartyGroupForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_create(organization=organization, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("党小组已创建。"))
+            return redirect(organization)
+    return render(request, "branches/group_form.html", {"form": form, "organization": organization})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        group = groups_visible_to(request.user).select_related("organization").get(pk=pk)
+    except PartyGroup.DoesNotExist:
+        raise Http404 from None
+    if not can_manage_organization(request.user, group.organization):
+        raise PermissionDenied
+    form = PartyGroupForm(request.POST or None, instance=group, organization=group.organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.group_update(group=group, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("党小组已保存。"))
+            return redirect(group.organization)
+    return render(
+        request, "branches/group_form.html", {"form": form, "organization": group.organization, "group": group}
+    )
+
+
+@login_required
+@require_GET
+def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk)
+    context = {
+        "member": member,
+        "history": selectors.member_history(member=member),
+        "roles": selectors.member_roles(member=member),
+        "show_full_id": can_view_full_id_number(request.user),
+        "can_manage": can_manage_member(request.user, member),
+    }
+    return render(request, "branches/member_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    if not organization.is_branch or not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    form = MemberForm(request.POST or None, organization=organization)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.member_create(organization=organization, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已登记党员%(name)s。") % {"name": member.name})
+            return redirect(member)
+    return render(request, "branches/member_form.html", {"form": form, "organization": organization})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk)
+    if not can_manage_member(request.user, member):
+        raise PermissionDenied
+    form = MemberForm(
+        request.POST or None,
+        instance=member,
+        organization=member.organization,
+        show_full_id=can_view_full_id_number(request.user),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_update(member=member, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("党员信息已保存。"))
+            return redirect(member)
+    return render(
+        request, "branches/member_form.html", {"form": form, "organization": member.organization, "member": member}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk)
+    if not can_manage_member(request.user, member):
+        raise PermissionDenied
+    form = MemberTransferForm(
+        request.POST or None, branches=organizations_visible_to(request.user).exclude(pk=member.organization_id)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_transfer(
+                member=member,
+                to_organization=form.cleaned_data["to_organization"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("组织关系已转接。"))
+            return redirect(member)
+    return render(request, "branches/member_transfer.html", {"form": form, "member": member})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk)
+    if not can_manage_member(request.user, member):
+        raise PermissionDenied
+    form = MemberStatusForm(request.POST or None, initial={"status": member.status})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_status_change(member=member, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("党籍状态已更新。"))
+            return redirect(member)
+    return render(request, "branches/member_status.html", {"form": form, "member": member})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
+    member = _member_or_404(request, pk)
+    if not can_manage_member(request.user, member):
+        raise PermissionDenied
+    if member.user_id:
+        messages.info(request, _("该党员已有登录账号。"))
+        return redirect(member)
+    form = AccountCreateForm(request.POST or None, initial={"phone": member.phone})
+    invite_url = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.account_create(
+                username=form.cleaned_data["username"],
+                full_name=member.name,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"] or None,
+                member=member,
+                base_url=request.build_absolute_uri("/")[:-1],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            invite_url = request.build_absolute_uri(services.account_invite_url(user=user))
+            messages.success(request, _("账号已创建。请把首次登录链接交给本人。"))
+    return render(
+        request, "branches/member_account.html", {"form": form, "member": member, "invite_url": invite_url}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    if not organization.is_branch or not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = roster.roster_import(organization=organization, uploaded_file=form.cleaned_data["file"])
+        if result.ok:
+            messages.success(
+                request,
+                _("导入完成：新增%(created)d人，更新%(updated)d人，未变%(unchanged)d人。")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            )
+            return redirect(organization)
+    return render(
+        request, "branches/roster_import.html", {"form": form, "organization": organization, "result": result}
+    )
+
+
+@login_required
+@require_GET
+def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    return _xlsx_response(roster.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
+
+
+@login_required
+@require_GET
+def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
+    organization = _organization_or_404(request, pk)
+    if not organization.is_branch:
+        raise Http404
+    content = roster.roster_export_xlsx(
+        members=selectors.roster_queryset(
+            user=request.user, organization=organization, filters=selectors.RosterFilters(status="")
+        ),
+        show_full_id=can_view_full_id_number(request.user),
+    )
+    filename = _("%(name)s花名册-%(date)s.xlsx") % {"name": organization.name, "date": timezone.localdate()}
+    return _xlsx_response(content, filename)
+
+
+def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
