@@ -64,6 +64,7 @@ MEMBER_FIELDS = {
     "status_changed_on",
     "group",
     "position",
+    "user",
 }
 
 

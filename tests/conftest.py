@@ -6,6 +6,7 @@ city ─┬─ district ─┬─ committee ─┬─ branch (secretary, member)
 """
 
 import pytest
+from allauth.mfa.models import Authenticator
 
 from branches.models import OrganizationKind, RoleKind
 from tests.factories import (
@@ -81,6 +82,7 @@ def member_user(branch):
 def district_officer(district):
     user = UserFactory(username="officer", first_name="张干事")
     give_role(user, district, RoleKind.OFFICER)
+    enrol_totp(user)
     return user
 
 
@@ -88,4 +90,10 @@ def district_officer(district):
 def administrator(city):
     user = UserFactory(username="admin", first_name="管理员", is_staff=True)
     give_role(user, city, RoleKind.ADMINISTRATOR)
+    enrol_totp(user)
     return user
+
+
+def enrol_totp(user):
+    """Officers and administrators must have TOTP; tests that are not about login enrol it directly."""
+    return Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "not-used"})
