@@ -145,16 +145,13 @@ class RosterFilterForm(BootstrapFormMixin, forms.Form):
     category = forms.ChoiceField(
         label=_("类别"), required=False, choices=[("", _("全部类别")), *MemberCategory.choices]
     )
-    status = forms.ChoiceField(
-        label=_("状态"), required=False, choices=[("", _("全部状态")), *MemberStatus.choices]
-    )
-    group = forms.ModelChoiceField(
-        label=_("党小组"), required=False, queryset=PartyGroup.objects.none(), empty_label=_("全部党小组")
-    )
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *MemberStatus.choices])
+    group = forms.ChoiceField(label=_("党小组"), required=False)
 
-    def __init__(self, *args, groups, **kwargs):
+    def __init__(self, *args, groups: list[PartyGroup], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = groups
+        # Choices from the groups the page already loaded: no second query.
+        self.fields["group"].choices = [("", _("全部党小组")), *((str(group.pk), group.name) for group in groups)]
 
 
 class RosterUploadForm(BootstrapFormMixin, forms.Form):

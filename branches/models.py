@@ -23,15 +23,15 @@ TERM_DUE_WARNING_DAYS = 60
 class User(AbstractUser):
     """A login. Most members never have one; committee staff always do."""
 
-    phone = models.CharField(_("手机号"), max_length=11, unique=True, null=True, blank=True, validators=[phone_validator])
+    phone = models.CharField(
+        _("手机号"), max_length=11, unique=True, null=True, blank=True, validators=[phone_validator]
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
         constraints = [
-            models.UniqueConstraint(
-                fields=["email"], condition=~Q(email=""), name="user_email_unique_when_set"
-            )
+            models.UniqueConstraint(fields=["email"], condition=~Q(email=""), name="user_email_unique_when_set")
         ]
 
     def __str__(self) -> str:
@@ -141,9 +141,7 @@ class Organization(TimeStampedModel):
             models.Index(fields=["kind", "path"], name="org_kind_path_idx"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(is_weak=False) | Q(weak_since__isnull=False), name="org_weak_has_date"
-            ),
+            models.CheckConstraint(condition=Q(is_weak=False) | Q(weak_since__isnull=False), name="org_weak_has_date"),
             models.CheckConstraint(
                 condition=Q(term_ends_on__isnull=True)
                 | Q(term_started_on__isnull=True)
@@ -182,11 +180,12 @@ class Organization(TimeStampedModel):
     def clean(self) -> None:
         allowed = ALLOWED_PARENT_KINDS.get(self.kind, set())
         if self.parent_id is None and allowed:
-            raise ValidationError({"parent": _("该类型的党组织必须有上级党组织。")})
+            raise ValidationError({"kind": _("该类型的党组织必须有上级党组织。")})
         if self.parent_id is not None and self.parent.kind not in allowed:
+            # Reported on `kind`: forms pick the kind, the parent is fixed by the page.
             raise ValidationError(
                 {
-                    "parent": _("%(kind)s不能设在%(parent_kind)s之下。")
+                    "kind": _("%(kind)s不能设在%(parent_kind)s之下。")
                     % {"kind": self.get_kind_display(), "parent_kind": self.parent.get_kind_display()}
                 }
             )
@@ -340,9 +339,13 @@ class Member(TimeStampedModel):
             errors["organization"] = _("党员须编入党支部。")
         if self.group_id and self.group.organization_id != self.organization_id:
             errors["group"] = _("党小组须属于所在党支部。")
-        if self.membership_type == MembershipType.FULL and self.joined_on and self.full_member_on:
-            if self.full_member_on < self.joined_on:
-                errors["full_member_on"] = _("转正日期不能早于入党日期。")
+        if (
+            self.membership_type == MembershipType.FULL
+            and self.joined_on
+            and self.full_member_on
+            and self.full_member_on < self.joined_on
+        ):
+            errors["full_member_on"] = _("转正日期不能早于入党日期。")
         if self.membership_type == MembershipType.PROBATIONARY and self.full_member_on:
             errors["full_member_on"] = _("预备党员不应有转正日期。")
         if self.birth_date and self.joined_on and self.joined_on <= self.birth_date:

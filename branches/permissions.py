@@ -101,6 +101,20 @@ def groups_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = No
     return qs.filter(_path_q("organization__path", scope_paths(user)))
 
 
+def visible_ancestor_ids(user: User | AnonymousUser, organization: Organization) -> list[int]:
+    """Ancestors of `organization` inside the user's scope, worked out from paths (no query)."""
+    if sees_everything(user):
+        return organization.ancestor_ids
+    paths = scope_paths(user)
+    ids = []
+    prefix = ""
+    for ancestor_id in organization.ancestor_ids:
+        prefix += Organization.path_segment(ancestor_id)
+        if any(prefix.startswith(path) for path in paths):
+            ids.append(ancestor_id)
+    return ids
+
+
 def own_member(user: User | AnonymousUser) -> Member | None:
     if not user.is_authenticated:
         return None
@@ -132,9 +146,29 @@ def can_manage_member(user: User, member: Member) -> bool:
     return can_manage_organization(user, member.organization)
 
 
-def can_view_full_id_number(user: User) -> bool:
-    """The explicit permission; roles alone never show an ID number in clear."""
-    return bool(user.is_authenticated and user.has_perm("branches.view_full_id_number"))
+_ID_PERMISSION_ATTR = "_portal_can_view_full_id"
+
+
+def can_view_full_id_number(user: User | AnonymousUser) -> bool:
+    """The explicit permission `branches.view_full_id_number`; roles alone never show an ID number in clear.
+
+    One query (user or group permission), cached on the user for the request.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, _ID_PERMISSION_ATTR, None)
+    if cached is None:
+        from django.contrib.auth.models import Permission
+
+        cached = (
+            Permission.objects.filter(content_type__app_label="branches", codename="view_full_id_number")
+            .filter(Q(user=user) | Q(group__user=user))
+            .exists()
+        )
+        setattr(user, _ID_PERMISSION_ATTR, cached)
+    return cached
 
 
 def is_committee_officer(user: User) -> bool:
@@ -164,4 +198,3 @@ def primary_organization_id(user: User) -> int | None:
     """The organisation the home page opens: the highest one the user holds a role in."""
     roles = sorted(_roles(user), key=lambda role: (len(role[0]), role[0]))
     return roles[0][2] if roles else None
-

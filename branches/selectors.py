@@ -23,7 +23,12 @@ from branches.models import (
     Role,
     User,
 )
-from branches.permissions import groups_visible_to, members_visible_to, organizations_visible_to, scope_paths
+from branches.permissions import (
+    members_visible_to,
+    organizations_visible_to,
+    scope_paths,
+    visible_ancestor_ids,
+)
 
 ROSTER_PAGE_SIZE = 25
 SEARCH_LIMIT = 50
@@ -94,8 +99,12 @@ def organization_tree_roots(*, user: User) -> list[TreeNode]:
         Organization.objects.filter(parent__in=roots).annotate(child_count=Count("children")).order_by("kind", "name")
     )
     nodes = {
-        root.pk: TreeNode(organization=root, branch_count=counts.get(root.path, (0, 0))[0],
-                          member_count=counts.get(root.path, (0, 0))[1], has_children=True)
+        root.pk: TreeNode(
+            organization=root,
+            branch_count=counts.get(root.path, (0, 0))[0],
+            member_count=counts.get(root.path, (0, 0))[1],
+            has_children=True,
+        )
         for root in roots
     }
     for child in children:
@@ -153,14 +162,27 @@ def organization_search(*, user: User, query: str) -> list[Organization]:
     )
 
 
-def organization_get(*, user: User, pk: int) -> Organization:
-    """One organisation in scope, with its parent; raises DoesNotExist outside the scope."""
-    return organizations_visible_to(user).select_related("parent").get(pk=pk)
+def organization_get(*, user: User, pk: int, with_member_counts: bool = False) -> Organization:
+    """One organisation in scope, with its parent; raises DoesNotExist outside the scope.
+
+    `with_member_counts` annotates `active_member_count` and `full_member_count` (branch pages).
+    """
+    qs = organizations_visible_to(user).select_related("parent")
+    if with_member_counts:
+        active = Q(members__status=MemberStatus.ACTIVE)
+        qs = qs.annotate(
+            active_member_count=Count("members", filter=active),
+            full_member_count=Count("members", filter=active & Q(members__membership_type=MembershipType.FULL)),
+        )
+    return qs.get(pk=pk)
 
 
 def organization_ancestors(*, organization: Organization, user: User) -> list[Organization]:
-    """Breadcrumb: the ancestors the user may see, top first. One query."""
-    return list(organizations_visible_to(user).filter(pk__in=organization.ancestor_ids).order_by("path"))
+    """Breadcrumb: the ancestors the user may see, top first. One query, none when there are none."""
+    ids = visible_ancestor_ids(user, organization)
+    if not ids:
+        return []
+    return list(Organization.objects.filter(pk__in=ids).order_by("path"))
 
 
 @dataclass
@@ -175,11 +197,10 @@ class BranchFacts:
 
 
 def branch_facts(*, organization: Organization, today: datetime.date) -> BranchFacts:
-    """Committee, groups, counts and rule O1 warnings for a branch page. Three queries."""
-    counts = Member.objects.filter(organization=organization, status=MemberStatus.ACTIVE).aggregate(
-        total=Count("pk"),
-        full=Count("pk", filter=Q(membership_type=MembershipType.FULL)),
-    )
+    """Committee, groups and rule O1 warnings for a branch page. Two queries.
+
+    `organization` comes from `organization_get(..., with_member_counts=True)`.
+    """
     committee = list(
         Role.objects.filter(organization=organization, kind__in=COMMITTEE_ROLE_KINDS)
         .select_related("user", "user__member")
@@ -191,7 +212,7 @@ def branch_facts(*, organization: Organization, today: datetime.date) -> BranchF
         .annotate(member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
         .order_by("name")
     )
-    total, full = counts["total"], counts["full"]
+    total, full = organization.active_member_count, organization.full_member_count
     committee_size = len({role.user_id for role in committee})
     warnings = organization_structure_warnings(
         organization=organization,
@@ -225,9 +246,7 @@ def organization_structure_warnings(
     warnings: list[str] = []
     if organization.kind == OrganizationKind.BRANCH:
         if full_member_count < MIN_FULL_MEMBERS_FOR_BRANCH:
-            warnings.append(
-                _("正式党员仅%(n)d名，不足3名，不符合单独成立党支部的条件。") % {"n": full_member_count}
-            )
+            warnings.append(_("正式党员仅%(n)d名，不足3名，不符合单独成立党支部的条件。") % {"n": full_member_count})
         low, high = COMMITTEE_SIZE_RANGE
         if member_count >= MEMBERS_NEEDING_COMMITTEE and not low <= committee_size <= high:
             warnings.append(
@@ -235,9 +254,7 @@ def organization_structure_warnings(
                 % {"members": member_count, "size": committee_size}
             )
         if member_count > MEMBERS_SUGGESTING_SPLIT and group_count == 0:
-            warnings.append(
-                _("党员%(n)d名，超过50名，建议划分党小组或分设党支部。") % {"n": member_count}
-            )
+            warnings.append(_("党员%(n)d名，超过50名，建议划分党小组或分设党支部。") % {"n": member_count})
     if organization.term_ends_on:
         days_left = (organization.term_ends_on - today).days
         if days_left < 0:
@@ -262,9 +279,7 @@ class RosterFilters:
     group_id: int | None = None
 
 
-def roster_page(
-    *, user: User, organization: Organization, filters: RosterFilters, page_number: int | str = 1
-) -> Page:
+def roster_page(*, user: User, organization: Organization, filters: RosterFilters, page_number: int | str = 1) -> Page:
     """One page of the branch roster, filtered. Two queries (count, page)."""
     qs = roster_queryset(user=user, organization=organization, filters=filters)
     paginator = Paginator(qs, ROSTER_PAGE_SIZE)
@@ -274,8 +289,9 @@ def roster_page(
 def roster_queryset(*, user: User, organization: Organization, filters: RosterFilters) -> QuerySet[Member]:
     qs = members_visible_to(user).filter(organization=organization).select_related("group", "user")
     if filters.query:
-        qs = qs.filter(Q(name__icontains=filters.query) | Q(phone__icontains=filters.query)
-                       | Q(position__icontains=filters.query))
+        qs = qs.filter(
+            Q(name__icontains=filters.query) | Q(phone__icontains=filters.query) | Q(position__icontains=filters.query)
+        )
     if filters.category in MemberCategory.values:
         qs = qs.filter(**{filters.category: True})
     if filters.status in MemberStatus.values:
@@ -303,7 +319,3 @@ def member_roles(*, member: Member) -> list[Role]:
 def branch_choices_for(*, user: User) -> QuerySet[Organization]:
     """Branches the user may pick in forms (e.g. a transfer's destination)."""
     return organizations_visible_to(user).filter(kind=OrganizationKind.BRANCH).order_by("path")
-
-
-def group_choices_for(*, user: User, organization: Organization) -> QuerySet[PartyGroup]:
-    return groups_visible_to(user).filter(organization=organization).order_by("name")

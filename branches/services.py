@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from branches import idnumbers
 from branches.models import (
     Member,
-    MemberStatus,
     Membership,
+    MemberStatus,
     Organization,
     PartyGroup,
     Role,
@@ -159,9 +159,7 @@ def member_create(
         raise ValidationError({"id_number": _("该身份证号已登记在其他党员名下。")})
     member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
     member.save()
-    Membership.objects.create(
-        member=member, organization=organization, started_on=started_on or timezone.localdate()
-    )
+    Membership.objects.create(member=member, organization=organization, started_on=started_on or timezone.localdate())
     return member
 
 
@@ -180,9 +178,7 @@ def member_update(*, member: Member, id_number: str | None = None, **fields: Any
 
 
 @transaction.atomic
-def member_transfer(
-    *, member: Member, to_organization: Organization, on: datetime.date, note: str = ""
-) -> Member:
+def member_transfer(*, member: Member, to_organization: Organization, on: datetime.date, note: str = "") -> Member:
     """Move a member to another branch, closing the old membership record and opening a new one."""
     if to_organization.pk == member.organization_id:
         raise ValidationError({"organization": _("党员已在该党支部。")})

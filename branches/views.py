@@ -26,16 +26,15 @@ from branches.permissions import (
     can_manage_organization,
     can_view_full_id_number,
     groups_visible_to,
-    is_committee_officer,
     organizations_visible_to,
 )
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _organization_or_404(request: HttpRequest, pk: int) -> Organization:
+def _organization_or_404(request: HttpRequest, pk: int, *, with_member_counts: bool = False) -> Organization:
     try:
-        return selectors.organization_get(user=request.user, pk=pk)
+        return selectors.organization_get(user=request.user, pk=pk, with_member_counts=with_member_counts)
     except Organization.DoesNotExist:
         raise Http404 from None
 
@@ -80,7 +79,7 @@ def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = _organization_or_404(request, pk, with_member_counts=True)
     today = timezone.localdate()
     context = {
         "organization": organization,
@@ -89,20 +88,21 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_create_child": can_create_child_organization(request.user, organization),
     }
     if organization.is_branch:
-        status = request.GET.get("status", MemberStatus.ACTIVE)
-        groups = groups_visible_to(request.user).filter(organization=organization).order_by("name")
-        filter_form = RosterFilterForm(request.GET or None, groups=groups, initial={"status": status})
-        filters = selectors.RosterFilters(status=status)
-        if filter_form.is_bound and filter_form.is_valid():
+        facts = selectors.branch_facts(organization=organization, today=today)
+        params = request.GET.copy()
+        params.setdefault("status", MemberStatus.ACTIVE)  # the default view: active members
+        filter_form = RosterFilterForm(params, groups=facts.groups)
+        filters = selectors.RosterFilters()
+        if filter_form.is_valid():
             data = filter_form.cleaned_data
             filters = selectors.RosterFilters(
                 query=data["q"],
                 category=data["category"],
-                status=data["status"] if "status" in request.GET else MemberStatus.ACTIVE,
-                group_id=data["group"].pk if data["group"] else None,
+                status=data["status"],
+                group_id=int(data["group"]) if data["group"] else None,
             )
         context |= {
-            "facts": selectors.branch_facts(organization=organization, today=today),
+            "facts": facts,
             "page": selectors.roster_page(
                 user=request.user, organization=organization, filters=filters, page_number=request.GET.get("page", 1)
             ),
@@ -115,7 +115,11 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context |= {
         "children": selectors.organization_children_nodes(user=request.user, parent=organization),
         "warnings": selectors.organization_structure_warnings(
-            organization=organization, member_count=0, full_member_count=0, committee_size=0, group_count=0,
+            organization=organization,
+            member_count=0,
+            full_member_count=0,
+            committee_size=0,
+            group_count=0,
             today=today,
         ),
     }
@@ -331,9 +335,7 @@ def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             invite_url = request.build_absolute_uri(services.account_invite_url(user=user))
             messages.success(request, _("账号已创建。请把首次登录链接交给本人。"))
-    return render(
-        request, "branches/member_account.html", {"form": form, "member": member, "invite_url": invite_url}
-    )
+    return render(request, "branches/member_account.html", {"form": form, "member": member, "invite_url": invite_url})
 
 
 @login_required
@@ -385,4 +387,3 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response
-

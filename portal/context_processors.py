@@ -28,4 +28,3 @@ def navigation(request: HttpRequest) -> dict:
     if user.is_staff or is_administrator(user):
         items.append((_("后台管理"), reverse("admin:index")))
     return {"nav_items": items}
-

@@ -91,9 +91,7 @@ class MemberFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, organization, id_number=None, **kwargs):
-        return services.member_create(
-            organization=organization, id_number=id_number or new_id_number(), **kwargs
-        )
+        return services.member_create(organization=organization, id_number=id_number or new_id_number(), **kwargs)
 
 
 def give_role(user: User, organization: Organization, kind: str = RoleKind.SECRETARY) -> Role:
