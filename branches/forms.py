@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches import idnumbers
 from branches.models import (
+    ALLOWED_PARENT_KINDS,
     Member,
     MemberCategory,
     MemberStatus,
@@ -156,3 +157,17 @@ class RosterFilterForm(BootstrapFormMixin, forms.Form):
 
 class RosterUploadForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(label=_("花名册文件"), help_text=_("xlsx 或 csv，使用下载的模板格式。"))
+
+
+class OrganizationMoveForm(BootstrapFormMixin, forms.Form):
+    new_parent = forms.ModelChoiceField(label=_("新的上级党组织"), queryset=Organization.objects.none())
+
+    def __init__(self, *args, organization: Organization, parents, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed_kinds = ALLOWED_PARENT_KINDS.get(organization.kind, set())
+        self.fields["new_parent"].queryset = (
+            parents.filter(kind__in=allowed_kinds)
+            .exclude(path__startswith=organization.path)
+            .exclude(pk=organization.parent_id)
+            .order_by("path")
+        )

@@ -105,9 +105,12 @@ def organization_move(*, organization: Organization, new_parent: Organization) -
     """Move an organisation and its whole subtree under `new_parent` (one UPDATE for the subtree)."""
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if new_parent.path.startswith(organization.path):
-        raise ValidationError({"parent": _("不能把党组织移到它自己或其下级组织之下。")})
+        raise ValidationError({"new_parent": _("不能把党组织移到它自己或其下级组织之下。")})
     organization.parent = new_parent
-    organization.full_clean(exclude=["path", "depth"])
+    try:
+        organization.full_clean(exclude=["path", "depth"])
+    except ValidationError as error:
+        raise ValidationError({"new_parent": error.messages}) from None
     old_path = organization.path
     new_path = new_parent.path + Organization.path_segment(organization.pk)
     depth_change = new_path.count("/") - old_path.count("/")
@@ -253,9 +256,17 @@ def account_create(
         member.user = user
         member.save(update_fields=["user", "updated_at"])
     if email:
-        link = base_url + account_invite_url(user=user)
-        body = render_to_string("branches/email/account_invite.txt", {"user": user, "link": link})
-        transaction.on_commit(
-            lambda: send_mail(_("两学一做学习教育平台：设置您的登录密码"), body, None, [email], fail_silently=False)
-        )
+        from branches.tasks import account_invite_send as account_invite_send_task
+
+        account_invite_send_task.delay_on_commit(user_id=user.pk, link=base_url + account_invite_url(user=user))
     return user
+
+
+def account_invite_send(*, user_id: int, link: str) -> bool:
+    """E-mail a first-login link. Sends nothing for an account that already has a password."""
+    user = User.objects.get(pk=user_id)
+    if user.has_usable_password() or not user.email:
+        return False
+    body = render_to_string("branches/email/account_invite.txt", {"user": user, "link": link})
+    send_mail(_("两学一做学习教育平台：设置您的登录密码"), body, None, [user.email], fail_silently=False)
+    return True

@@ -9,6 +9,7 @@ urlpatterns = [
     path("orgs/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("orgs/<int:pk>/children/", views.organization_children, name="organization_children"),
     path("orgs/<int:pk>/edit/", views.organization_edit, name="organization_edit"),
+    path("orgs/<int:pk>/move/", views.organization_move, name="organization_move"),
     path("orgs/<int:parent_pk>/new-child/", views.organization_create, name="organization_create"),
     path("orgs/<int:pk>/groups/new/", views.group_create, name="group_create"),
     path("groups/<int:pk>/edit/", views.group_edit, name="group_edit"),

@@ -15,6 +15,7 @@ from branches.forms import (
     MemberStatusForm,
     MemberTransferForm,
     OrganizationForm,
+    OrganizationMoveForm,
     PartyGroupForm,
     RosterFilterForm,
     RosterUploadForm,
@@ -86,6 +87,8 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ancestors": selectors.organization_ancestors(organization=organization, user=request.user),
         "can_manage": can_manage_organization(request.user, organization),
         "can_create_child": can_create_child_organization(request.user, organization),
+        "can_move": organization.parent is not None
+        and can_create_child_organization(request.user, organization.parent),
     }
     if organization.is_branch:
         facts = selectors.branch_facts(organization=organization, today=today)
@@ -166,6 +169,27 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("党组织信息已保存。"))
             return redirect(organization)
     return render(request, "branches/organization_form.html", {"form": form, "organization": organization})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move an organisation with its whole subtree under another parent (committee staff only)."""
+    organization = _organization_or_404(request, pk)
+    if organization.parent is None or not can_create_child_organization(request.user, organization.parent):
+        raise PermissionDenied
+    form = OrganizationMoveForm(
+        request.POST or None, organization=organization, parents=organizations_visible_to(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_move(organization=organization, new_parent=form.cleaned_data["new_parent"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("已将“%(name)s”及其下级组织移到新的上级党组织。") % {"name": organization.name})
+            return redirect(organization)
+    return render(request, "branches/organization_move.html", {"form": form, "organization": organization})
 
 
 @login_required

@@ -18,6 +18,7 @@ ORGANIZATION_URLS = [
     "branches:organization_detail",
     "branches:organization_children",
     "branches:organization_edit",
+    "branches:organization_move",
     "branches:organization_create",
     "branches:group_create",
     "branches:member_create",

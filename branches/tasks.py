@@ -1,0 +1,11 @@
+from smtplib import SMTPException
+
+from celery import shared_task
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
+def account_invite_send(*, user_id: int, link: str) -> bool:
+    """Adapter: e-mail the first-login link to a new account."""
+    from branches.services import account_invite_send as service
+
+    return service(user_id=user_id, link=link)
