@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -28,6 +27,7 @@ from branches.models import (
     Organization,
     PartyGroup,
     Role,
+    RoleKind,
     User,
 )
 
@@ -211,21 +211,56 @@ def member_status_change(*, member: Member, status: str, on: datetime.date) -> M
     return member
 
 
+ADMINISTRATORS_GROUP = "系统管理员"
+# Django admin rights an administrator role brings; full ID numbers stay an explicit, separate permission.
+ADMINISTRATOR_PERMISSIONS = [
+    f"{action}_{model}"
+    for model in ("organization", "partygroup", "member", "membership", "role", "user")
+    for action in ("view", "add", "change", "delete")
+]
+
+
+def _administrators_group():
+    from django.contrib.auth.models import Group, Permission
+
+    group, created = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(content_type__app_label="branches", codename__in=ADMINISTRATOR_PERMISSIONS)
+        )
+    return group
+
+
 @transaction.atomic
 def role_assign(*, user: User, organization: Organization, kind: str, started_on: datetime.date | None = None) -> Role:
+    """Give a user a role in an organisation. Administrators also get the Django admin (staff + group)."""
     role, _created = Role.objects.get_or_create(
         user=user, organization=organization, kind=kind, defaults={"started_on": started_on}
     )
+    if kind == RoleKind.ADMINISTRATOR:
+        user.groups.add(_administrators_group())
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
     return role
 
 
 @transaction.atomic
 def role_revoke(*, role: Role) -> None:
+    """Take a role away; the last administrator role also takes away the Django admin."""
+    user = role.user
     role.delete()
+    if role.kind == RoleKind.ADMINISTRATOR and not user.roles.filter(kind=RoleKind.ADMINISTRATOR).exists():
+        user.groups.remove(_administrators_group())
+        if not user.is_superuser:
+            user.is_staff = False
+            user.save(update_fields=["is_staff"])
 
 
 def account_invite_url(*, user: User) -> str:
     """The first-login link: allauth's set-password-from-key page for this user."""
+    # allauth's generator: it checks links with its own (which also hashes the e-mail addresses).
+    from allauth.account.forms import default_token_generator
     from allauth.account.utils import user_pk_to_url_str
 
     key = default_token_generator.make_token(user)

@@ -113,6 +113,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[两学一做] "
+MFA_ADAPTER = "branches.adapters.MFAAdapter"  # TOTP secrets encrypted with FIELD_ENCRYPTION_KEY
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="两学一做学习教育平台")
 # Administrators and committee officers must enrol TOTP before they can work.
@@ -210,6 +211,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
 }
 
 ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]

@@ -19,3 +19,5 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/lxyz-test-media")  # noqa: S10
 # Serve static files from the app folders, no collectstatic needed.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tasks run in-process in tests; the tests that need a real worker start one against REDIS_URL.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -182,3 +182,19 @@ def test_the_branch_page_warns_about_structure_and_term(client, secretary, branc
     page = client.get(branch.get_absolute_url()).text
     assert "不足3名" in page  # only the secretary is a member
     assert "请准备换届选举" in page
+
+
+def test_an_administrator_role_opens_the_django_admin(client, city):
+    from branches.models import RoleKind
+    from tests.conftest import enrol_totp
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    role = services.role_assign(user=user, organization=city, kind=RoleKind.ADMINISTRATOR)
+    enrol_totp(user)
+    client.force_login(user)
+    assert client.get(reverse("admin:branches_member_changelist")).status_code == 200
+    assert not user.has_perm("branches.view_full_id_number")
+    services.role_revoke(role=role)
+    user.refresh_from_db()
+    assert not user.is_staff
