@@ -198,3 +198,25 @@ def primary_organization_id(user: User) -> int | None:
     """The organisation the home page opens: the highest one the user holds a role in."""
     roles = sorted(_roles(user), key=lambda role: (len(role[0]), role[0]))
     return roles[0][2] if roles else None
+
+
+def organization_scope_q(user: User | AnonymousUser, field: str = "organization") -> Q:
+    """Rows whose organisation (reached through `field`) lies in the user's scope."""
+    if sees_everything(user):
+        return Q()
+    return _path_q(f"{field}__path", scope_paths(user))
+
+
+def reaching_user_q(user: User | AnonymousUser, field: str = "organization") -> Q:
+    """Rows published by an organisation whose subtree reaches the user: above or inside the scope, or
+    above the user's own branch (materials and templates flow down the tree). No query beyond the roles."""
+    if sees_everything(user):
+        return Q()
+    paths = list(scope_paths(user))
+    member = own_member(user)
+    if member is not None:
+        paths.append(member.organization.path)
+    ancestor_ids: set[int] = set()
+    for path in paths:
+        ancestor_ids.update(int(part) for part in path.split("/") if part)
+    return Q(**{f"{field}_id__in": ancestor_ids}) | _path_q(f"{field}__path", scope_paths(user))

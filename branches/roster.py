@@ -930,6 +930,11 @@ def _validate_and_write(
         for member in to_update:
             member.updated_at = now
         Member.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=WRITE_BATCH)
+    if created or to_update:
+        # New members get the study tasks of the branch's filed plan that are still ahead (study app).
+        from study.tasks import organization_tasks_sync
+
+        organization_tasks_sync.delay_on_commit(organization_id=organization.pk)
     return RosterImportResult(ok=True, created=len(created), updated=len(to_update), unchanged=unchanged)
 
 

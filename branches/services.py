@@ -196,6 +196,7 @@ def member_transfer(*, member: Member, to_organization: Organization, on: dateti
     member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
     member.save(update_fields=["organization", "group", "updated_at"])
     Membership.objects.create(member=member, organization=to_organization, started_on=on, note=note)
+    _member_tasks_sync_on_commit(member)
     return member
 
 
@@ -208,7 +209,15 @@ def member_status_change(*, member: Member, status: str, on: datetime.date) -> M
     member.save(update_fields=["status", "status_changed_on", "updated_at"])
     if status != MemberStatus.ACTIVE:
         Membership.objects.filter(member=member, ended_on__isnull=True).update(ended_on=on)
+    _member_tasks_sync_on_commit(member)
     return member
+
+
+def _member_tasks_sync_on_commit(member: Member) -> None:
+    """A member who joins, moves or leaves gets their study tasks brought in line (study app)."""
+    from study.tasks import member_tasks_sync
+
+    member_tasks_sync.delay_on_commit(member_id=member.pk)
 
 
 ADMINISTRATORS_GROUP = "系统管理员"

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "import_export",
     "portal",
     "branches",
+    "notifications",
+    "study",
 ]
 
 MIDDLEWARE = [

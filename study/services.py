@@ -1,0 +1,525 @@
+"""Writes for study: materials, plans and their filing workflow, member tasks.
+
+Source: seed §二.1 "年度有安排、月月有计划", §三 "党支部要制定年度计划并报上级党组织备案".
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches.models import Member, MembershipType, MemberStatus, Organization, User
+from study.models import (
+    REFLECTION_MAX_LENGTH,
+    REFLECTION_MIN_LENGTH,
+    Audience,
+    CadreStudyItem,
+    CadreStudyPlan,
+    MaterialRead,
+    PlanStatus,
+    PlanStatusChange,
+    StudyMaterial,
+    StudyPlan,
+    StudyPlanItem,
+    StudyTask,
+    TaskStatus,
+)
+
+TASK_BATCH_SIZE = 5000
+
+
+# Materials -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def material_publish(*, organization: Organization, published_by: User | None, **fields: Any) -> StudyMaterial:
+    """Publish a material for the organisation's whole subtree."""
+    fields.setdefault("published_on", timezone.localdate())
+    material = StudyMaterial(organization=organization, published_by=published_by, **fields)
+    if material.attachment and not material.attachment_name:
+        material.attachment_name = material.attachment.name
+    material.full_clean()
+    material.save()
+    return material
+
+
+def material_read_record(*, material: StudyMaterial, member: Member) -> None:
+    """Record that a member opened a material (first and last time only)."""
+    read, created = MaterialRead.objects.get_or_create(material=material, member=member)
+    if not created:
+        read.save(update_fields=["last_read_at"])
+
+
+# Plans -----------------------------------------------------------------------------------------------------
+
+
+def _log(plan: StudyPlan, *, from_status: str, by: User | None, comment: str = "") -> None:
+    PlanStatusChange.objects.create(
+        plan=plan, from_status=from_status, to_status=plan.status, changed_by=by, comment=comment
+    )
+
+
+@transaction.atomic
+def plan_create(
+    *, organization: Organization, year: int, title: str, created_by: User | None, is_template: bool = False
+) -> StudyPlan:
+    """Start an annual plan (or a committee's template) as a draft."""
+    if StudyPlan.objects.filter(organization=organization, year=year, is_template=is_template).exists():
+        raise ValidationError({"year": _("%(year)d年度的计划已存在，请在原计划上修改或修订。") % {"year": year}})
+    plan = StudyPlan(organization=organization, year=year, title=title, is_template=is_template)
+    plan.full_clean()
+    plan.save()
+    _log(plan, from_status="", by=created_by)
+    return plan
+
+
+def _validate_item(plan: StudyPlan, item: StudyPlanItem) -> None:
+    errors = {}
+    if item.due_date and item.due_date.year != plan.year:
+        errors["due_date"] = _("完成期限须在计划年度（%(year)d年）内。") % {"year": plan.year}
+    elif item.due_date and item.month and item.due_date.month < item.month:
+        errors["due_date"] = _("完成期限不能早于所在月份。")
+    if item.audience == Audience.GROUP:
+        if item.group_id is None:
+            errors["group"] = _("学习对象为党小组时，请选择党小组。")
+        elif item.group.organization_id != plan.organization_id:
+            errors["group"] = _("党小组须属于本支部。")
+    elif item.group_id is not None:
+        errors["group"] = _("只有学习对象为党小组时才选择党小组。")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def plan_item_save(
+    *, plan: StudyPlan, item: StudyPlanItem | None = None, materials: Iterable[StudyMaterial] = (), **fields: Any
+) -> StudyPlanItem:
+    """Add or change one item of an editable plan."""
+    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
+    if not plan.is_editable:
+        raise ValidationError(_("计划已报送或已备案，不能修改；如需调整请先修订。"))
+    item = item or StudyPlanItem(plan=plan)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean(exclude=["plan"])
+    _validate_item(plan, item)
+    item.save()
+    item.materials.set(materials)
+    return item
+
+
+@transaction.atomic
+def plan_item_delete(*, item: StudyPlanItem) -> None:
+    if not item.plan.is_editable:
+        raise ValidationError(_("计划已报送或已备案，不能修改；如需调整请先修订。"))
+    item.delete()
+
+
+def audience_members(*, organization: Organization, item: StudyPlanItem) -> Q:
+    """Which active members of the organisation an item addresses, as a filter on Member."""
+    q = Q(organization=organization, status=MemberStatus.ACTIVE)
+    if item.audience == Audience.GROUP:
+        q &= Q(group_id=item.group_id)
+    elif item.audience == Audience.LEADING_CADRES:
+        q &= Q(is_leading_cadre=True)
+    elif item.audience == Audience.PROBATIONARY:
+        q &= Q(membership_type=MembershipType.PROBATIONARY)
+    return q
+
+
+@transaction.atomic
+def plan_submit(*, plan: StudyPlan, submitted_by: User) -> StudyPlan:
+    """Draft or returned → submitted (报送备案). Checks that every item has someone to study it."""
+    plan = StudyPlan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
+    if plan.is_template:
+        raise ValidationError(_("模板计划无需报送备案，请直接下发。"))
+    if plan.status == PlanStatus.SUBMITTED:
+        raise ValidationError(_("计划已报送，正在等待上级党组织备案，请勿重复报送。"))
+    if plan.status == PlanStatus.FILED:
+        raise ValidationError(_("计划已备案。如需调整，请先修订。"))
+    items = list(plan.items.select_related("group"))
+    if not items:
+        raise ValidationError(_("计划还没有学习内容，请先添加各月的学习条目。"))
+    months = {item.month for item in items}
+    errors = [
+        _("%(month)d月“%(topic)s”的学习对象（%(audience)s）中没有党员。")
+        % {"month": item.month, "topic": item.topic, "audience": item.get_audience_display()}
+        for item in items
+        if not Member.objects.filter(audience_members(organization=plan.organization, item=item)).exists()
+    ]
+    if errors:
+        raise ValidationError(errors)
+    from_status = plan.status
+    plan.status = PlanStatus.SUBMITTED
+    plan.submitted_at = timezone.now()
+    plan.save(update_fields=["status", "submitted_at", "updated_at"])
+    _log(plan, from_status=from_status, by=submitted_by)
+    missing = sorted(set(range(1, 13)) - months)
+    if missing:
+        # Not an error (a plan may start mid-year), but the officer should see it.
+        PlanStatusChange.objects.filter(plan=plan).order_by("-pk").update(
+            comment=_("以下月份暂无学习安排：%(months)s") % {"months": "、".join(f"{m}月" for m in missing)}
+        )
+    transaction.on_commit(lambda: _notify_plan_submitted(plan_id=plan.pk))
+    return plan
+
+
+def _notify_plan_submitted(*, plan_id: int) -> None:
+    from study.tasks import plan_submitted_notify
+
+    plan_submitted_notify.delay(plan_id=plan_id)
+
+
+@transaction.atomic
+def plan_return(*, plan: StudyPlan, returned_by: User, comment: str) -> StudyPlan:
+    """Submitted → returned with the officer's comments."""
+    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.SUBMITTED:
+        raise ValidationError(_("只有已报送的计划可以退回。"))
+    if not comment.strip():
+        raise ValidationError({"comment": _("退回时请写明修改意见。")})
+    plan.status = PlanStatus.RETURNED
+    plan.save(update_fields=["status", "updated_at"])
+    _log(plan, from_status=PlanStatus.SUBMITTED, by=returned_by, comment=comment.strip())
+    transaction.on_commit(lambda: _notify_plan_decided(plan_id=plan.pk))
+    return plan
+
+
+@transaction.atomic
+def plan_file(*, plan: StudyPlan, filed_by: User, comment: str = "") -> StudyPlan:
+    """Submitted → filed (备案). The plan becomes read-only and its items become members' tasks."""
+    plan = StudyPlan.objects.select_for_update().select_related("organization").get(pk=plan.pk)
+    if plan.status != PlanStatus.SUBMITTED:
+        raise ValidationError(_("只有已报送的计划可以备案。"))
+    plan.status = PlanStatus.FILED
+    plan.filed_at = timezone.now()
+    plan.save(update_fields=["status", "filed_at", "updated_at"])
+    _log(plan, from_status=PlanStatus.SUBMITTED, by=filed_by, comment=comment)
+    tasks_sync_for_plan(plan=plan)
+    transaction.on_commit(lambda: _notify_plan_decided(plan_id=plan.pk))
+    return plan
+
+
+def _notify_plan_decided(*, plan_id: int) -> None:
+    from study.tasks import plan_decided_notify
+
+    plan_decided_notify.delay(plan_id=plan_id)
+
+
+def _copy_items(source: StudyPlan, target: StudyPlan, *, keep_keys: bool, year_shift: int = 0) -> None:
+    items = list(source.items.prefetch_related("materials"))
+    copies = []
+    for item in items:
+        due = item.due_date
+        if year_shift:
+            try:
+                due = due.replace(year=due.year + year_shift)
+            except ValueError:  # 29 February
+                due = due.replace(year=due.year + year_shift, day=28)
+        group_id = item.group_id if source.organization_id == target.organization_id else None
+        copies.append(
+            StudyPlanItem(
+                plan=target,
+                key=item.key if keep_keys else uuid.uuid4(),
+                month=item.month,
+                topic=item.topic,
+                form=item.form,
+                audience=item.audience if group_id or item.audience != Audience.GROUP else Audience.ALL,
+                group_id=group_id,
+                due_date=due,
+                hours=item.hours,
+            )
+        )
+    created = StudyPlanItem.objects.bulk_create(copies)
+    through = StudyPlanItem.materials.through
+    through.objects.bulk_create(
+        [
+            through(studyplanitem_id=copy.pk, studymaterial_id=material.pk)
+            for original, copy in zip(items, created, strict=True)
+            for material in original.materials.all()
+        ]
+    )
+
+
+@transaction.atomic
+def plan_revise(*, plan: StudyPlan, revised_by: User) -> StudyPlan:
+    """A filed plan stays as it was; the change is a new draft revision that is filed again."""
+    plan = StudyPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.status != PlanStatus.FILED or not plan.is_current:
+        raise ValidationError(_("只有当前已备案的计划可以修订。"))
+    StudyPlan.objects.filter(pk=plan.pk).update(is_current=False)
+    revision = StudyPlan.objects.create(
+        organization=plan.organization,
+        year=plan.year,
+        revision=plan.revision + 1,
+        title=plan.title,
+        template=plan.template,
+        previous_revision=plan,
+        is_current=True,
+    )
+    _copy_items(plan, revision, keep_keys=True)
+    _log(revision, from_status="", by=revised_by, comment=_("由第%(n)d版修订") % {"n": plan.revision})
+    return revision
+
+
+@transaction.atomic
+def template_publish(*, plan: StudyPlan, published_by: User) -> StudyPlan:
+    """A committee's template becomes available to every branch in its subtree."""
+    if not plan.is_template:
+        raise ValidationError(_("只有模板计划可以下发。"))
+    if not plan.items.exists():
+        raise ValidationError(_("模板还没有学习内容。"))
+    plan.published_at = timezone.now()
+    plan.save(update_fields=["published_at", "updated_at"])
+    _log(plan, from_status=plan.status, by=published_by, comment=_("模板已下发"))
+    return plan
+
+
+@transaction.atomic
+def plan_adopt_template(*, template: StudyPlan, organization: Organization, adopted_by: User | None) -> StudyPlan:
+    """In one action, a branch starts its year's plan from a committee's template, then adapts it."""
+    if not template.is_template or template.published_at is None:
+        raise ValidationError(_("该模板尚未下发。"))
+    if not organization.path.startswith(template.organization.path):
+        raise ValidationError(_("只能采用上级党组织下发的模板。"))
+    plan = plan_create(organization=organization, year=template.year, title=template.title, created_by=adopted_by)
+    plan.template = template
+    plan.save(update_fields=["template"])
+    _copy_items(template, plan, keep_keys=False)
+    return plan
+
+
+@transaction.atomic
+def plan_copy_previous_year(*, organization: Organization, year: int, copied_by: User | None) -> StudyPlan:
+    """Start this year's plan from last year's current plan, dates moved on by a year."""
+    previous = StudyPlan.objects.filter(
+        organization=organization, year=year - 1, is_template=False, is_current=True
+    ).first()
+    if previous is None:
+        raise ValidationError(_("%(year)d年没有可复制的学习计划。") % {"year": year - 1})
+    plan = plan_create(
+        organization=organization,
+        year=year,
+        title=previous.title.replace(str(year - 1), str(year)),
+        created_by=copied_by,
+    )
+    _copy_items(previous, plan, keep_keys=False, year_shift=1)
+    return plan
+
+
+# Tasks -----------------------------------------------------------------------------------------------------
+
+
+def tasks_sync_for_plan(*, plan: StudyPlan, due_from: datetime.date | None = None) -> int:
+    """Make the filed plan's items the members' tasks (idempotent). Returns the number of tasks created.
+
+    Tasks of an earlier revision follow their item by key; tasks of items that a revision dropped are closed.
+    With `due_from`, only items due on or after that day (members who joined later in the year).
+    """
+    items = list(plan.items.filter(due_date__gte=due_from) if due_from else plan.items.all())
+    keys = [item.key for item in items]
+    by_key = {item.key: item for item in items}
+    if plan.previous_revision_id:
+        for item in items:
+            StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, item_key=item.key).update(
+                item=item, due_date=item.due_date
+            )
+        StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, status=TaskStatus.OPEN).exclude(
+            item_key__in=keys
+        ).update(status=TaskStatus.CLOSED, closed_reason=_("计划修订后取消"))
+    created = 0
+    for item in items:
+        member_ids = Member.objects.filter(audience_members(organization=plan.organization, item=item)).values_list(
+            "pk", flat=True
+        )
+        tasks = [
+            StudyTask(
+                member_id=member_id,
+                item=by_key[item.key],
+                item_key=item.key,
+                organization_id=plan.organization_id,
+                due_date=item.due_date,
+            )
+            for member_id in member_ids
+        ]
+        created += len(StudyTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=TASK_BATCH_SIZE))
+    return created
+
+
+def current_filed_plan(*, organization_id: int, year: int) -> StudyPlan | None:
+    return (
+        StudyPlan.objects.filter(organization_id=organization_id, year=year, is_template=False, status=PlanStatus.FILED)
+        .order_by("-revision")
+        .first()
+    )
+
+
+@transaction.atomic
+def organization_tasks_sync(*, organization_id: int, today: datetime.date | None = None) -> int:
+    """Give every member of a branch the tasks still ahead in its filed plan (after a roster import)."""
+    today = today or timezone.localdate()
+    plan = current_filed_plan(organization_id=organization_id, year=today.year)
+    return tasks_sync_for_plan(plan=plan, due_from=today) if plan else 0
+
+
+@transaction.atomic
+def member_tasks_sync(*, member_id: int, today: datetime.date | None = None) -> int:
+    """Bring one member's tasks in line with where they are now.
+
+    A member who joined a branch gets the tasks of its filed plan that are not yet due; open tasks from a
+    branch they left, or of a member who is no longer active, are closed (never deleted).
+    """
+    today = today or timezone.localdate()
+    member = Member.objects.select_related("organization").get(pk=member_id)
+    closed = StudyTask.objects.filter(member=member, status=TaskStatus.OPEN)
+    if member.status == MemberStatus.ACTIVE:
+        closed = closed.exclude(organization_id=member.organization_id)
+    closed.update(status=TaskStatus.CLOSED, closed_reason=_("组织关系转出或党籍变更"))
+    if member.status != MemberStatus.ACTIVE:
+        return 0
+    plan = (
+        StudyPlan.objects.filter(
+            organization_id=member.organization_id, year=today.year, is_template=False, status=PlanStatus.FILED
+        )
+        .order_by("-revision")
+        .first()
+    )
+    if plan is None:
+        return 0
+    tasks = [
+        StudyTask(
+            member=member,
+            item=item,
+            item_key=item.key,
+            organization_id=member.organization_id,
+            due_date=item.due_date,
+        )
+        for item in plan.items.filter(due_date__gte=today)
+        if item.addresses(member)
+    ]
+    return len(StudyTask.objects.bulk_create(tasks, ignore_conflicts=True))
+
+
+@transaction.atomic
+def task_complete(*, task: StudyTask, reflection: str) -> StudyTask:
+    """Mark a task done with a short 心得 (plain text)."""
+    reflection = reflection.strip()
+    if len(reflection) < REFLECTION_MIN_LENGTH:
+        raise ValidationError({"reflection": _("请写下至少%(n)d个字的学习心得。") % {"n": REFLECTION_MIN_LENGTH}})
+    if len(reflection) > REFLECTION_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reflection": _("学习心得不超过%(n)d个字（现有%(len)d个字）。")
+                % {"n": REFLECTION_MAX_LENGTH, "len": len(reflection)}
+            }
+        )
+    task = StudyTask.objects.select_for_update().get(pk=task.pk)
+    if task.status == TaskStatus.CLOSED:
+        raise ValidationError(_("该学习任务已关闭。"))
+    task.status = TaskStatus.DONE
+    task.reflection = reflection
+    task.completed_at = task.completed_at or timezone.now()
+    task.save(update_fields=["status", "reflection", "completed_at", "updated_at"])
+    return task
+
+
+# Cadre self-study ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def cadre_item_save(*, member: Member, year: int, item: CadreStudyItem | None = None, **fields: Any) -> CadreStudyItem:
+    """Add or change an item of a leading cadre's yearly 个人自学计划."""
+    if not member.is_leading_cadre:
+        raise ValidationError(_("个人自学计划适用于党员领导干部。"))
+    plan, _created = CadreStudyPlan.objects.get_or_create(member=member, year=year)
+    item = item or CadreStudyItem(plan=plan)
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.full_clean()
+    item.save()
+    return item
+
+
+# Notifications about plans -----------------------------------------------------------------------------------
+
+
+def _officer_ids_above(organization: Organization) -> list[int]:
+    """Users holding an officer or administrator role at the nearest committee above that has any."""
+    from branches.models import Role, RoleKind
+
+    roles = Role.objects.filter(
+        organization_id__in=[int(part) for part in organization.path.split("/") if part][:-1],
+        kind__in=[RoleKind.OFFICER, RoleKind.ADMINISTRATOR],
+    ).values_list("user_id", "organization__depth")
+    if not roles:
+        return []
+    nearest = max(depth for _user, depth in roles)
+    return sorted({user_id for user_id, depth in roles if depth == nearest})
+
+
+def _manager_ids_of(organization: Organization) -> list[int]:
+    from branches.models import MANAGING_ROLE_KINDS, Role
+
+    return list(
+        Role.objects.filter(organization=organization, kind__in=MANAGING_ROLE_KINDS)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def plan_submitted_notify(*, plan_id: int) -> int:
+    """Tell the officers of the committee above that a plan waits for 备案 (once per plan revision)."""
+    from notifications.models import ReminderKind
+    from notifications.services import ReminderMessage, reminders_send
+
+    plan = StudyPlan.objects.select_related("organization").get(pk=plan_id)
+    title = _("%(org)s报送了%(year)d年度学习计划，请审核备案") % {"org": plan.organization.name, "year": plan.year}
+    return reminders_send(
+        messages=[
+            ReminderMessage(
+                recipient_id=user_id,
+                kind=ReminderKind.PLAN_SUBMITTED,
+                object_key=f"plan:{plan.pk}",
+                period=plan.submitted_at.strftime("%Y%m%d%H%M%S") if plan.submitted_at else str(plan.year),
+                title=title,
+                body=title,
+                url=plan.get_absolute_url(),
+            )
+            for user_id in _officer_ids_above(plan.organization)
+        ]
+    )
+
+
+def plan_decided_notify(*, plan_id: int) -> int:
+    """Tell the branch's secretary and organiser that their plan was filed or returned."""
+    from notifications.models import ReminderKind
+    from notifications.services import ReminderMessage, reminders_send
+
+    plan = StudyPlan.objects.select_related("organization").get(pk=plan_id)
+    last = plan.history.order_by("-pk").first()
+    if plan.status == PlanStatus.FILED:
+        title = _("%(year)d年度学习计划已备案") % {"year": plan.year}
+    else:
+        title = _("%(year)d年度学习计划被退回，请按意见修改") % {"year": plan.year}
+    return reminders_send(
+        messages=[
+            ReminderMessage(
+                recipient_id=user_id,
+                kind=ReminderKind.PLAN_DECIDED,
+                object_key=f"plan:{plan.pk}",
+                period=f"{plan.status}:{last.pk if last else 0}",
+                title=title,
+                body=(last.comment if last and last.comment else title),
+                url=plan.get_absolute_url(),
+            )
+            for user_id in _manager_ids_of(plan.organization)
+        ]
+    )
