@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from branches.permissions import (
     groups_visible_to,
     members_visible_to,
     organizations_visible_to,
+    sees_everything,
 )
 from branches.resources import MemberRosterResource, RosterXLSX
 
@@ -40,6 +42,25 @@ class UserAdmin(DjangoUserAdmin):
     )
     list_display = ("username", "first_name", "email", "phone", "is_staff", "is_active")
     search_fields = ("username", "first_name", "email", "phone")
+
+    def get_queryset(self, request):
+        """Accounts of members, and holders of roles, inside the user's scope."""
+        qs = super().get_queryset(request)
+        if sees_everything(request.user):
+            return qs
+        return qs.filter(
+            Q(member__in=members_visible_to(request.user))
+            | Q(roles__organization__in=organizations_visible_to(request.user))
+            | Q(pk=request.user.pk)
+        ).distinct()
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only superusers hand out superuser status, staff status, groups and permissions:
+        # otherwise an administrator could raise their own rights.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "is_staff", "groups", "user_permissions"]
+        return readonly
 
 
 class RoleInline(admin.TabularInline):

@@ -27,7 +27,7 @@ from xml.parsers import expat
 import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone, translation
@@ -788,6 +788,9 @@ def _limit_errors(errors: list[RowError]) -> list[RowError]:
     ]
 
 
+ANALYZE_AFTER_ROWS = 5000
+
+
 def roster_import(*, organization: Organization, uploaded_file) -> RosterImportResult:
     """Import a branch roster (xlsx or csv) into `organization`: all rows or none.
 
@@ -930,6 +933,10 @@ def _validate_and_write(
         for member in to_update:
             member.updated_at = now
         Member.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=WRITE_BATCH)
+    if len(created) >= ANALYZE_AFTER_ROWS and connection.vendor == "postgresql":
+        # Fresh planner statistics after a large load; autovacuum may be off or late.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE branches_member, branches_membership")
     if created or to_update:
         # New members get the study tasks of the branch's filed plan that are still ahead (study app).
         from study.tasks import organization_tasks_sync

@@ -79,22 +79,26 @@ def organization_children_nodes(*, user: User, parent: Organization) -> list[Tre
 def organization_tree_roots(*, user: User) -> list[TreeNode]:
     """The tops of the user's scope, each with its children and counts.
 
-    A fixed number of queries: roots (1), counts over all roots (2), and for the
-    children of all roots (1 + 2).
+    A fixed number of queries: roots (1), children (1), and counts grouped by the
+    children's path prefix (2, per depth of the roots); a root's totals are the sum
+    of its children's plus its own rows.
     """
     roots_qs = organizations_visible_to(user)
     paths = scope_paths(user)
     roots = list(roots_qs.filter(path__in=paths)) if paths else list(roots_qs.filter(parent__isnull=True))
     if not roots:
         return []
-    counts: dict[str, tuple[int, int]] = {}
     child_counts: dict[str, tuple[int, int]] = {}
     by_depth: dict[int, list[Organization]] = {}
     for root in roots:
         by_depth.setdefault(len(root.path), []).append(root)
     for length, group in by_depth.items():
-        counts.update(_counts_for_prefixes(prefix_length=length, roots=group))
         child_counts.update(_counts_for_prefixes(prefix_length=length + Organization.STEP, roots=group))
+    counts: dict[str, tuple[int, int]] = {}
+    for root in roots:
+        # Every key starting with the root's path is the root itself or one of its children.
+        below = [value for prefix, value in child_counts.items() if prefix.startswith(root.path)]
+        counts[root.path] = (sum(b for b, _m in below), sum(m for _b, m in below))
     children = (
         Organization.objects.filter(parent__in=roots).annotate(child_count=Count("children")).order_by("kind", "name")
     )

@@ -164,3 +164,21 @@ def test_it_rejects_a_kind_that_cannot_sit_under_the_parent(client, district_off
     assert response.status_code == 200
     assert "不能设在" in response.text
     assert not Organization.objects.filter(code="BAD-01").exists()
+
+
+def test_an_administrator_cannot_raise_their_own_rights_in_the_admin(client, administrator):
+    client.force_login(administrator)
+    response = client.get(reverse("admin:branches_user_change", args=[administrator.pk]))
+    assert response.status_code == 200
+    assert 'name="is_superuser"' not in response.text
+    assert 'name="user_permissions"' not in response.text
+
+
+def test_the_user_admin_lists_only_accounts_in_scope(client, district_officer, secretary, other_branch_secretary):
+    from branches.services import role_assign
+
+    role_assign(user=district_officer, organization=district_officer.roles.get().organization, kind="administrator")
+    client.force_login(district_officer)
+    page = client.get(reverse("admin:branches_user_changelist")).text
+    assert "secretary" in page
+    assert "other_secretary" not in page

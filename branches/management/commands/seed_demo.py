@@ -1,0 +1,168 @@
+"""`manage.py seed_demo`: the demo tree, members and logins (see `branches.demo`)."""
+
+import argparse
+import datetime
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from branches import demo
+from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    """Rows padded to columns that line up in a terminal (Chinese characters are two columns wide)."""
+    widths = [max(_width(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return lines
+
+
+def _date(value: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("日期格式应为 YYYY-MM-DD：%(value)s") % {"value": value}) from None
+
+
+class Command(BaseCommand):
+    @property
+    def help(self) -> str:  # translated when asked for: argparse wants a str, not a lazy string
+        return _(
+            "生成演示数据：北京市委、区委、教育工委、基层党委、党总支、各类党支部、党小组、党员和每种角色一个演示账号。"
+            "可重复运行：已存在的党组织（按组织代码）不会重复创建，--branches 调大后只补上缺少的党支部。"
+        )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--branches",
+            type=int,
+            default=demo.DEFAULT_BRANCHES,
+            help=_("党支部数量（默认%(n)d，平均每个支部约25名党员）") % {"n": demo.DEFAULT_BRANCHES},
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=demo.DEFAULT_SEED,
+            help=_("随机种子：相同的种子和日期生成相同的数据（默认%(n)d）") % {"n": demo.DEFAULT_SEED},
+        )
+        parser.add_argument("--today", type=_date, default=None, help=_("基准日期 YYYY-MM-DD（默认今天）"))
+
+    def handle(self, *args, **options) -> None:
+        today = options["today"] or timezone.localdate()
+        branches, seed = options["branches"], options["seed"]
+        self.stdout.write(
+            _("生成演示数据：%(branches)d个党支部，随机种子%(seed)d，基准日期%(today)s。")
+            % {"branches": branches, "seed": seed, "today": today.isoformat()}
+        )
+        try:
+            result = demo.demo_seed(branches=branches, seed=seed, today=today, log=self.stdout.write)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        if result.organizations_created == 0:
+            self.stdout.write(
+                _("演示组织树已存在：计划中的%(n)d个党组织都已建立，没有需要新增的。")
+                % {"n": result.organizations_existing}
+            )
+        self.stdout.write(
+            _(
+                "新增党组织%(orgs)d个（其中党支部%(branches)d个），已存在%(existing)d个；"
+                "新增党员%(members)d名、账号%(users)d个；用时%(seconds).1f秒。"
+            )
+            % {
+                "orgs": result.organizations_created,
+                "branches": result.branches_created,
+                "existing": result.organizations_existing,
+                "members": result.members_created,
+                "users": result.users_created,
+                "seconds": result.seconds,
+            }
+        )
+        self._write_summary(demo.demo_summary(today=today))
+        self._write_logins(result.logins)
+
+    def _write_summary(self, summary: demo.DemoSummary) -> None:
+        self.stdout.write("")
+        self.stdout.write(_("演示组织树（北京市委及其下级）："))
+        kinds = "，".join(
+            f"{OrganizationKind(kind).label}{count}" for kind, count in summary.organizations_by_kind.items()
+        )
+        self.stdout.write("  " + _("党组织：%(list)s") % {"list": kinds})
+        categories = "，".join(
+            f"{OrganizationCategory(category).label}{count}" for category, count in summary.branches_by_category.items()
+        )
+        self.stdout.write("  " + _("党支部按单位类别：%(list)s") % {"list": categories})
+        self.stdout.write(
+            "  "
+            + _("党支部：软弱涣散%(weak)d个，60天内换届%(due)d个，任期已届满未换届%(overdue)d个；党小组%(groups)d个")
+            % {
+                "weak": summary.weak_branches,
+                "due": summary.terms_due,
+                "overdue": summary.terms_overdue,
+                "groups": summary.groups,
+            }
+        )
+        self.stdout.write(
+            "  "
+            + _("党员：共%(total)d名，正常%(active)d名，预备党员%(probationary)d名")
+            % {
+                "total": summary.members,
+                "active": summary.active_members,
+                "probationary": summary.probationary_members,
+            }
+        )
+        member_categories = "，".join(
+            f"{MemberCategory(category).label}{count}" for category, count in summary.members_by_category.items()
+        )
+        self.stdout.write("  " + _("党员类别：%(list)s") % {"list": member_categories})
+        statuses = "，".join(
+            f"{MemberStatus(status).label}{count}" for status, count in summary.members_by_status.items()
+        )
+        self.stdout.write("  " + _("党籍状态：%(list)s") % {"list": statuses})
+        self.stdout.write(
+            "  "
+            + _("组织关系记录%(total)d条（已结束%(closed)d条）；账号共%(users)d个")
+            % {"total": summary.memberships, "closed": summary.closed_memberships, "users": summary.users}
+        )
+
+    def _write_logins(self, logins: list[demo.DemoLoginResult]) -> None:
+        self.stdout.write("")
+        self.stdout.write(_("演示账号（用户名、手机号或邮箱均可登录）："))
+        rows = [[_("角色"), _("用户名"), _("密码"), _("手机号"), _("邮箱"), _("姓名"), _("所在组织"), _("状态")]]
+        for entry in logins:
+            login = entry.login
+            rows.append(
+                [
+                    login.role_label,
+                    login.username,
+                    demo.DEMO_PASSWORD,
+                    login.phone,
+                    login.email,
+                    entry.full_name,
+                    entry.organization_name,
+                    _("新建") if entry.created else _("已存在，密码未改动"),
+                ]
+            )
+        for line in _table(rows):
+            self.stdout.write("  " + line)
+        if any(not entry.created for entry in logins):
+            self.stdout.write(_("已存在的账号不会重设密码：如已修改过，请用修改后的密码登录。"))
+        mfa_users = "、".join(entry.login.username for entry in logins if entry.login.needs_mfa)
+        state = _("开启") if settings.PORTAL_MFA_REQUIRED else _("关闭")
+        self.stdout.write(
+            _(
+                "系统管理员和党委工作人员（%(users)s）在 PORTAL_MFA_REQUIRED=true 时首次登录须绑定 TOTP 两步验证；"
+                "当前设置：%(state)s。"
+            )
+            % {"users": mfa_users, "state": state}
+        )
