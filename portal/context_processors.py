@@ -1,5 +1,6 @@
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from branches.permissions import (
@@ -9,13 +10,33 @@ from branches.permissions import (
     primary_organization_id,
     sees_everything,
 )
+from notifications.selectors import notification_unread_count
+
+UNREAD_BADGE_MAX = 99
+
+
+class InboxLink:
+    """The navbar's inbox link. The unread count is one COUNT query, made when a page shows it (once)."""
+
+    def __init__(self, user) -> None:
+        self.user = user
+        self.url = reverse("notifications:inbox")
+
+    @cached_property
+    def unread(self) -> int:
+        return notification_unread_count(user=self.user)
+
+    @property
+    def unread_label(self) -> str:
+        return f"{UNREAD_BADGE_MAX}+" if self.unread > UNREAD_BADGE_MAX else str(self.unread)
 
 
 def navigation(request: HttpRequest) -> dict:
-    """Navigation entries for the user's roles (no queries beyond the cached roles and member)."""
+    """Navigation entries for the user's roles (no queries beyond the cached roles and member), and the inbox
+    link with the unread count (one COUNT query when the page shows it; nothing for anonymous users)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "inbox": None}
     items = []
     if sees_everything(user) or is_committee_officer(user):
         items.append((_("组织树"), reverse("branches:organization_tree")))
@@ -24,7 +45,10 @@ def navigation(request: HttpRequest) -> dict:
         items.append((_("我的组织"), reverse("branches:organization_detail", args=[organization_id])))
     member = own_member(user)
     if member:
+        items.append((_("我的学习"), reverse("study:my_study")))
+    items.append((_("学习资料"), reverse("study:material_list")))
+    if member:
         items.append((_("我的信息"), member.get_absolute_url()))
     if user.is_staff or is_administrator(user):
         items.append((_("后台管理"), reverse("admin:index")))
-    return {"nav_items": items}
+    return {"nav_items": items, "inbox": InboxLink(user)}

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -114,7 +115,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[两学一做] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[两学一做] ")
 MFA_ADAPTER = "branches.adapters.MFAAdapter"  # TOTP secrets encrypted with FIELD_ENCRYPTION_KEY
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="两学一做学习教育平台")
@@ -142,6 +143,7 @@ MEDIA_URL = "/media/"  # never served publicly; uploads go through access-checke
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
+MATERIAL_UPLOAD_MAX_BYTES = env.int("MATERIAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Key for field-level encryption of ID numbers (Fernet, urlsafe base64 of 32 bytes).
 # Defaults to a key derived from SECRET_KEY; set it explicitly in production so that
@@ -181,7 +183,30 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs (celery beat; times are CELERY_TIMEZONE, Asia/Shanghai). They only scan and fan out per-chunk
+# tasks; every reminder is sent once (unique key recipient, kind, object, period). Documented in README.md.
+CELERY_BEAT_SCHEDULE: dict = {
+    "study-due-task-reminders": {
+        "task": "study.tasks.due_task_reminders_schedule",
+        "schedule": crontab(minute=0, hour=8),
+    },
+    "study-overdue-task-digests": {
+        "task": "study.tasks.overdue_task_digests_schedule",
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+    "study-monthly-plan-reminders": {
+        "task": "study.tasks.monthly_plan_reminders_schedule",
+        "schedule": crontab(minute=0, hour=9, day_of_month="25"),
+    },
+    "study-annual-plan-reminders": {
+        "task": "study.tasks.annual_plan_reminders_schedule",
+        "schedule": crontab(minute=0, hour=9, day_of_month="20-31", month_of_year="1"),
+    },
+    "study-annual-plan-reminders-after-deadline": {
+        "task": "study.tasks.annual_plan_reminders_schedule",
+        "schedule": crontab(minute=0, hour=9, day_of_month="1", month_of_year="2"),
+    },
+}
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

@@ -1,0 +1,58 @@
+"""Notifications and reminders in the admin: read-only, scoped to the recipients in the user's scope.
+
+Read-only on purpose: a reminder row is the proof that a message went out; deleting it would let the next run
+send it again, and editing a notification would change what somebody was told.
+"""
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from branches.models import User
+from branches.permissions import members_visible_to, organizations_visible_to, sees_everything
+from notifications.models import Notification, Reminder
+
+
+def recipients_visible_to(user: User) -> QuerySet:
+    """Users whose notifications the admin user may read: members in scope, role holders in scope, oneself."""
+    return User.objects.filter(
+        Q(member__in=members_visible_to(user))
+        | Q(roles__organization__in=organizations_visible_to(user))
+        | Q(pk=user.pk)
+    ).values("pk")
+
+
+class ReadOnlyScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        queryset = super().get_queryset(request).select_related("recipient")
+        if sees_everything(request.user):
+            return queryset
+        return queryset.filter(recipient_id__in=recipients_visible_to(request.user))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyScopedAdmin):
+    list_display = ("title", "recipient", "created_at", "read_at")
+    list_filter = (("read_at", admin.EmptyFieldListFilter), "created_at")
+    search_fields = ("title", "recipient__username", "recipient__first_name")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyScopedAdmin):
+    list_display = ("kind", "recipient", "object_key", "period", "created_at", "sent_at")
+    list_filter = ("kind", ("sent_at", admin.EmptyFieldListFilter))
+    search_fields = ("object_key", "period", "recipient__username", "recipient__first_name")
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("notification")
