@@ -12,7 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Substr
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -163,6 +163,7 @@ def member_create(
     member.full_clean(exclude=["id_number_encrypted", "id_number_digest"])
     member.save()
     Membership.objects.create(member=member, organization=organization, started_on=started_on or timezone.localdate())
+    _member_tasks_sync_on_commit(member)
     return member
 
 
@@ -222,21 +223,34 @@ def _member_tasks_sync_on_commit(member: Member) -> None:
 
 ADMINISTRATORS_GROUP = "系统管理员"
 # Django admin rights an administrator role brings; full ID numbers stay an explicit, separate permission.
-ADMINISTRATOR_PERMISSIONS = [
-    f"{action}_{model}"
-    for model in ("organization", "partygroup", "member", "membership", "role", "user")
-    for action in ("view", "add", "change", "delete")
-]
+ADMINISTRATOR_PERMISSIONS = {
+    "branches": [
+        f"{action}_{model}"
+        for model in ("organization", "partygroup", "member", "membership", "role", "user")
+        for action in ("view", "add", "change", "delete")
+    ],
+    "study": [
+        *(
+            f"view_{model}"
+            for model in ("studymaterial", "materialread", "studyplan", "studyplanitem", "planstatuschange")
+        ),
+        "view_studytask",
+        "view_cadrestudyplan",
+        "view_cadrestudyitem",
+        "change_studymaterial",
+    ],
+}
 
 
 def _administrators_group():
     from django.contrib.auth.models import Group, Permission
 
-    group, created = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="branches", codename__in=ADMINISTRATOR_PERMISSIONS)
-        )
+    group, _created = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
+    wanted = Q(pk__in=[])
+    for app_label, codenames in ADMINISTRATOR_PERMISSIONS.items():
+        wanted |= Q(content_type__app_label=app_label, codename__in=codenames)
+    # Kept in step with the list above, so a new app's rights reach existing administrators.
+    group.permissions.set(Permission.objects.filter(wanted))
     return group
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("", include("branches.urls")),
+    path("", include("study.urls")),
+    path("", include("notifications.urls")),
 ]

@@ -12,7 +12,7 @@ from branches.permissions import is_committee_officer, own_member, primary_organ
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """Send each user to their work: officers to the tree, secretaries to their branch, members to their page."""
+    """Send each user to their work: officers to the tree, secretaries to their branch, members to their study."""
     user = request.user
     if sees_everything(user) or is_committee_officer(user):
         return redirect("branches:organization_tree")
@@ -21,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("branches:organization_detail", pk=organization_id)
     member = own_member(user)
     if member:
-        return redirect(member)
+        return redirect("study:my_study")
     return render(request, "portal/no_role.html")
 
 

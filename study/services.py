@@ -161,13 +161,10 @@ def plan_submit(*, plan: StudyPlan, submitted_by: User) -> StudyPlan:
     plan.status = PlanStatus.SUBMITTED
     plan.submitted_at = timezone.now()
     plan.save(update_fields=["status", "submitted_at", "updated_at"])
-    _log(plan, from_status=from_status, by=submitted_by)
     missing = sorted(set(range(1, 13)) - months)
-    if missing:
-        # Not an error (a plan may start mid-year), but the officer should see it.
-        PlanStatusChange.objects.filter(plan=plan).order_by("-pk").update(
-            comment=_("以下月份暂无学习安排：%(months)s") % {"months": "、".join(f"{m}月" for m in missing)}
-        )
+    # Not an error (a plan may start mid-year), but the officer should see it.
+    note = _("以下月份暂无学习安排：%(months)s") % {"months": "、".join(f"{m}月" for m in missing)} if missing else ""
+    _log(plan, from_status=from_status, by=submitted_by, comment=note)
     transaction.on_commit(lambda: _notify_plan_submitted(plan_id=plan.pk))
     return plan
 
@@ -326,7 +323,6 @@ def tasks_sync_for_plan(*, plan: StudyPlan, due_from: datetime.date | None = Non
     """
     items = list(plan.items.filter(due_date__gte=due_from) if due_from else plan.items.all())
     keys = [item.key for item in items]
-    by_key = {item.key: item for item in items}
     if plan.previous_revision_id:
         for item in items:
             StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, item_key=item.key).update(
@@ -335,23 +331,27 @@ def tasks_sync_for_plan(*, plan: StudyPlan, due_from: datetime.date | None = Non
         StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, status=TaskStatus.OPEN).exclude(
             item_key__in=keys
         ).update(status=TaskStatus.CLOSED, closed_reason=_("计划修订后取消"))
-    created = 0
-    for item in items:
-        member_ids = Member.objects.filter(audience_members(organization=plan.organization, item=item)).values_list(
-            "pk", flat=True
+    # One query for the branch's members; each item's audience is worked out in memory (item.addresses).
+    members = list(
+        Member.objects.filter(organization_id=plan.organization_id, status=MemberStatus.ACTIVE).only(
+            "pk", "group_id", "is_leading_cadre", "membership_type"
         )
-        tasks = [
-            StudyTask(
-                member_id=member_id,
-                item=by_key[item.key],
-                item_key=item.key,
-                organization_id=plan.organization_id,
-                due_date=item.due_date,
-            )
-            for member_id in member_ids
-        ]
-        created += len(StudyTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=TASK_BATCH_SIZE))
-    return created
+    )
+    tasks = [
+        StudyTask(
+            member_id=member.pk,
+            item=item,
+            item_key=item.key,
+            organization_id=plan.organization_id,
+            due_date=item.due_date,
+        )
+        for item in items
+        for member in members
+        if item.addresses(member)
+    ]
+    before = StudyTask.objects.filter(item__plan=plan).count()
+    StudyTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=TASK_BATCH_SIZE)
+    return StudyTask.objects.filter(item__plan=plan).count() - before
 
 
 def current_filed_plan(*, organization_id: int, year: int) -> StudyPlan | None:
@@ -405,7 +405,9 @@ def member_tasks_sync(*, member_id: int, today: datetime.date | None = None) -> 
         for item in plan.items.filter(due_date__gte=today)
         if item.addresses(member)
     ]
-    return len(StudyTask.objects.bulk_create(tasks, ignore_conflicts=True))
+    before = StudyTask.objects.filter(member=member).count()
+    StudyTask.objects.bulk_create(tasks, ignore_conflicts=True)
+    return StudyTask.objects.filter(member=member).count() - before
 
 
 @transaction.atomic

@@ -181,10 +181,8 @@ def test_it_prints_the_logins_and_they_log_in_with_the_printed_password(client):
     client.logout()
     response = client.post(reverse("account_login"), {"login": "13910000005", "password": password})
     assert response.status_code == 302
-    assert (
-        client.get(reverse("home"), follow=True).request["PATH_INFO"]
-        == User.objects.get(username="member").member.get_absolute_url()
-    )
+    # A member without a role lands on their study page.
+    assert client.get(reverse("home"), follow=True).request["PATH_INFO"] == reverse("study:my_study")
 
 
 def test_it_creates_nothing_new_when_run_twice():

@@ -1,0 +1,342 @@
+"""我的学习: hours against the requirement, the four task lists, completing a task with a 心得."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from branches.models import RoleKind
+from study import selectors, services
+from study.models import REQUIRED_HOURS_COMMITTEE, REQUIRED_HOURS_MEMBER, MaterialCategory, StudyTask, TaskStatus
+from tests.factories import MemberFactory, UserFactory, give_role
+from tests.study.conftest import YEAR
+from tests.study.member_tasks import make_many_tasks, make_task
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("study:my_study")
+REFLECTION = "学习了党章总纲，进一步明确了党员的义务和权利，要在工作中发挥先锋模范作用。"
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def complete_url(task: StudyTask) -> str:
+    return reverse("study:task_complete", args=[task.pk])
+
+
+@pytest.fixture
+def member(member_user):
+    return member_user.member
+
+
+@pytest.fixture
+def material(committee):
+    return services.material_publish(
+        organization=committee,
+        published_by=None,
+        title="中国共产党章程",
+        category=MaterialCategory.PARTY_CONSTITUTION,
+        body="第一章 党员",
+    )
+
+
+# The page --------------------------------------------------------------------------------------------------
+
+
+def test_it_counts_the_hours_of_tasks_done_this_year_against_32_for_a_member(client, member_user, member):
+    now = timezone.now()
+    make_task(member, due=today(), topic="学习一", hours=3, done_at=now)
+    make_task(member, due=today(), topic="学习二", hours="2.5", done_at=now)
+    make_task(member, due=today(), topic="未完成", hours=4)
+    last_year = datetime.datetime(YEAR - 1, 6, 1, 10, tzinfo=timezone.get_current_timezone())
+    make_task(member, due=last_year.date(), topic="去年完成", hours=5, done_at=last_year)
+    client.force_login(member_user)
+
+    response = client.get(URL)
+
+    hours = response.context["study"].hours
+    assert hours.done == Decimal("5.5")
+    assert hours.required == REQUIRED_HOURS_MEMBER == 32
+    assert not hours.holds_committee_role
+    content = response.content.decode()
+    assert "5.5" in content
+    assert "32 学时" in content
+    assert "党员每年集中学习培训不少于32学时" in content
+    assert "已完成学习任务计入学时" in content
+    assert '<progress class="study-progress my-2" max="32" value="5.5"' in content
+
+
+def test_it_asks_56_hours_of_a_branch_committee_member_and_says_why(client, secretary):
+    client.force_login(secretary)
+
+    response = client.get(URL)
+
+    assert response.context["study"].hours.required == REQUIRED_HOURS_COMMITTEE == 56
+    assert "您是支部委员会成员" in response.content.decode()
+
+
+def test_it_does_not_count_a_committee_role_in_another_organisation(client, member_user, member, sibling_branch):
+    give_role(member_user, sibling_branch, RoleKind.COMMITTEE_MEMBER)
+    client.force_login(member_user)
+
+    assert client.get(URL).context["study"].hours.required == 32
+
+
+def test_it_sorts_tasks_into_overdue_this_month_upcoming_and_done(member_user, member, filed_plan):
+    tasks = {task.item.month: task for task in StudyTask.objects.filter(member=member).select_related("item")}
+    services.task_complete(task=tasks[3], reflection=REFLECTION)
+    services.task_complete(task=tasks[8], reflection=REFLECTION)
+    StudyTask.objects.filter(pk=tasks[4].pk).update(status=TaskStatus.CLOSED)
+
+    study = selectors.my_study_get(user=member_user, member=member, today=datetime.date(YEAR, 6, 10))
+
+    def months(tasks):
+        return [task.item.month for task in tasks]
+
+    assert months(study.overdue) == [1, 2, 5]
+    assert months(study.this_month) == [6]
+    assert months(study.upcoming) == [7]  # due 25 July, within 30 days after the end of June
+    assert months(study.done) == [8, 3]  # most recent first
+    assert study.hours.done == Decimal(6)
+
+
+def test_it_keeps_a_task_done_this_month_in_this_month_and_in_done(member_user, member, filed_plan):
+    june = StudyTask.objects.get(member=member, item__month=6)
+    services.task_complete(task=june, reflection=REFLECTION)
+
+    study = selectors.my_study_get(user=member_user, member=member, today=datetime.date(YEAR, 6, 26))
+
+    assert [task.pk for task in study.this_month] == [june.pk]
+    assert [task.pk for task in study.done] == [june.pk]
+    assert [task.item.month for task in study.overdue] == [1, 2, 3, 4, 5]
+
+
+def test_it_shows_each_task_with_topic_form_due_date_and_material_links(client, member_user, member, material):
+    task = make_task(member, due=today(), topic="学习党章第一章", materials=[material])
+    client.force_login(member_user)
+
+    content = client.get(URL).content.decode()
+
+    assert f'id="task-{task.pk}"' in content
+    assert "学习党章第一章" in content
+    assert "个人自学" in content
+    assert f"{today():%Y}年{today().month}月{today().day}日前完成" in content
+    assert reverse("study:material_detail", args=[material.pk]) in content
+    assert f'hx-post="{complete_url(task)}"' in content
+
+
+def test_it_lists_done_tasks_with_the_reflection_excerpt(client, member_user, member):
+    long_reflection = "深入学习了习近平总书记系列重要讲话精神，" * 20
+    make_task(member, due=today(), topic="已学完的专题", done_at=timezone.now(), reflection=long_reflection)
+    client.force_login(member_user)
+
+    response = client.get(URL)
+
+    done = response.context["study"].done
+    assert [task.item.topic for task in done] == ["已学完的专题"]
+    content = response.content.decode()
+    assert long_reflection[:60] in content
+    assert long_reflection not in content  # an excerpt, not the whole text
+
+
+def test_it_shows_only_the_members_own_tasks(client, member_user, member, secretary):
+    make_task(secretary.member, due=today(), topic="书记自己的任务")
+    make_task(member, due=today(), topic="党员自己的任务")
+    client.force_login(member_user)
+
+    content = client.get(URL).content.decode()
+
+    assert "党员自己的任务" in content
+    assert "书记自己的任务" not in content
+
+
+def test_it_tells_a_user_without_a_member_record_so(client, district_officer):
+    client.force_login(district_officer)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "没有关联党员信息" in response.content.decode()
+
+
+def test_it_sends_anonymous_visitors_to_the_login_page(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+
+
+def _count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(URL)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def test_it_costs_the_same_few_queries_for_3_and_60_tasks(
+    client, member_user, member, material, django_assert_max_num_queries
+):
+    client.force_login(member_user)
+    make_many_tasks(member, count=3, due=today(), materials=[material])
+    make_task(member, due=today(), done_at=timezone.now())
+    with django_assert_max_num_queries(8):
+        small = _count_queries(client)
+
+    make_many_tasks(member, count=57, due=today() + datetime.timedelta(days=3), materials=[material])
+    make_task(member, due=today() - datetime.timedelta(days=3))
+    with django_assert_max_num_queries(8):
+        large = _count_queries(client)
+
+    assert StudyTask.objects.filter(member=member).count() == 62
+    assert small == large
+
+
+# Completing a task -----------------------------------------------------------------------------------------
+
+
+def test_it_completes_a_task_with_a_reflection_and_goes_back_to_the_page(client, member_user, member):
+    task = make_task(member, due=today(), topic="学习党章")
+    client.force_login(member_user)
+
+    response = client.post(complete_url(task), {"reflection": f"  {REFLECTION}  "})
+
+    assert response.status_code == 302
+    assert response.url == URL
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    assert task.reflection == REFLECTION  # stored for the secretary's progress grid, trimmed
+    assert task.completed_at is not None
+    page = client.get(URL)
+    assert [t.pk for t in page.context["study"].done] == [task.pk]
+    assert "已完成“学习党章”，学习心得已保存。" in page.content.decode()
+
+
+def test_it_swaps_the_card_to_its_done_state_for_htmx(client, member_user, member):
+    task = make_task(member, due=today(), topic="学习党章", hours=3)
+    client.force_login(member_user)
+
+    response = client.post(complete_url(task), {"reflection": REFLECTION}, **HTMX)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.lstrip().startswith(f'<article class="card h-100 task-card is-done" id="task-{task.pk}">')
+    assert "<html" not in content
+    assert 'id="study-summary" hx-swap-oob="true"' in content
+    assert 'id="study-done" hx-swap-oob="true"' in content
+    assert f'id="done-task-{task.pk}"' in content
+    assert 'value="3.0"' in content  # the hours bar moved on
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+
+
+@pytest.mark.parametrize(
+    ("reflection", "message"),
+    [
+        ("", "请写下至少10个字的学习心得。"),
+        ("   很好   ", "请写下至少10个字的学习心得。"),
+        ("学" * 2001, "学习心得不超过2000个字（现有2001个字）。"),
+    ],
+    ids=["empty", "too-short", "2001-chars"],
+)
+def test_it_shows_bad_reflections_inline_and_saves_nothing(client, member_user, member, reflection, message):
+    task = make_task(member, due=today())
+    client.force_login(member_user)
+
+    response = client.post(complete_url(task), {"reflection": reflection})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert message in content
+    assert f'<article class="card h-100 task-card" id="task-{task.pk}">' in content
+    assert '<details class="task-complete" open>' in content
+    task.refresh_from_db()
+    assert (task.status, task.reflection, task.completed_at) == (TaskStatus.OPEN, "", None)
+
+
+def test_it_shows_errors_in_the_card_for_htmx(client, member_user, member):
+    task = make_task(member, due=today())
+    client.force_login(member_user)
+
+    response = client.post(complete_url(task), {"reflection": "学" * 2001}, **HTMX)
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.lstrip().startswith('<article class="card h-100 task-card"')
+    assert "学习心得不超过2000个字（现有2001个字）。" in content
+    assert "学" * 2001 in content  # the text is kept for correcting
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+
+
+def test_it_accepts_exactly_2000_characters(client, member_user, member):
+    task = make_task(member, due=today())
+    client.force_login(member_user)
+
+    client.post(complete_url(task), {"reflection": "学" * 2000})
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
+    assert len(task.reflection) == 2000
+
+
+def test_it_refuses_to_complete_a_closed_task(client, member_user, member):
+    task = make_task(member, due=today(), status=TaskStatus.CLOSED)
+    client.force_login(member_user)
+
+    response = client.post(complete_url(task), {"reflection": REFLECTION}, **HTMX)
+
+    assert "该学习任务已关闭。" in response.content.decode()
+    task.refresh_from_db()
+    assert task.status == TaskStatus.CLOSED
+
+
+def test_it_answers_404_for_another_members_task(client, member_user, secretary):
+    task = make_task(secretary.member, due=today())
+    client.force_login(member_user)
+
+    response = client.post(complete_url(task), {"reflection": REFLECTION})
+
+    assert response.status_code == 404
+    task.refresh_from_db()
+    assert task.status == TaskStatus.OPEN
+
+
+def test_it_answers_404_to_the_secretary_of_another_branch(client, member_user, member, other_branch_secretary):
+    task = make_task(member, due=today())
+    client.force_login(other_branch_secretary)
+
+    assert client.post(complete_url(task), {"reflection": REFLECTION}).status_code == 404
+
+
+def test_it_answers_404_even_to_the_members_own_secretary(client, member, secretary):
+    """Completing is the member's own act; the secretary reads the 心得 on the progress grid."""
+    task = make_task(member, due=today())
+    client.force_login(secretary)
+
+    assert client.post(complete_url(task), {"reflection": REFLECTION}).status_code == 404
+
+
+def test_it_only_completes_with_post(client, member_user, member):
+    task = make_task(member, due=today())
+    client.force_login(member_user)
+
+    assert client.get(complete_url(task)).status_code == 405
+
+
+def test_it_works_for_a_member_in_a_freshly_created_branch(client, sibling_branch):
+    user = UserFactory(username="newcomer")
+    newcomer = MemberFactory(organization=sibling_branch, name="新党员", user=user)
+    task = make_task(newcomer, due=today(), topic="入党教育")
+    client.force_login(user)
+
+    client.post(complete_url(task), {"reflection": REFLECTION})
+
+    task.refresh_from_db()
+    assert task.status == TaskStatus.DONE
