@@ -149,11 +149,12 @@ def plan_submit(*, plan: StudyPlan, submitted_by: User) -> StudyPlan:
     if not items:
         raise ValidationError(_("计划还没有学习内容，请先添加各月的学习条目。"))
     months = {item.month for item in items}
+    members = _audience_candidates(plan.organization_id)
     errors = [
         _("%(month)d月“%(topic)s”的学习对象（%(audience)s）中没有党员。")
         % {"month": item.month, "topic": item.topic, "audience": item.get_audience_display()}
         for item in items
-        if not Member.objects.filter(audience_members(organization=plan.organization, item=item)).exists()
+        if not any(item.addresses(member) for member in members)
     ]
     if errors:
         raise ValidationError(errors)
@@ -200,6 +201,8 @@ def plan_file(*, plan: StudyPlan, filed_by: User, comment: str = "") -> StudyPla
     plan.filed_at = timezone.now()
     plan.save(update_fields=["status", "filed_at", "updated_at"])
     _log(plan, from_status=PlanStatus.SUBMITTED, by=filed_by, comment=comment)
+    if plan.previous_revision_id:
+        _tasks_follow_revision(plan=plan)
     tasks_sync_for_plan(plan=plan)
     transaction.on_commit(lambda: _notify_plan_decided(plan_id=plan.pk))
     return plan
@@ -318,23 +321,16 @@ def plan_copy_previous_year(*, organization: Organization, year: int, copied_by:
 def tasks_sync_for_plan(*, plan: StudyPlan, due_from: datetime.date | None = None) -> int:
     """Make the filed plan's items the members' tasks (idempotent). Returns the number of tasks created.
 
-    Tasks of an earlier revision follow their item by key; tasks of items that a revision dropped are closed.
     With `due_from`, only items due on or after that day (members who joined later in the year).
     """
     items = list(plan.items.filter(due_date__gte=due_from) if due_from else plan.items.all())
     keys = [item.key for item in items]
-    if plan.previous_revision_id:
-        for item in items:
-            StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, item_key=item.key).update(
-                item=item, due_date=item.due_date
-            )
-        StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, status=TaskStatus.OPEN).exclude(
-            item_key__in=keys
-        ).update(status=TaskStatus.CLOSED, closed_reason=_("计划修订后取消"))
-    # One query for the branch's members; each item's audience is worked out in memory (item.addresses).
-    members = list(
-        Member.objects.filter(organization_id=plan.organization_id, status=MemberStatus.ACTIVE).only(
-            "pk", "group_id", "is_leading_cadre", "membership_type"
+    # One query for the branch's members, one for the tasks that already exist; each item's audience is
+    # worked out in memory (item.addresses), so the cost does not grow with the number of items.
+    members = _audience_candidates(plan.organization_id)
+    existing = set(
+        StudyTask.objects.filter(organization_id=plan.organization_id, item_key__in=keys).values_list(
+            "member_id", "item_key"
         )
     )
     tasks = [
@@ -347,11 +343,32 @@ def tasks_sync_for_plan(*, plan: StudyPlan, due_from: datetime.date | None = Non
         )
         for item in items
         for member in members
-        if item.addresses(member)
+        if item.addresses(member) and (member.pk, item.key) not in existing
     ]
-    before = StudyTask.objects.filter(item__plan=plan).count()
+    # ignore_conflicts: a concurrent sync may have written the same (member, item) meanwhile.
     StudyTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=TASK_BATCH_SIZE)
-    return StudyTask.objects.filter(item__plan=plan).count() - before
+    return len(tasks)
+
+
+def _tasks_follow_revision(*, plan: StudyPlan) -> None:
+    """Tasks of the previous revision follow their item by key; open tasks of dropped items are closed."""
+    items = list(plan.items.all())
+    for item in items:
+        StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, item_key=item.key).update(
+            item=item, due_date=item.due_date
+        )
+    StudyTask.objects.filter(item__plan_id=plan.previous_revision_id, status=TaskStatus.OPEN).exclude(
+        item_key__in=[item.key for item in items]
+    ).update(status=TaskStatus.CLOSED, closed_reason=_("计划修订后取消"))
+
+
+def _audience_candidates(organization_id: int) -> list[Member]:
+    """The branch's active members with just the fields `StudyPlanItem.addresses` reads."""
+    return list(
+        Member.objects.filter(organization_id=organization_id, status=MemberStatus.ACTIVE).only(
+            "pk", "group_id", "is_leading_cadre", "membership_type"
+        )
+    )
 
 
 def current_filed_plan(*, organization_id: int, year: int) -> StudyPlan | None:
