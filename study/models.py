@@ -232,11 +232,15 @@ class TaskStatus(models.TextChoices):
 class StudyTask(TimeStampedModel):
     """学习任务: one member, one plan item, a due date; done with a 心得."""
 
-    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="study_tasks")
+    # No single-column indexes on member and organization: the composite indexes below lead with them,
+    # and every index slows the bulk insert when a plan is filed.
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="study_tasks", db_index=False
+    )
     item = models.ForeignKey(StudyPlanItem, verbose_name=_("计划条目"), on_delete=models.PROTECT, related_name="tasks")
     item_key = models.UUIDField(_("条目标识"))
     organization = models.ForeignKey(
-        Organization, verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="study_tasks"
+        Organization, verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="study_tasks", db_index=False
     )
     due_date = models.DateField(_("完成期限"))
     status = models.CharField(_("状态"), max_length=10, choices=TaskStatus.choices, default=TaskStatus.OPEN)
