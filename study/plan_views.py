@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from branches import selectors as branch_selectors
 from branches.models import Organization
-from branches.permissions import can_manage_organization
+from branches.permissions import can_create_child_organization, can_manage_organization, organization_scope_q
 from notifications.services import reminders_send
 from study import plan_selectors, services
 from study.models import PlanStatus, StudyPlan, StudyPlanItem, StudyTask
@@ -500,5 +500,48 @@ def plan_filing_status(request: HttpRequest, pk: int) -> HttpResponse:
         "ancestors": _ancestors_and_self(request, organization),
         "status": status,
         "years": list(range(today.year + 1, today.year - 4, -1)),
+        # Committee staff above the branches file the waiting plans of this page in one action.
+        "bulk_file": show == "waiting"
+        and bool(status.rows)
+        and can_create_child_organization(request.user, organization),
     }
     return render(request, "study/plan_filing_status.html", context)
+
+
+BULK_FILE_LIMIT = 200
+
+
+@login_required
+@require_POST
+def plans_file_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    """批量备案: file the selected submitted plans of the committee's subtree in one transaction."""
+    organization = _organization_or_404(request, pk)
+    if organization.is_branch:
+        raise Http404
+    if not can_create_child_organization(request.user, organization):
+        raise PermissionDenied
+    back = reverse("study:plan_filing_status", args=[organization.pk]) + "?show=waiting"
+    try:
+        ids = sorted({int(value) for value in request.POST.getlist("plan")})
+    except ValueError:
+        raise Http404 from None
+    if not ids:
+        messages.warning(request, _("请先勾选要备案的计划。"))
+        return redirect(back)
+    if len(ids) > BULK_FILE_LIMIT:
+        messages.error(request, _("一次最多备案%(n)d份计划，请分批操作。") % {"n": BULK_FILE_LIMIT})
+        return redirect(back)
+    plans = list(
+        StudyPlan.objects.filter(
+            organization_scope_q(request.user), pk__in=ids, organization__path__startswith=organization.path
+        ).select_related("organization")
+    )
+    if len(plans) != len(ids):
+        raise Http404
+    try:
+        filed = services.plans_file(plans=plans, filed_by=request.user, comment=request.POST.get("comment", "")[:500])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("已备案%(n)d份学习计划，学习任务已下发到党员。") % {"n": filed})
+    return redirect(back)

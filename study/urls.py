@@ -33,4 +33,5 @@ urlpatterns = [
     path("orgs/<int:pk>/study-progress/", plan_views.branch_progress, name="branch_progress"),
     path("orgs/<int:pk>/study-progress/remind/", plan_views.branch_progress_remind, name="branch_progress_remind"),
     path("orgs/<int:pk>/plan-filing/", plan_views.plan_filing_status, name="plan_filing_status"),
+    path("orgs/<int:pk>/plan-filing/file/", plan_views.plans_file_bulk, name="plans_file_bulk"),
 ]
