@@ -1,4 +1,5 @@
-"""`manage.py seed_demo`: the demo tree, members and logins (see `branches.demo`)."""
+"""`manage.py seed_demo`: the demo tree, members and logins (see `branches.demo`), then the study data on top of
+it (see `study.demo`)."""
 
 import argparse
 import datetime
@@ -12,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from branches import demo
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
+from study import demo as study_demo
+from study.models import PlanStatus
 
 
 def _width(text: str) -> int:
@@ -39,8 +42,10 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # translated when asked for: argparse wants a str, not a lazy string
         return _(
-            "生成演示数据：北京市委、区委、教育工委、基层党委、党总支、各类党支部、党小组、党员和每种角色一个演示账号。"
-            "可重复运行：已存在的党组织（按组织代码）不会重复创建，--branches 调大后只补上缺少的党支部。"
+            "生成演示数据：北京市委、区委、教育工委、基层党委、党总支、各类党支部、党小组、党员和每种角色一个演示账号，"
+            "以及学习资料、模板计划、各党支部的年度学习计划、党员的学习任务和提醒。"
+            "可重复运行：已存在的党组织（按组织代码）不会重复创建，--branches 调大后只补上缺少的党支部；"
+            "已有学习计划的党支部不再重复生成。"
         )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -88,7 +93,27 @@ class Command(BaseCommand):
                 "seconds": result.seconds,
             }
         )
+        try:
+            study_result = study_demo.study_demo_seed(seed=seed, today=today, log=self.stdout.write)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            _(
+                "学习数据：新增学习资料%(materials)d份、模板计划%(templates)d份、党支部学习计划%(plans)d份、"
+                "学习任务%(tasks)d项、个人自学计划%(cadre)d份，发出提醒%(sent)d条；用时%(seconds).1f秒。"
+            )
+            % {
+                "materials": study_result.materials_created,
+                "templates": study_result.templates_created,
+                "plans": study_result.plans_created,
+                "tasks": study_result.tasks_created,
+                "cadre": study_result.cadre_plans_created,
+                "sent": study_result.reminders_sent,
+                "seconds": study_result.seconds,
+            }
+        )
         self._write_summary(demo.demo_summary(today=today))
+        self._write_study_summary(study_demo.study_demo_summary(today=today))
         self._write_logins(result.logins)
 
     def _write_summary(self, summary: demo.DemoSummary) -> None:
@@ -133,6 +158,57 @@ class Command(BaseCommand):
             "  "
             + _("组织关系记录%(total)d条（已结束%(closed)d条）；账号共%(users)d个")
             % {"total": summary.memberships, "closed": summary.closed_memberships, "users": summary.users}
+        )
+
+    def _write_study_summary(self, summary: study_demo.StudyDemoSummary) -> None:
+        self.stdout.write("")
+        self.stdout.write(_("学习演示数据（%(year)d年度）：") % {"year": summary.year})
+        self.stdout.write(
+            "  "
+            + _("学习资料%(total)d份（必读%(required)d份，%(categories)d个类别）；已下发的模板计划%(templates)d份")
+            % {
+                "total": summary.materials,
+                "required": summary.required_materials,
+                "categories": summary.categories,
+                "templates": summary.templates,
+            }
+        )
+        plans = summary.plans_by_status
+        self.stdout.write(
+            "  "
+            + _(
+                "党支部%(branches)d个：计划已备案%(filed)d个，待备案%(submitted)d个，已退回%(returned)d个，"
+                "草稿%(draft)d个，未制定%(none)d个"
+            )
+            % {
+                "branches": summary.branches,
+                "filed": plans[PlanStatus.FILED],
+                "submitted": plans[PlanStatus.SUBMITTED],
+                "returned": plans[PlanStatus.RETURNED],
+                "draft": plans[PlanStatus.DRAFT],
+                "none": summary.branches_without_plan,
+            }
+        )
+        self.stdout.write(
+            "  "
+            + _("学习任务%(tasks)d项，已完成%(done)d项，已逾期%(overdue)d项；党员领导干部个人自学计划%(cadre)d份")
+            % {
+                "tasks": summary.tasks,
+                "done": summary.done_tasks,
+                "overdue": summary.overdue_tasks,
+                "cadre": summary.cadre_plans,
+            }
+        )
+        inboxes = "，".join(f"{username} {count}" for username, count in summary.demo_notifications.items())
+        self.stdout.write("  " + _("演示账号的站内通知：%(list)s") % {"list": inboxes})
+        self.stdout.write(
+            "  "
+            + _(
+                "试一试：member 在“我的学习”中完成本月任务；"
+                "secretary 采用区委下发的%(next)d年度模板制定计划并报送备案；"
+                "committee 或 district 审核备案，并在“计划备案情况”中查看下级党支部。"
+            )
+            % {"next": summary.year + 1}
         )
 
     def _write_logins(self, logins: list[demo.DemoLoginResult]) -> None:
