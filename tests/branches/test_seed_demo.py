@@ -58,6 +58,14 @@ def snapshot() -> dict[str, list]:
 
 
 def wipe() -> None:
+    from notifications.models import Notification, Reminder
+    from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
+
+    for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan):
+        model.objects.all().delete()
+    StudyPlan.objects.update(previous_revision=None, template=None)
+    StudyPlan.objects.all().delete()
+    StudyMaterial.objects.all().delete()
     Role.objects.all().delete()
     Membership.objects.all().delete()
     PartyGroup.objects.update(leader=None)

@@ -199,14 +199,16 @@ class Command(BaseCommand):
                 "cadre": summary.cadre_plans,
             }
         )
-        inboxes = "，".join(f"{username} {count}" for username, count in summary.demo_notifications.items())
+        inboxes = "，".join(
+            _("%(role)s%(n)d条") % {"role": demo.DEMO_LOGINS_BY_USERNAME[username].role_label, "n": count}
+            for username, count in summary.demo_notifications.items()
+        )
         self.stdout.write("  " + _("演示账号的站内通知：%(list)s") % {"list": inboxes})
         self.stdout.write(
             "  "
             + _(
-                "试一试：member 在“我的学习”中完成本月任务；"
-                "secretary 采用区委下发的%(next)d年度模板制定计划并报送备案；"
-                "committee 或 district 审核备案，并在“计划备案情况”中查看下级党支部。"
+                "试一试：党员在“我的学习”中完成本月任务；党支部书记采用区委下发的%(next)d年度模板制定计划，"
+                "报送备案；基层党委或区委工作人员审核备案，并在“计划备案情况”中查看下级党支部。"
             )
             % {"next": summary.year + 1}
         )
