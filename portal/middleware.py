@@ -1,6 +1,8 @@
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import redirect
+from django.utils import translation
 
 from branches.permissions import mfa_required
 
@@ -35,3 +37,18 @@ class RequireMfaMiddleware:
 
 def _has_totp(user) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Chinese unless the user picked another language with the switch (its cookie).
+
+    The browser's Accept-Language is not consulted: the portal's language is zh-hans by design (DESIGN.md §5),
+    and an English-language browser on a government PC should not turn the portal English by surprise.
+    """
+
+    def process_request(self, request):
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -149,3 +149,13 @@ def test_it_shows_the_pages_in_english_with_only_data_left_in_chinese(
     response = client.get(reverse("account_login"))
     assert "Log in" in visible_text(response)
     assert chinese_left(visible_text(response), data) == []
+
+
+def test_the_portal_stays_chinese_for_an_english_browser_until_the_user_switches(client):
+    from django.urls import reverse
+
+    page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").text
+    assert "两学一做学习教育平台" in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/accounts/login/"})
+    page = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="zh-CN").text
+    assert "Two Studies, One Action" in page
