@@ -1315,7 +1315,10 @@ def _cadre_plans_ensure(context: _Context) -> None:
 
 
 def _reminders_send(context: _Context) -> int:
-    """The scheduled reminders for the demo branch and the demo committees, through `study.reminders`."""
+    """The scheduled reminders for the demo branch and the demo committees, through `study.reminders`.
+
+    Inbox only: the demo addresses do not exist, and the console backend would print every e-mail.
+    """
     today = context.today
     branch_ids = list(Organization.objects.filter(code=DEMO_BRANCH_CODE).values_list("pk", flat=True))
     committee_ids = list(
@@ -1323,8 +1326,8 @@ def _reminders_send(context: _Context) -> int:
     )
     sent = 0
     if branch_ids:
-        sent += reminders.due_task_reminders_send(organization_ids=branch_ids, today=today)
-        sent += reminders.overdue_task_digests_send(organization_ids=branch_ids, today=today)
-        sent += reminders.monthly_plan_reminders_send(organization_ids=branch_ids, today=today)
-    sent += reminders.annual_plan_officer_digests_send(committee_ids=committee_ids, today=today)
+        sent += reminders.due_task_reminders_send(organization_ids=branch_ids, today=today, email=False)
+        sent += reminders.overdue_task_digests_send(organization_ids=branch_ids, today=today, email=False)
+        sent += reminders.monthly_plan_reminders_send(organization_ids=branch_ids, today=today, email=False)
+    sent += reminders.annual_plan_officer_digests_send(committee_ids=committee_ids, today=today, email=False)
     return sent

@@ -105,7 +105,7 @@ def due_task_reminders_schedule(*, today: datetime.date) -> int:
     return _fan_out(due_task_reminders_send, ids=organization_ids, argument="organization_ids", today=today)
 
 
-def due_task_reminders_send(*, organization_ids: list[int], today: datetime.date) -> int:
+def due_task_reminders_send(*, organization_ids: list[int], today: datetime.date, email: bool = True) -> int:
     """Remind each member with a login of each open task due in [today, today + 3 days], once per task and
     due date. One query to build the messages, whatever the number of members."""
     url = reverse("study:my_study")
@@ -132,7 +132,7 @@ def due_task_reminders_send(*, organization_ids: list[int], today: datetime.date
                 url=url,
             )
         )
-    return reminders_send(messages=messages)
+    return reminders_send(messages=messages, email=email)
 
 
 # Weekly overdue digest (Mondays) ----------------------------------------------------------------------------
@@ -158,7 +158,7 @@ def overdue_task_digests_schedule(*, today: datetime.date) -> int:
     return _fan_out(overdue_task_digests_send, ids=organization_ids, argument="organization_ids", today=today)
 
 
-def overdue_task_digests_send(*, organization_ids: list[int], today: datetime.date) -> int:
+def overdue_task_digests_send(*, organization_ids: list[int], today: datetime.date, email: bool = True) -> int:
     """One message a week per member with a login, listing their overdue open tasks. One query to build them."""
     url = reverse("study:my_study")
     overdue: dict[tuple[int, int], list[tuple[str, datetime.date]]] = defaultdict(list)
@@ -190,7 +190,7 @@ def overdue_task_digests_send(*, organization_ids: list[int], today: datetime.da
                 url=url,
             )
         )
-    return reminders_send(messages=messages)
+    return reminders_send(messages=messages, email=email)
 
 
 # Next month's plan missing (the 25th) -----------------------------------------------------------------------
@@ -217,7 +217,7 @@ def monthly_plan_reminders_schedule(*, today: datetime.date) -> int:
     return _fan_out(monthly_plan_reminders_send, ids=organization_ids, argument="organization_ids", today=today)
 
 
-def monthly_plan_reminders_send(*, organization_ids: list[int], today: datetime.date) -> int:
+def monthly_plan_reminders_send(*, organization_ids: list[int], today: datetime.date, email: bool = True) -> int:
     """Remind the managers of each branch (among `organization_ids`) whose plan still has nothing for next
     month, once per branch and month. Two queries to build the messages."""
     month = next_month(today)
@@ -248,7 +248,7 @@ def monthly_plan_reminders_send(*, organization_ids: list[int], today: datetime.
             )
             for user_id in managers.get(organization_id, [])
         )
-    return reminders_send(messages=messages)
+    return reminders_send(messages=messages, email=email)
 
 
 # Annual plan not filed by 31 January (20 January – 1 February) ----------------------------------------------
@@ -317,7 +317,7 @@ def _current_plan_statuses(organization_ids: Iterable[int], year: int) -> dict[i
     )
 
 
-def annual_plan_reminders_send(*, organization_ids: list[int], today: datetime.date) -> int:
+def annual_plan_reminders_send(*, organization_ids: list[int], today: datetime.date, email: bool = True) -> int:
     """Remind the managers of each branch (among `organization_ids`) that has not had this year's plan filed,
     once per branch and year. Three queries to build the messages."""
     year = today.year
@@ -353,10 +353,10 @@ def annual_plan_reminders_send(*, organization_ids: list[int], today: datetime.d
             )
             for user_id in managers.get(organization_id, [])
         )
-    return reminders_send(messages=messages)
+    return reminders_send(messages=messages, email=email)
 
 
-def annual_plan_officer_digests_send(*, committee_ids: list[int], today: datetime.date) -> int:
+def annual_plan_officer_digests_send(*, committee_ids: list[int], today: datetime.date, email: bool = True) -> int:
     """After 31 January: one message per committee (among `committee_ids`) to its officers, listing the
     branches below — those for which it is the nearest committee with officers — whose plan is not filed yet.
     Once per committee and year. Four queries to build the messages."""
@@ -418,4 +418,4 @@ def annual_plan_officer_digests_send(*, committee_ids: list[int], today: datetim
             )
             for user_id in officers.get(committee_id, [])
         )
-    return reminders_send(messages=messages)
+    return reminders_send(messages=messages, email=email)
