@@ -1210,7 +1210,7 @@ def _create_organizations(specs: list[OrgPlan], known: dict[str, Organization]) 
         level = [
             Organization(
                 parent=known[spec.parent_code] if spec.parent_code else None,
-                path=f"~{spec.code}",  # unique placeholder until the primary key is known
+                path=f"~{spec.code}",  # a unique temporary path until the primary key is known
                 depth=depth,
                 **spec.organization_fields(),
             )
