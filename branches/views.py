@@ -29,11 +29,13 @@ from branches.permissions import (
     groups_visible_to,
     organizations_visible_to,
 )
+from portal.forms import apply_service_errors
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _organization_or_404(request: HttpRequest, pk: int, *, with_member_counts: bool = False) -> Organization:
+def organization_or_404(request: HttpRequest, pk: int, *, with_member_counts: bool = False) -> Organization:
+    """The organisation with this id in the user's scope, or 404 (never 403: no existence leak)."""
     try:
         return selectors.organization_get(user=request.user, pk=pk, with_member_counts=with_member_counts)
     except Organization.DoesNotExist:
@@ -45,14 +47,6 @@ def _member_or_404(request: HttpRequest, pk: int) -> Member:
         return selectors.member_get(user=request.user, pk=pk)
     except Member.DoesNotExist:
         raise Http404 from None
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -72,7 +66,7 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial: the children of one node, loaded when it is expanded."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     nodes = selectors.organization_children_nodes(user=request.user, parent=organization)
     return render(request, "branches/partials/_tree_children.html", {"nodes": nodes})
 
@@ -80,7 +74,7 @@ def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk, with_member_counts=True)
+    organization = organization_or_404(request, pk, with_member_counts=True)
     today = timezone.localdate()
     context = {
         "organization": organization,
@@ -138,7 +132,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
-    parent = _organization_or_404(request, parent_pk)
+    parent = organization_or_404(request, parent_pk)
     if not can_create_child_organization(request.user, parent):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, parent=parent)
@@ -146,7 +140,7 @@ def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
         try:
             organization = services.organization_create(parent=parent, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("已创建党组织“%(name)s”。") % {"name": organization.name})
             return redirect(organization)
@@ -156,7 +150,7 @@ def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, instance=organization)
@@ -164,7 +158,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.organization_update(organization=organization, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("党组织信息已保存。"))
             return redirect(organization)
@@ -175,7 +169,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move an organisation with its whole subtree under another parent (committee staff only)."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if organization.parent is None or not can_create_child_organization(request.user, organization.parent):
         raise PermissionDenied
     form = OrganizationMoveForm(
@@ -185,7 +179,7 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.organization_move(organization=organization, new_parent=form.cleaned_data["new_parent"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("已将“%(name)s”及其下级组织移到新的上级党组织。") % {"name": organization.name})
             return redirect(organization)
@@ -195,7 +189,7 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = PartyGroupForm(request.POST or None, organization=organization)
@@ -203,7 +197,7 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.group_create(organization=organization, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("党小组已创建。"))
             return redirect(organization)
@@ -224,7 +218,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.group_update(group=group, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("党小组已保存。"))
             return redirect(group.organization)
@@ -250,7 +244,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = MemberForm(request.POST or None, organization=organization)
@@ -258,7 +252,7 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             member = services.member_create(organization=organization, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("已登记党员%(name)s。") % {"name": member.name})
             return redirect(member)
@@ -281,7 +275,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.member_update(member=member, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("党员信息已保存。"))
             return redirect(member)
@@ -308,7 +302,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("组织关系已转接。"))
             return redirect(member)
@@ -326,7 +320,7 @@ def member_status(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.member_status_change(member=member, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("党籍状态已更新。"))
             return redirect(member)
@@ -355,7 +349,7 @@ def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
                 base_url=request.build_absolute_uri("/")[:-1],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             invite_url = request.build_absolute_uri(services.account_invite_url(user=user))
             messages.success(request, _("账号已创建。请把首次登录链接交给本人。"))
@@ -365,7 +359,7 @@ def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -387,14 +381,14 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     return _xlsx_response(roster.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
 
 
 @login_required
 @require_GET
 def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch:
         raise Http404
     content = roster.roster_export_xlsx(

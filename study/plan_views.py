@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branches import selectors as branch_selectors
 from branches.models import Organization
 from branches.permissions import can_create_child_organization, can_manage_organization, organization_scope_q
+from branches.views import organization_or_404
 from notifications.services import reminders_send
+from portal.forms import apply_service_errors
 from study import plan_selectors, services
 from study.models import PlanStatus, StudyPlan, StudyPlanItem, StudyTask
 from study.permissions import can_edit_plan, can_file_plan, can_publish_template
@@ -37,13 +39,6 @@ READ_ONLY_MESSAGE = gettext_lazy("计划已报送或已备案，不能修改；�
 
 
 # Lookups and helpers -----------------------------------------------------------------------------------------
-
-
-def _organization_or_404(request: HttpRequest, pk: int) -> Organization:
-    try:
-        return branch_selectors.organization_get(user=request.user, pk=pk)
-    except Organization.DoesNotExist:
-        raise Http404 from None
 
 
 def _plan_or_404(request: HttpRequest, pk: int) -> StudyPlan:
@@ -81,14 +76,6 @@ def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _may_change_plan(user, plan: StudyPlan) -> bool:
     """A plan's content and workflow: the organisation's managers; a template: the committee's staff (who
     also make and publish it)."""
@@ -109,7 +96,7 @@ def _require_plan_manager(request: HttpRequest, plan: StudyPlan) -> None:
 @require_GET
 def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
     """A branch's annual plans by year (or a committee's templates), with the actions the user may take."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     today = timezone.localdate()
     listing = plan_selectors.plan_listing(organization=organization, today=today)
     can_create = _can_create_plan(request.user, organization)
@@ -128,7 +115,7 @@ def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not _can_create_plan(request.user, organization):
         raise PermissionDenied
     today = timezone.localdate()
@@ -150,7 +137,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
                 is_template=is_template,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("已新建“%(title)s”，请逐月添加学习内容。") % {"title": plan.title})
             return redirect(plan)
@@ -167,7 +154,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_adopt(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
     """One click: a branch's new draft plan from a template published above it."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     try:
         template = plan_selectors.template_get(user=request.user, pk=template_pk)
     except StudyPlan.DoesNotExist:
@@ -189,7 +176,7 @@ def plan_adopt(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
 @require_POST
 def plan_copy_previous(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a year's plan from last year's current plan, dates moved on by a year."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = PlanCopyForm(request.POST, today=timezone.localdate())
@@ -261,7 +248,7 @@ def _item_form_page(request: HttpRequest, plan: StudyPlan, item: StudyPlanItem |
                 plan=plan, item=item, materials=form.cleaned_data["materials"], **form.item_fields()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if item is None:
                 messages.success(request, _("已添加%(month)d月的学习内容。") % {"month": form.cleaned_data["month"]})
@@ -355,7 +342,7 @@ def _decide(request: HttpRequest, pk: int, *, file: bool) -> HttpResponse:
             if not hasattr(error, "error_dict"):
                 _flash_errors(request, error)
                 return redirect(plan)
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             if file:
                 messages.success(request, _("已备案，学习任务已下达到支部党员。"))
@@ -420,7 +407,7 @@ def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def branch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Members × this month's plan items: who has done what; a done cell opens the 心得."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch:
         raise Http404
     if not plan_selectors.can_view_branch_progress(request.user, organization):
@@ -450,7 +437,7 @@ def branch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def branch_progress_remind(request: HttpRequest, pk: int) -> HttpResponse:
     """提醒未完成的党员: one reminder per member with open tasks this month, once per month."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if not organization.is_branch:
         raise Http404
     if not can_manage_organization(request.user, organization):
@@ -478,7 +465,7 @@ def branch_progress_remind(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def plan_filing_status(request: HttpRequest, pk: int) -> HttpResponse:
     """For a committee's subtree: plans not filed, waiting for 备案, no items next month, task completion."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if organization.is_branch:
         raise Http404
     if not plan_selectors.can_view_filing_status(request.user, organization):
@@ -515,7 +502,7 @@ BULK_FILE_LIMIT = 200
 @require_POST
 def plans_file_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     """批量备案: file the selected submitted plans of the committee's subtree in one transaction."""
-    organization = _organization_or_404(request, pk)
+    organization = organization_or_404(request, pk)
     if organization.is_branch:
         raise Http404
     if not can_create_child_organization(request.user, organization):

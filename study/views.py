@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -16,20 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches.models import Member, Organization
-from branches.permissions import can_manage_organization, organizations_visible_to, own_member, primary_organization_id
+from branches.permissions import can_manage_organization, own_member, primary_organization_id
+from branches.views import organization_or_404
+from portal.forms import apply_service_errors
 from study import selectors, services
 from study.forms import CadreItemForm, CadreProgressForm, MaterialFilterForm, MaterialForm, TaskCompleteForm
 from study.models import CadreStudyItem, MaterialCategory, StudyMaterial, StudyTask
 
 INLINE_ATTACHMENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-def _apply_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _no_member(request: HttpRequest) -> HttpResponse:
@@ -78,7 +71,7 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             task = services.task_complete(task=task, reflection=form.cleaned_data["reflection"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
     if form.errors:
         if request.htmx:
             context = {"task": task, "form": form, "today": timezone.localdate()}
@@ -117,7 +110,7 @@ def cadre_plan(request: HttpRequest) -> HttpResponse:
         try:
             services.cadre_item_save(member=member, year=year, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("已添加自学条目“%(title)s”。") % {"title": form.cleaned_data["title"]})
             return redirect("study:cadre_plan")
@@ -143,7 +136,7 @@ def cadre_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.cadre_item_save(member=member, year=item.plan.year, item=item, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("“%(title)s”的进度已保存。") % {"title": item.title})
             return redirect("study:cadre_plan")
@@ -237,10 +230,7 @@ def material_attachment(request: HttpRequest, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def material_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish a material for an organisation's subtree: committee officers for theirs, secretaries for their branch."""
-    try:
-        organization = organizations_visible_to(request.user).get(pk=pk)
-    except Organization.DoesNotExist:
-        raise Http404 from None
+    organization = organization_or_404(request, pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = MaterialForm(request.POST or None, request.FILES or None, initial={"published_on": timezone.localdate()})
@@ -250,7 +240,7 @@ def material_create(request: HttpRequest, pk: int) -> HttpResponse:
                 organization=organization, published_by=request.user, **form.publish_fields()
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("学习资料“%(title)s”已发布。") % {"title": material.title})
             return redirect(material)
