@@ -33,6 +33,8 @@ class ReminderKind(models.TextChoices):
     ANNUAL_PLAN_NOT_FILED = "annual_plan_not_filed", _("年度学习计划未备案")
     PLAN_SUBMITTED = "plan_submitted", _("学习计划待备案")
     PLAN_DECIDED = "plan_decided", _("学习计划审核结果")
+    MEETING_PLANNED = "meeting_planned", _("会议活动通知")
+    MEETING_UNFILED = "meeting_unfiled", _("会议记录未归档")
 
 
 class Reminder(models.Model):

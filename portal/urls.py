@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("branches.urls")),
     path("", include("study.urls")),
     path("", include("notifications.urls")),
+    path("", include("activities.urls")),
 ]

@@ -153,7 +153,7 @@ class StudyTaskAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
 
     @admin.display(description=_("学习主题"), ordering="item__topic")
     def topic(self, obj: StudyTask) -> str:
-        return obj.item.topic
+        return obj.title
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("member", "item", "organization")

@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -229,16 +230,44 @@ class TaskStatus(models.TextChoices):
     CLOSED = "closed", _("已关闭")
 
 
+# A task's title in queries: the plan item's topic, or a 补学's own.
+TASK_TITLE = Coalesce("item__topic", "topic")
+
+
+class TaskKind(models.TextChoices):
+    PLAN = "plan", _("计划学习")
+    MAKEUP = "makeup", _("补学")
+
+
 class StudyTask(TimeStampedModel):
-    """学习任务: one member, one plan item, a due date; done with a 心得."""
+    """学习任务: one member, one plan item (or, for a 补学, the meeting they missed on leave), a due date;
+    done with a 心得."""
 
     # No single-column indexes on member and organization: the composite indexes below lead with them,
     # and every index slows the bulk insert when a plan is filed.
     member = models.ForeignKey(
         Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="study_tasks", db_index=False
     )
-    item = models.ForeignKey(StudyPlanItem, verbose_name=_("计划条目"), on_delete=models.PROTECT, related_name="tasks")
-    item_key = models.UUIDField(_("条目标识"))
+    kind = models.CharField(_("任务类型"), max_length=10, choices=TaskKind.choices, default=TaskKind.PLAN)
+    item = models.ForeignKey(
+        StudyPlanItem,
+        verbose_name=_("计划条目"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tasks",
+    )
+    item_key = models.UUIDField(_("条目标识"), null=True, blank=True)
+    meeting = models.ForeignKey(
+        "activities.Meeting",
+        verbose_name=_("补学的会议"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="makeup_tasks",
+    )
+    topic = models.CharField(_("补学内容"), max_length=200, blank=True)
+    hours = models.DecimalField(_("补学学时"), max_digits=4, decimal_places=1, null=True, blank=True)
     organization = models.ForeignKey(
         Organization, verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="study_tasks", db_index=False
     )
@@ -254,6 +283,13 @@ class StudyTask(TimeStampedModel):
         ordering = ["due_date", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["member", "item_key"], name="task_once_per_member_item"),
+            # Plain (not partial) so that ON CONFLICT can use it; NULL meetings never collide.
+            models.UniqueConstraint(fields=["member", "meeting"], name="task_makeup_once_per_meeting"),
+            models.CheckConstraint(
+                condition=Q(kind="plan", item__isnull=False, item_key__isnull=False)
+                | Q(kind="makeup", meeting__isnull=False),
+                name="task_has_plan_item_or_meeting",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="done") | Q(completed_at__isnull=False), name="task_done_has_time"
             ),
@@ -264,7 +300,20 @@ class StudyTask(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.member} · {self.item.topic}"
+        return f"{self.member} · {self.title}"
+
+    @property
+    def is_makeup(self) -> bool:
+        return self.kind == TaskKind.MAKEUP
+
+    @property
+    def title(self) -> str:
+        return self.topic if self.item_id is None else self.item.topic
+
+    @property
+    def credit_hours(self):
+        """学时 the task earns when done: the plan item's, or for a 补学 the missed meeting's length."""
+        return self.hours if self.item_id is None else self.item.hours
 
 
 class CadreStudyPlan(TimeStampedModel):

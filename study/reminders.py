@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from branches.models import MANAGING_ROLE_KINDS, MemberStatus, Organization, OrganizationKind, Role, RoleKind
 from notifications.models import ReminderKind
 from notifications.services import ReminderMessage, reminders_send
-from study.models import PlanStatus, StudyPlan, StudyPlanItem, StudyTask, TaskStatus
+from study.models import TASK_TITLE, PlanStatus, StudyPlan, StudyPlanItem, StudyTask, TaskStatus
 
 REMINDER_CHUNK_SIZE = 50  # branches (or committees) per fan-out task
 DUE_SOON_DAYS = 3
@@ -113,7 +113,7 @@ def due_task_reminders_send(*, organization_ids: list[int], today: datetime.date
     for task_id, due_date, user_id, topic in (
         _remindable_tasks(organization_ids=organization_ids)
         .filter(_due_soon(today))
-        .values_list("pk", "due_date", "member__user_id", "item__topic")
+        .values_list("pk", "due_date", "member__user_id", TASK_TITLE)
         .order_by("due_date", "pk")
     ):
         title = _("学习任务“%(topic)s”将于%(date)s到期") % {"topic": topic, "date": _day(due_date)}
@@ -165,7 +165,7 @@ def overdue_task_digests_send(*, organization_ids: list[int], today: datetime.da
     for member_id, user_id, topic, due_date in (
         _remindable_tasks(organization_ids=organization_ids)
         .filter(due_date__lt=today)
-        .values_list("member_id", "member__user_id", "item__topic", "due_date")
+        .values_list("member_id", "member__user_id", TASK_TITLE, "due_date")
         .order_by("member_id", "due_date", "pk")
     ):
         overdue[(member_id, user_id)].append((topic, due_date))

@@ -33,11 +33,13 @@ UPCOMING_DAYS = 30
 
 @dataclass
 class StudyHours:
-    """Rule M3 (DESIGN.md §3): hours from completed tasks against the yearly requirement."""
+    """Rule M3 (DESIGN.md §3): hours from completed tasks and attended collective study (the meetings'
+    length) against the yearly requirement — never time on screen."""
 
     done: Decimal
     required: int
     holds_committee_role: bool
+    from_meetings: Decimal = Decimal(0)
 
     @property
     def percent(self) -> int:
@@ -88,7 +90,8 @@ def member_tasks(*, member: Member) -> QuerySet[StudyTask]:
 
 
 def my_study_get(*, user: User, member: Member, today: datetime.date | None = None) -> MyStudy:
-    """Everything on "我的学习" in three queries: the committee role, the tasks, their materials.
+    """Everything on "我的学习" in four queries: the committee role, the tasks, their materials, the attended
+    collective study.
 
     This month: tasks due this month that are done or not yet overdue. Overdue: open tasks past their due
     date (any year). Upcoming: tasks due after this month, up to 30 days beyond its end. Done: completed
@@ -130,9 +133,31 @@ def my_study_get(*, user: User, member: Member, today: datetime.date | None = No
             study.upcoming.append(task)
         if task.status == TaskStatus.DONE and year_start <= task.completed_at < year_end:
             study.done.append(task)
-            study.hours.done += task.item.hours
+            study.hours.done += task.credit_hours
+    study.hours.from_meetings = attended_study_hours(member=member, year=today.year)
+    study.hours.done += study.hours.from_meetings
     study.done.sort(key=lambda task: (task.completed_at, task.pk), reverse=True)
     return study
+
+
+def attended_study_hours(*, member: Member, year: int) -> Decimal:
+    """Hours of the collective study the member attended in the year: held meetings with study content,
+    counted by the day they were held. One query."""
+    from activities.models import STUDY_KINDS, Attendance, AttendanceStatus, MeetingStatus
+
+    spans = (
+        Attendance.objects.filter(
+            member=member,
+            status=AttendanceStatus.PRESENT,
+            meeting__held_on__year=year,
+            meeting__status__in=(MeetingStatus.HELD, MeetingStatus.FILED),
+            meeting__counted_kinds__kind__in=STUDY_KINDS,
+        )
+        .values_list("meeting_id", "meeting__starts_at", "meeting__ends_at")
+        .distinct()
+    )
+    seconds = sum((ends - starts).total_seconds() for _id, starts, ends in spans)
+    return (Decimal(seconds) / Decimal(3600)).quantize(Decimal("0.1"))
 
 
 def member_task_get(*, member: Member, pk: int) -> StudyTask:

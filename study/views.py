@@ -81,7 +81,7 @@ def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
         task = selectors.member_task_get(member=member, pk=task.pk)
         study = selectors.my_study_get(user=request.user, member=member)
         return render(request, "study/partials/_task_completed.html", {"task": task, "study": study})
-    messages.success(request, _("已完成“%(topic)s”，学习心得已保存。") % {"topic": task.item.topic})
+    messages.success(request, _("已完成“%(topic)s”，学习心得已保存。") % {"topic": task.title})
     return redirect("study:my_study")
 
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "branches",
     "notifications",
     "study",
+    "activities",
+    "reviews",
 ]
 
 MIDDLEWARE = [

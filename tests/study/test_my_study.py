@@ -69,7 +69,7 @@ def test_it_counts_the_hours_of_tasks_done_this_year_against_32_for_a_member(cli
     assert "5.5" in content
     assert "32 学时" in content
     assert "党员每年集中学习培训不少于32学时" in content
-    assert "已完成学习任务计入学时" in content
+    assert "学时来源：已完成的学习任务" in content
     assert '<progress class="study-progress my-2" max="32" value="5.5"' in content
 
 
