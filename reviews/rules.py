@@ -110,7 +110,7 @@ MEETING_RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         code="C3",
         title=_("每月至少开展一次主题党日"),
-        source=_("《实施方案》二.3：党支部每月至少固定一天开展主题党日活动"),
+        source=_("《实施方案》二.3：党支部每月至少固定一天，组织党员集中学习、听党课，开展民主议事和志愿服务等活动"),
         scope=Scope.BRANCH,
         period=PeriodKind.MONTH,
         kinds=_kinds("theme_day"),
@@ -137,7 +137,7 @@ MEETING_RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         code="C6",
         title=_("每年召开一次组织生活会"),
-        source=_("《实施方案》二.3：认真开好组织生活会，开展民主评议党员"),
+        source=_("《实施方案》二.3：民主生活会和组织生活会要严肃认真开展批评和自我批评；要坚持开展民主评议党员"),
         scope=Scope.BRANCH,
         period=PeriodKind.YEAR,
         kinds=_kinds("org_life_meeting"),
@@ -146,7 +146,7 @@ MEETING_RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         code="C7",
         title=_("领导班子每年召开一次民主生活会"),
-        source=_("《实施方案》二.3：各级党员领导干部……开好民主生活会"),
+        source=_("《实施方案》二.3：民主生活会和组织生活会要严肃认真开展批评和自我批评"),
         scope=Scope.COMMITTEE,
         period=PeriodKind.YEAR,
         kinds=_kinds("democratic_life_meeting"),
@@ -165,7 +165,7 @@ MEETING_RULES: tuple[RuleSpec, ...] = (
     RuleSpec(
         code="C9",
         title=_("七一前后开展仪式教育"),
-        source=_("《实施方案》二.3：七一前后……开展仪式教育"),
+        source=_("《实施方案》二.3：“七一”前后，要集中组织党员开展仪式教育"),
         scope=Scope.BRANCH,
         period=PeriodKind.YEAR,
         kinds=_kinds("ceremony"),

@@ -13,15 +13,18 @@ from django.utils import timezone
 from activities.models import CountedKind, MeetingStatus
 from branches.models import MemberStatus, Organization, PartyGroup
 from reviews.rules import (
+    GRACE_DAYS_DEFAULT,
     MEETING_RULES,
     MeetingFact,
     Outcome,
+    Period,
     PeriodKind,
     RuleResult,
     Scope,
     branch_scopes,
     evaluate,
     period_containing,
+    rule_window,
 )
 
 
@@ -33,23 +36,48 @@ def counted_statuses() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class ScheduledMeeting:
+class MeetingRef:
+    """A meeting the to-do links to: one scheduled for an obligation, or one that counted for it."""
+
     id: int
     held_on: datetime.date
     kinds: frozenset[str]
     group_id: int | None
+    awaiting_record: bool = False  # planned, its day has passed, attendance not recorded yet
+
+
+ScheduledMeeting = MeetingRef
 
 
 @dataclass
 class Obligation:
-    """A rule result with what the branch has already scheduled for it."""
+    """A rule result with what the branch has already scheduled for it and the meetings that counted."""
 
     result: RuleResult
-    scheduled: list[ScheduledMeeting] = field(default_factory=list)
+    scheduled: list[MeetingRef] = field(default_factory=list)
+    counted: list[MeetingRef] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
         return self.result.outcome in (Outcome.DUE, Outcome.GRACE)
+
+    @property
+    def is_met(self) -> bool:
+        return self.result.outcome == Outcome.MET
+
+    @property
+    def is_missed(self) -> bool:
+        return self.result.outcome == Outcome.MISSED
+
+
+@dataclass
+class ObligationSection:
+    """One block of the to-do: the open (and missed) obligations first, the met ones apart."""
+
+    key: str  # "previous", "month", "quarter", "year"
+    period: Period | None  # None for "previous" (each obligation names its own period)
+    pending: list[Obligation]
+    met: list[Obligation]
 
 
 @dataclass
@@ -60,10 +88,41 @@ class BranchObligations:
     quarter: list[Obligation]
     year: list[Obligation]
     previous: list[Obligation]  # periods just closed, still in their grace window
+    # The periods judged (those containing the month asked for; today's by default).
+    month_period: Period | None = None
+    quarter_period: Period | None = None
+    year_period: Period | None = None
 
     @property
     def open(self) -> list[Obligation]:
         return [o for o in (*self.previous, *self.month, *self.quarter, *self.year) if o.is_open]
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the month judged is today's (then `previous` holds what is still in grace)."""
+        return self.month_period is None or self.month_period.start <= self.today <= self.month_period.end
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.previous or self.month or self.quarter or self.year)
+
+    @property
+    def sections(self) -> list[ObligationSection]:
+        sections = []
+        if self.previous:
+            sections.append(ObligationSection("previous", None, list(self.previous), []))
+        for key, period, obligations in (
+            ("month", self.month_period, self.month),
+            ("quarter", self.quarter_period, self.quarter),
+            ("year", self.year_period, self.year),
+        ):
+            if obligations:
+                sections.append(
+                    ObligationSection(
+                        key, period, [o for o in obligations if not o.is_met], [o for o in obligations if o.is_met]
+                    )
+                )
+        return sections
 
 
 def meeting_facts(
@@ -108,37 +167,78 @@ def meeting_facts(
     return facts
 
 
-def branch_obligations(*, organization: Organization, today: datetime.date | None = None) -> BranchObligations:
-    """What the branch still owes this month, this quarter and this year, and what just closed (grace).
+def branch_obligations(
+    *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
+) -> BranchObligations:
+    """What the branch owes in the month of `month` (default: this month), its quarter and its year, judged on
+    `today`; for this month also what just closed and is still in grace (last month, last quarter, and in early
+    January last year). For a month gone by it is that month's results (met, grace or missed).
 
-    Four queries whatever the branch's size: the meetings held since the start of last quarter (with what they
-    count as), the meetings scheduled, the groups, the number of active members.
+    A committee (党委, 党总支) is judged by its leadership team's rules instead: see `committee_obligations`.
+    Four queries whatever the branch's size: the meetings held in the periods judged (with what they count as),
+    the meetings scheduled, the groups, the number of active members.
     """
-    today = today or timezone.localdate()
-    month = period_containing(PeriodKind.MONTH, today)
-    quarter = period_containing(PeriodKind.QUARTER, today)
-    year = period_containing(PeriodKind.YEAR, today)
-    previous_month = period_containing(PeriodKind.MONTH, month.start - datetime.timedelta(days=1))
-    previous_quarter = period_containing(PeriodKind.QUARTER, quarter.start - datetime.timedelta(days=1))
-    start = min(previous_quarter.start, year.start)
-    all_facts = meeting_facts(
-        organization_ids=[organization.pk], start=start, end=year.end, statuses=counted_statuses()
-    ).get(organization.pk, [])
-    facts = [fact for fact in all_facts if fact.held_on <= today]
-    planned = meeting_facts(
-        organization_ids=[organization.pk], start=today, end=year.end, statuses=(MeetingStatus.PLANNED,)
-    ).get(organization.pk, [])
-    scheduled = [ScheduledMeeting(f.id, f.held_on, f.kinds, f.group_id) for f in planned]
-    groups = list(PartyGroup.objects.filter(organization=organization).values_list("pk", "name"))
+    if not organization.is_branch:
+        return committee_obligations(organization=organization, today=today, month=month)
+    groups = list(PartyGroup.objects.filter(organization=organization).order_by("name", "pk").values_list("pk", "name"))
     member_count = organization.members.filter(status=MemberStatus.ACTIVE).aggregate(n=Count("pk"))["n"]
     scopes = branch_scopes(member_count=member_count, group_count=len(groups))
-    applies_from = organization.established_on
+    return _obligations(organization=organization, today=today, month=month, scopes=scopes, groups=groups)
 
-    def judge(period, rules_for_period) -> list[Obligation]:
+
+def committee_obligations(
+    *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
+) -> BranchObligations:
+    """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE), for the
+    same periods as `branch_obligations` and through the same `evaluate`. Two queries."""
+    return _obligations(organization=organization, today=today, month=month, scopes={Scope.COMMITTEE}, groups=[])
+
+
+def _obligations(
+    *,
+    organization: Organization,
+    today: datetime.date | None,
+    month: datetime.date | None,
+    scopes: set[str],
+    groups: list[tuple[int, str]],
+) -> BranchObligations:
+    today = today or timezone.localdate()
+    day = month or today
+    month_period = period_containing(PeriodKind.MONTH, day)
+    quarter = period_containing(PeriodKind.QUARTER, day)
+    year = period_containing(PeriodKind.YEAR, day)
+    is_current = month_period.start <= today <= month_period.end
+    # Periods just closed whose grace window is still open: only shown with this month.
+    closed: list[tuple[Period, str]] = []
+    if is_current:
+        closed = [
+            (period_containing(PeriodKind.MONTH, month_period.start - datetime.timedelta(days=1)), PeriodKind.MONTH),
+            (period_containing(PeriodKind.QUARTER, quarter.start - datetime.timedelta(days=1)), PeriodKind.QUARTER),
+        ]
+        last_year = period_containing(PeriodKind.YEAR, year.start - datetime.timedelta(days=1))
+        if today <= last_year.end + datetime.timedelta(days=GRACE_DAYS_DEFAULT):
+            closed.append((last_year, PeriodKind.YEAR))
+    start = min([year.start, quarter.start, *(period.start for period, _kind in closed)])
+    facts = meeting_facts(
+        organization_ids=[organization.pk], start=start, end=year.end, statuses=counted_statuses()
+    ).get(organization.pk, [])
+    by_id = {fact.id: fact for fact in facts}
+    planned = meeting_facts(
+        organization_ids=[organization.pk], start=start, end=year.end, statuses=(MeetingStatus.PLANNED,)
+    ).get(organization.pk, [])
+    scheduled = sorted(
+        (MeetingRef(f.id, f.held_on, f.kinds, f.group_id, awaiting_record=f.held_on < today) for f in planned),
+        key=lambda ref: (ref.held_on, ref.id),
+    )
+
+    def ref(fact: MeetingFact) -> MeetingRef:
+        return MeetingRef(fact.id, fact.held_on, fact.kinds, fact.group_id)
+
+    def judge(period: Period, rules_for_period) -> list[Obligation]:
         obligations = []
         for rule in rules_for_period:
             if rule.scope == Scope.GROUP:
-                subjects = [(group_id, name) for group_id, name in groups]
+                subjects = list(groups)
             elif rule.scope in scopes:
                 subjects = [(None, "")]
             else:
@@ -146,34 +246,41 @@ def branch_obligations(*, organization: Organization, today: datetime.date | Non
             for group_id, name in subjects:
                 own = [f for f in facts if group_id is None or f.group_id == group_id]
                 result = evaluate(
-                    rule, period=period, meetings=own, today=today, applies_from=applies_from, subject_label=name
+                    rule,
+                    period=period,
+                    meetings=own,
+                    today=today,
+                    applies_from=organization.established_on,
+                    subject_label=name,
                 )
                 if result.outcome == Outcome.NOT_APPLICABLE:
                     continue
-                window_end = result.period.end
-                upcoming = [
-                    s
-                    for s in scheduled
-                    if s.held_on <= window_end
-                    and s.kinds & set(rule.kinds)
-                    and (group_id is None or s.group_id == group_id)
-                ]
-                obligations.append(Obligation(result, upcoming if result.outcome == Outcome.DUE else []))
+                counted = [ref(by_id[meeting_id]) for meeting_id in result.meeting_ids]
+                upcoming = []
+                if result.outcome != Outcome.MET:
+                    window_start, window_end = rule_window(rule, period)
+                    upcoming = [
+                        s
+                        for s in scheduled
+                        if window_start <= s.held_on <= window_end
+                        and s.kinds & set(rule.kinds)
+                        and (group_id is None or s.group_id == group_id)
+                    ]
+                obligations.append(Obligation(result, upcoming, counted))
         return obligations
 
     def rules(kind: str):
         return [rule for rule in MEETING_RULES if rule.period == kind]
 
-    previous = [
-        o
-        for o in judge(previous_month, rules(PeriodKind.MONTH)) + judge(previous_quarter, rules(PeriodKind.QUARTER))
-        if o.result.outcome == Outcome.GRACE
-    ]
+    previous = [o for period, kind in closed for o in judge(period, rules(kind)) if o.result.outcome == Outcome.GRACE]
     return BranchObligations(
         organization=organization,
         today=today,
-        month=judge(month, rules(PeriodKind.MONTH)),
+        month=judge(month_period, rules(PeriodKind.MONTH)),
         quarter=judge(quarter, rules(PeriodKind.QUARTER)),
         year=judge(year, rules(PeriodKind.YEAR)),
         previous=previous,
+        month_period=month_period,
+        quarter_period=quarter,
+        year_period=year,
     )

@@ -1,0 +1,125 @@
+"""Stored results and roll-ups: incremental updates give exactly what a full recompute gives."""
+
+import datetime
+import random
+
+import pytest
+from django.utils import timezone
+
+from activities import services as activities
+from activities.models import Meeting, MeetingKind
+from branches.models import OrganizationKind
+from reviews.models import ComplianceResult, ComplianceRollup
+from reviews.services import ALL_RULES, compliance_recompute, organizations_recompute
+from tests.factories import BranchFactory, MemberFactory, OrganizationFactory, PartyGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+BRANCH_KINDS = [
+    MeetingKind.THEME_DAY,
+    MeetingKind.GENERAL_MEETING,
+    MeetingKind.COMMITTEE_MEETING,
+    MeetingKind.PARTY_LECTURE,
+    MeetingKind.COLLECTIVE_STUDY,
+    MeetingKind.CEREMONY,
+    MeetingKind.ORG_LIFE_MEETING,
+]
+
+
+def snapshot():
+    results = sorted(
+        ComplianceResult.objects.values_list(
+            "organization_id", "subject", "rule_code", "period_key", "period_end", "count", "is_met", "meeting_ids"
+        )
+    )
+    rollups = sorted(
+        ComplianceRollup.objects.values_list("node_id", "rule_code", "period_key", "period_end", "applicable", "met")
+    )
+    return results, rollups
+
+
+@pytest.fixture
+def tree(district):
+    committees = [
+        OrganizationFactory(kind=OrganizationKind.PRIMARY_COMMITTEE, parent=district, name=f"党委{i}") for i in range(2)
+    ]
+    branches = [BranchFactory(parent=committees[i % 2], established_on=datetime.date(2015, 1, 1)) for i in range(4)]
+    for _ in range(8):
+        MemberFactory(organization=branches[0])
+    MemberFactory(organization=branches[1])
+    for name in ("第一党小组", "第二党小组"):
+        PartyGroupFactory(organization=branches[2], name=name)
+    return committees, branches
+
+
+def random_meeting(rng, branch, year, today):
+    day = datetime.date(year, 1, 1) + datetime.timedelta(days=rng.randrange((today - datetime.date(year, 1, 1)).days))
+    starts = timezone.make_aware(datetime.datetime(day.year, day.month, day.day, 9))
+    group = branch.groups.order_by("pk").first() if rng.random() < 0.3 else None
+    kind = MeetingKind.GROUP_MEETING if group else rng.choice(BRANCH_KINDS)
+    counts_as = [MeetingKind.THEMATIC_DISCUSSION] if kind == MeetingKind.GENERAL_MEETING and rng.random() < 0.7 else []
+    meeting = activities.meeting_create(
+        organization=branch,
+        group=group,
+        created_by=None,
+        kind=kind,
+        counts_as=counts_as,
+        topic="随机会议",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
+    if rng.random() < 0.85:
+        meeting = activities.attendance_record(meeting=meeting, version=meeting.version, entries={}, recorded_by=None)
+    return meeting
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_it_gives_the_same_rows_incrementally_as_a_full_recompute(tree, seed):
+    _committees, branches = tree
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    year = today.year
+    compliance_recompute(year=year, today=today)
+    for _step in range(40):
+        branch = rng.choice(branches)
+        action = rng.random()
+        existing = list(Meeting.objects.filter(organization=branch).exclude(status="filed"))
+        if action < 0.6 or not existing:
+            random_meeting(rng, branch, year, today)
+        elif action < 0.8:
+            meeting = rng.choice(existing)
+            new_start = meeting.starts_at - datetime.timedelta(days=rng.randrange(1, 60))
+            if new_start.year == year:
+                activities.meeting_update(
+                    meeting=meeting,
+                    version=meeting.version,
+                    updated_by=None,
+                    starts_at=new_start,
+                    ends_at=new_start + datetime.timedelta(hours=2),
+                )
+        elif action < 0.9:
+            meeting = rng.choice(existing)
+            if meeting.status == "held":
+                activities.meeting_file(meeting=meeting, version=meeting.version, filed_by=None)
+        else:
+            meeting = rng.choice(existing)
+            activities.meeting_delete(meeting=meeting, version=meeting.version)
+        organizations_recompute(organization_ids=[branch.pk], year=year, today=today)
+    incremental = snapshot()
+    compliance_recompute(year=year, today=today)
+    assert snapshot() == incremental
+    assert incremental[0], "the history produced results"
+
+
+def test_it_rolls_results_up_to_every_node_above(tree, district, city):
+    committees, branches = tree
+    today = timezone.localdate()
+    compliance_recompute(year=today.year, today=today)
+    for node in (branches[0], committees[0], district, city):
+        row = ComplianceRollup.objects.get(node=node, rule_code="C3", period_key=f"{today.year}-01")
+        below = ComplianceResult.objects.filter(
+            organization__path__startswith=node.path, rule_code="C3", period_key=f"{today.year}-01"
+        )
+        assert row.applicable == below.count() > 0
+    organizations = ComplianceRollup.objects.get(node=district, rule_code=ALL_RULES, period_key=f"{today.year}-01")
+    assert organizations.applicable == 4  # four branches had monthly rules in January
