@@ -29,6 +29,7 @@ from activities.models import (
     AttendanceStatus,
     CountedKind,
     Meeting,
+    MeetingAttachment,
     MeetingKind,
     MeetingStatus,
     MeetingVersion,
@@ -164,6 +165,15 @@ def _set_counted_kinds(meeting: Meeting, counts_as: Iterable[str]) -> None:
     )
 
 
+def _compliance_changed(meeting: Meeting, *years: int) -> None:
+    """After commit, re-judge the organisation's compliance for the years the meeting was (and is) in."""
+    from reviews import tasks
+
+    organization_id = meeting.organization_id
+    years = sorted({*years, meeting.held_on.year})
+    tasks.compliance_refresh.delay_on_commit(organization_id=organization_id, years=years)
+
+
 # Scheduling and editing ----------------------------------------------------------------------------------------
 
 
@@ -244,6 +254,7 @@ def _apply_changes(
     if unknown:
         raise TypeError(f"unknown meeting fields: {sorted(unknown)}")
     old_kinds = set(meeting.counted_kinds.values_list("kind", flat=True))
+    old_year = meeting.held_on.year
     for name, value in fields.items():
         setattr(meeting, name, value)
     if group is not None or "kind" in fields:
@@ -263,6 +274,7 @@ def _apply_changes(
     _set_counted_kinds(meeting, counts_as)
     if plan_items is not None:
         meeting.plan_items.set(items)
+    _compliance_changed(meeting, old_year)
     return meeting
 
 
@@ -272,6 +284,7 @@ def meeting_delete(*, meeting: Meeting, version: int) -> None:
     if meeting.is_filed:
         raise ValidationError(_("已归档的活动不能删除。"))
     _claim(meeting, version)
+    _compliance_changed(meeting)
     meeting.delete()
 
 
@@ -314,6 +327,7 @@ def attendance_record(
         _held_check(meeting, now)
         _claim(meeting, version, status=MeetingStatus.HELD, recorded_at=now)
         _write_attendance(meeting=meeting, entries=entries, today=today or timezone.localdate())
+        _compliance_changed(meeting)
     return meeting
 
 
@@ -469,6 +483,7 @@ def meeting_file(*, meeting: Meeting, version: int, filed_by: User | None) -> Me
     now = timezone.now()
     _claim(meeting, version, status=MeetingStatus.FILED, filed_at=now, filed_by_id=filed_by.pk if filed_by else None)
     _new_version(meeting, by=filed_by)
+    _compliance_changed(meeting)
     return meeting
 
 
@@ -611,3 +626,197 @@ def sign_in(*, meeting: Meeting, member: Member | None, now: datetime.datetime |
             )
     Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1, updated_at=now)
     return listed
+
+
+# Recording a meeting (attendance and minutes in one save) -------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    meeting: Meeting,
+    version: int,
+    entries: Mapping[int, AttendanceEntry],
+    minutes: str,
+    recorded_by: User | None,
+    today: datetime.date | None = None,
+) -> Meeting:
+    """登记出勤 and the minutes (纪要) in one save: the attendance as in `attendance_record` (everyone not in
+    `entries` was present; marks the meeting held; 补学 for 请假) and the minutes on the same version claim, so
+    the queries stay those of `attendance_record` (≤ 5 for a first recording) whatever the number of attendees.
+    All or nothing: a bad entry leaves both the minutes and the attendance as they were."""
+    if meeting.is_filed:
+        raise ValidationError(_("这次活动已归档，出勤记录不能直接修改；如需更正，请提交更正。"))
+    now = timezone.now()
+    _held_check(meeting, now)
+    _claim(meeting, version, status=MeetingStatus.HELD, recorded_at=now, minutes=minutes.strip())
+    _write_attendance(meeting=meeting, entries=entries, today=today or timezone.localdate())
+    _compliance_changed(meeting)
+    return meeting
+
+
+# Attachments ----------------------------------------------------------------------------------------------------
+
+# Thumbnails of images fit in this square (JPEG), enough for a list on a phone and on a wide screen.
+THUMBNAIL_SIZE = 320
+
+
+@dataclass(frozen=True)
+class AttachmentUpload:
+    """One uploaded file with its type as read from its content (activities.attachment_forms)."""
+
+    file: Any  # django.core.files.File (an UploadedFile from a form)
+    name: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class _PreparedAttachment:
+    upload: AttachmentUpload
+    sha256: str
+    thumbnail: bytes | None
+
+
+def _amendment_reason(reason: str) -> str:
+    reason = reason.strip()
+    if len(reason) < AMENDMENT_REASON_MIN_LENGTH:
+        raise ValidationError({"reason": _("请写明更正原因（至少%(n)d个字）。") % {"n": AMENDMENT_REASON_MIN_LENGTH}})
+    return reason
+
+
+def _sha256(file: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    return digest.hexdigest()
+
+
+def attachment_thumbnail(file: Any) -> bytes:
+    """A JPEG of the image (first frame, turned upright by its EXIF orientation) within THUMBNAIL_SIZE px.
+    Raises ValueError when the image cannot be decoded."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    file.seek(0)
+    try:
+        with Image.open(file) as image:
+            image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+            upright = ImageOps.exif_transpose(image)
+            if upright.mode not in ("RGB", "L"):
+                rgba = upright.convert("RGBA")
+                upright = Image.new("RGB", rgba.size, "white")
+                upright.paste(rgba, mask=rgba.getchannel("A"))
+            buffer = io.BytesIO()
+            upright.save(buffer, format="JPEG", quality=82, optimize=True)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValueError(str(error)) from error
+    finally:
+        file.seek(0)
+    return buffer.getvalue()
+
+
+def _prepare(uploads: Iterable[AttachmentUpload]) -> list[_PreparedAttachment]:
+    """Hash every file and make the thumbnails, before anything is stored; the errors name each bad file."""
+    prepared, errors = [], []
+    for upload in uploads:
+        thumbnail = None
+        if upload.content_type.startswith("image/"):
+            try:
+                thumbnail = attachment_thumbnail(upload.file)
+            except ValueError:
+                errors.append(
+                    _("“%(name)s”的图片内容不完整或已损坏，无法读取，请重新导出后上传。") % {"name": upload.name}
+                )
+                continue
+        prepared.append(_PreparedAttachment(upload, _sha256(upload.file), thumbnail))
+    if errors:
+        raise ValidationError({"files": errors})
+    return prepared
+
+
+def _locked_status(meeting: Meeting) -> tuple[str, int]:
+    """The meeting's status and version now, with its row locked until the end of the transaction (so that
+    filing, which snapshots the attachments, cannot run in between)."""
+    return Meeting.objects.select_for_update().filter(pk=meeting.pk).values_list("status", "version").get()
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    meeting: Meeting,
+    version: int,
+    uploads: Iterable[AttachmentUpload],
+    uploaded_by: User | None,
+    reason: str = "",
+) -> list[MeetingAttachment]:
+    """Attach files (photos, scans, PDFs) to a meeting: all or none. Images get a JPEG thumbnail.
+
+    For a filed meeting this is an amendment: it needs a reason and is stored as the next version (with the
+    files' hashes), after checking that nobody changed the meeting since `version`. An unfiled meeting's version
+    is left alone, so adding photos never collides with somebody editing the record.
+    """
+    from django.core.files.base import ContentFile
+
+    uploads = list(uploads)
+    if not uploads:
+        raise ValidationError({"files": _("请选择要上传的文件。")})
+    status, _current = _locked_status(meeting)
+    filed = status == MeetingStatus.FILED
+    if filed:
+        reason = _amendment_reason(reason)
+    prepared = _prepare(uploads)
+    if filed:
+        _claim(meeting, version)
+    attachments: list[MeetingAttachment] = []
+    stored: list[tuple[Any, str]] = []
+    try:
+        for item in prepared:
+            attachment = MeetingAttachment(
+                meeting=meeting,
+                original_name=item.upload.name[:200],
+                content_type=item.upload.content_type,
+                size=item.upload.file.size,
+                sha256=item.sha256,
+                uploaded_by=uploaded_by,
+            )
+            attachment.full_clean(exclude=["file", "thumbnail"])
+            attachment.file.save(item.upload.name, item.upload.file, save=False)
+            stored.append((attachment.file.storage, attachment.file.name))
+            if item.thumbnail is not None:
+                attachment.thumbnail.save("thumbnail.jpg", ContentFile(item.thumbnail), save=False)
+                stored.append((attachment.thumbnail.storage, attachment.thumbnail.name))
+            attachment.save()
+            attachments.append(attachment)
+        if filed:
+            _new_version(meeting, by=uploaded_by, reason=reason)
+    except BaseException:
+        for storage, name in stored:
+            storage.delete(name)
+        raise
+    return attachments
+
+
+@transaction.atomic
+def attachment_delete(
+    *, attachment: MeetingAttachment, version: int, deleted_by: User | None, reason: str = ""
+) -> MeetingVersion | None:
+    """Remove an attachment and its files. For a filed meeting this is an amendment with a reason, stored as the
+    next version (the earlier versions keep the file's hash). Returns that version, or None."""
+    meeting = attachment.meeting
+    status, _current = _locked_status(meeting)
+    filed = status == MeetingStatus.FILED
+    if filed:
+        reason = _amendment_reason(reason)
+        _claim(meeting, version)
+    files = [(field.storage, field.name) for field in (attachment.file, attachment.thumbnail) if field]
+    attachment.delete()
+    new_version = _new_version(meeting, by=deleted_by, reason=reason) if filed else None
+
+    def remove_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+    return new_version

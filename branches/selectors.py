@@ -6,8 +6,9 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import (
@@ -306,8 +307,20 @@ def roster_queryset(*, user: User, organization: Organization, filters: RosterFi
 
 
 def member_get(*, user: User, pk: int) -> Member:
-    """A member in scope with organisation, group and account; DoesNotExist outside the scope."""
-    return members_visible_to(user).select_related("organization", "group", "user").get(pk=pk)
+    """A member in scope with organisation, group and account; DoesNotExist outside the scope.
+
+    For the member page (亮明身份) also `current_pioneer_posts` (one prefetch query) and `current_commitment_id`
+    (this year's 承诺, a subquery)."""
+    from activities.talk_selectors import current_commitment_id, current_pioneer_posts_prefetch
+
+    today = timezone.localdate()
+    return (
+        members_visible_to(user)
+        .select_related("organization", "group", "user")
+        .annotate(current_commitment_id=Subquery(current_commitment_id(year=today.year)))
+        .prefetch_related(current_pioneer_posts_prefetch(today=today))
+        .get(pk=pk)
+    )
 
 
 def member_history(*, member: Member) -> QuerySet:

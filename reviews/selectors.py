@@ -92,6 +92,7 @@ class BranchObligations:
     month_period: Period | None = None
     quarter_period: Period | None = None
     year_period: Period | None = None
+    grace_days: int = GRACE_DAYS_DEFAULT
 
     @property
     def open(self) -> list[Obligation]:

@@ -63,7 +63,7 @@ def detect_attachment_type(upload: UploadedFile) -> DetectedFile | None:
             content_type, suffixes = IMAGE_TYPES[image_format]
             return DetectedFile(content_type, suffixes)
         return None
-    except (zipfile.BadZipFile, UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (zipfile.BadZipFile, UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         return None
     finally:
         upload.seek(0)

@@ -146,6 +146,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 MATERIAL_UPLOAD_MAX_BYTES = env.int("MATERIAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+MEETING_UPLOAD_MAX_BYTES = env.int("MEETING_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Key for field-level encryption of ID numbers (Fernet, urlsafe base64 of 32 bytes).
 # Defaults to a key derived from SECRET_KEY; set it explicitly in production so that
@@ -188,6 +189,10 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs (celery beat; times are CELERY_TIMEZONE, Asia/Shanghai). They only scan and fan out per-chunk
 # tasks; every reminder is sent once (unique key recipient, kind, object, period). Documented in README.md.
 CELERY_BEAT_SCHEDULE: dict = {
+    "reviews-compliance-recompute": {
+        "task": "reviews.tasks.compliance_recompute_nightly",
+        "schedule": crontab(minute=0, hour=2),
+    },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",
         "schedule": crontab(minute=0, hour=8),
@@ -207,6 +212,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "study-annual-plan-reminders-after-deadline": {
         "task": "study.tasks.annual_plan_reminders_schedule",
         "schedule": crontab(minute=0, hour=9, day_of_month="1", month_of_year="2"),
+    },
+    "activities-meeting-unfiled-reminders": {
+        "task": "activities.tasks.meeting_unfiled_reminders_schedule",
+        "schedule": crontab(minute=30, hour=8),
     },
 }
 

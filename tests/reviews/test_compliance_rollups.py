@@ -123,3 +123,33 @@ def test_it_rolls_results_up_to_every_node_above(tree, district, city):
         assert row.applicable == below.count() > 0
     organizations = ComplianceRollup.objects.get(node=district, rule_code=ALL_RULES, period_key=f"{today.year}-01")
     assert organizations.applicable == 4  # four branches had monthly rules in January
+
+
+def test_it_updates_the_results_after_a_meeting_is_recorded(branch, secretary, django_capture_on_commit_callbacks):
+    starts = timezone.now() - datetime.timedelta(hours=4)
+    meeting = activities.meeting_create(
+        organization=branch,
+        created_by=secretary,
+        kind=MeetingKind.THEME_DAY,
+        topic="主题党日",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
+    assert not ComplianceResult.objects.filter(organization=branch, rule_code="C3").exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        activities.attendance_record(meeting=meeting, version=meeting.version, entries={}, recorded_by=secretary)
+    month = f"{meeting.held_on:%Y-%m}"
+    result = ComplianceResult.objects.get(organization=branch, rule_code="C3", period_key=month)
+    assert result.is_met and result.meeting_ids == [meeting.pk]
+    assert ComplianceRollup.objects.get(node=branch.parent, rule_code="C3", period_key=month).met == 1
+
+
+def test_it_recomputes_from_the_command(tree, district):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("recompute_compliance", "--org", district.code, stdout=out)
+    assert "条检查结果" in out.getvalue()
+    assert ComplianceResult.objects.filter(organization__path__startswith=district.path).exists()

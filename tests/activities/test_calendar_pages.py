@@ -1,0 +1,751 @@
+"""The branch month view with its to-do, 我的会议 and the attendance histories (activities.calendar_views).
+
+Dates are Asia/Shanghai. Pages that judge "today" are looked at on a fixed day of last year (`on_day`), so the
+month, quarter and grace boundaries are exact whatever day the suite runs; meetings are entered now, late, as
+secretaries do.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import calendar_selectors, services
+from activities.models import AttendanceStatus, MeetingKind, MeetingStatus
+from activities.services import AttendanceEntry
+from branches.models import MemberStatus
+from reviews.rules import Outcome
+from reviews.selectors import branch_obligations, committee_obligations
+from study.models import StudyTask, TaskStatus
+from tests.activities.conftest import local
+from tests.factories import MemberFactory, PartyGroupFactory
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 12
+LAST_YEAR = timezone.localdate().year - 1
+
+
+@pytest.fixture
+def on_day(monkeypatch):
+    """Make `timezone.localdate()` (no argument) answer the given day: the pages' "today"."""
+    real = timezone.localdate
+
+    def freeze(day: datetime.date) -> None:
+        def localdate(value=None, timezone=None):
+            return day if value is None else real(value, timezone)
+
+        monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+
+    return freeze
+
+
+def meeting(
+    organization,
+    starts_at,
+    *,
+    by,
+    kind=MeetingKind.THEME_DAY,
+    topic=None,
+    group=None,
+    counts_as=(),
+    entries=None,
+    file=False,
+    hours=2,
+    location="",
+):
+    """A meeting through the services: scheduled, and with `entries` (a dict, {} = all present) recorded."""
+    created = services.meeting_create(
+        organization=organization,
+        created_by=by,
+        group=group,
+        counts_as=counts_as,
+        kind=kind,
+        topic=topic or f"{MeetingKind(kind).label} {starts_at:%m-%d %H:%M}",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=hours),
+        location=location,
+    )
+    if entries is not None:
+        created = services.attendance_record(meeting=created, version=created.version, entries=entries, recorded_by=by)
+    if file:
+        created = services.meeting_file(meeting=created, version=created.version, filed_by=by)
+    return created
+
+
+def month_url(organization, month=None):
+    url = reverse("activities:month", args=[organization.pk])
+    return f"{url}?month={month}" if month else url
+
+
+def find(obligations, code, period="month"):
+    """The obligations of one rule code in one block of the to-do."""
+    return [o for o in getattr(obligations, period) if o.result.rule.code == code]
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+# The month view --------------------------------------------------------------------------------------------
+
+
+def test_it_shows_the_months_meetings_with_status_kind_time_and_attendance_rate(
+    client, secretary, branch, branch_members, on_day
+):
+    on_day(datetime.date(LAST_YEAR, 3, 20))
+    held = meeting(
+        branch,
+        local(LAST_YEAR, 3, 5, 19),
+        by=secretary,
+        topic="学习新修订的党章",
+        entries={branch_members[2].pk: AttendanceEntry(AttendanceStatus.LEAVE, "出差")},
+    )
+    filed = meeting(
+        branch, local(LAST_YEAR, 3, 12, 14, 30), by=secretary, kind=MeetingKind.PARTY_LECTURE, entries={}, file=True
+    )
+    planned = meeting(branch, local(LAST_YEAR, 3, 28, 9), by=secretary, kind=MeetingKind.GENERAL_MEETING)
+    meeting(branch, local(LAST_YEAR, 4, 2, 9), by=secretary, topic="四月的主题党日")
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+
+    assert response.status_code == 200
+    calendar = response.context["calendar"]
+    assert [m.pk for m in calendar.meetings] == [held.pk, filed.pk, planned.pk]
+    assert [m.rate for m in calendar.meetings] == [80, 100, None]
+    page = text(response)
+    assert "学习新修订的党章" in page and "四月的主题党日" not in page
+    assert "出席率 80%（4/5）" in page and "出席率 100%" in page
+    for label in ("已召开", "已归档", "已安排", "主题党日", "党课", "支部党员大会", "19:00", "14:30"):
+        assert label in page
+    content = response.content.decode()
+    assert held.get_absolute_url() in content
+    assert f"?month={LAST_YEAR}-02" in content and f"?month={LAST_YEAR}-04" in content
+    assert reverse("activities:meeting_create", args=[branch.pk]) in content  # 安排会议 for the secretary
+    # The calendar puts the meetings on their days (Monday first) and the phone list has them too.
+    day = next(d for week in calendar.weeks for d in week if d.date == datetime.date(LAST_YEAR, 3, 5))
+    assert [m.pk for m in day.meetings] == [held.pk] and day.in_month
+    assert all(len(week) == 7 and week[0].date.weekday() == 0 for week in calendar.weeks)
+    assert 'class="list-group d-md-none month-list"' in content
+
+
+def test_it_defaults_to_this_month_and_says_so_when_the_month_is_not_understood(client, secretary, branch, on_day):
+    on_day(datetime.date(LAST_YEAR, 7, 1))
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch))
+    assert response.context["calendar"].month == datetime.date(LAST_YEAR, 7, 1)
+    assert response.context["calendar"].is_current_month
+    assert "月份格式不正确" not in text(response)
+
+    response = client.get(month_url(branch, f"{LAST_YEAR}-13"))
+    assert response.status_code == 200
+    assert response.context["calendar"].month == datetime.date(LAST_YEAR, 7, 1)
+    assert "月份格式不正确" in text(response)
+
+
+def test_it_places_meetings_by_the_shanghai_date_at_month_and_quarter_boundaries(
+    client, secretary, branch, branch_members, on_day
+):
+    """23:30 on 31 March is March and Q1 in Beijing (15:30 UTC); 00:30 on 1 April is April and Q2 (16:30 UTC
+    the day before)."""
+    on_day(datetime.date(LAST_YEAR, 4, 20))
+    march = meeting(branch, local(LAST_YEAR, 3, 31, 23, 30), by=secretary, kind=MeetingKind.PARTY_LECTURE, entries={})
+    april = meeting(branch, local(LAST_YEAR, 4, 1, 0, 30), by=secretary, kind=MeetingKind.PARTY_LECTURE, entries={})
+    assert march.starts_at.astimezone(datetime.UTC).date() == april.starts_at.astimezone(datetime.UTC).date()
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    assert [m.pk for m in response.context["calendar"].meetings] == [march.pk]
+    (lecture,) = find(response.context["obligations"], "C5", "quarter")
+    assert lecture.result.period.key == f"{LAST_YEAR}-Q1"
+    assert lecture.result.outcome == Outcome.MET and [m.id for m in lecture.counted] == [march.pk]
+
+    response = client.get(month_url(branch, f"{LAST_YEAR}-04"))
+    assert [m.pk for m in response.context["calendar"].meetings] == [april.pk]
+    (lecture,) = find(response.context["obligations"], "C5", "quarter")
+    assert lecture.result.period.key == f"{LAST_YEAR}-Q2"
+    assert [m.id for m in lecture.counted] == [april.pk]
+
+
+def test_it_counts_a_meeting_entered_late_in_the_month_it_was_held(client, secretary, branch, branch_members, on_day):
+    on_day(datetime.date(LAST_YEAR, 4, 5))
+    client.force_login(secretary)
+    response = client.get(month_url(branch))
+    (grace,) = [o for o in response.context["obligations"].previous if o.result.rule.code == "C3"]
+    assert grace.result.outcome == Outcome.GRACE and grace.result.period.key == f"{LAST_YEAR}-03"
+    assert f"{LAST_YEAR}年3月 未开展主题党日" in text(response)
+
+    # On 5 April the secretary enters the 主题党日 held on 28 March (the record is made today).
+    late = meeting(branch, local(LAST_YEAR, 3, 28, 15), by=secretary, entries={})
+    assert late.held_on == datetime.date(LAST_YEAR, 3, 28)
+
+    response = client.get(month_url(branch))
+    assert not [o for o in response.context["obligations"].previous if o.result.rule.code == "C3"]
+    (april,) = find(response.context["obligations"], "C3")
+    assert april.result.outcome == Outcome.DUE  # it does not count for April
+    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    (march,) = find(response.context["obligations"], "C3")
+    assert march.result.outcome == Outcome.MET and [m.id for m in march.counted] == [late.pk]
+    assert reverse("activities:meeting_detail", args=[late.pk]) in response.content.decode()
+
+
+def test_it_shows_what_is_due_in_grace_and_met(client, secretary, branch, branch_members, on_day):
+    """5 April: March's collective study is in grace, April's 主题党日 is due with one scheduled, March's
+    主题党日 is met (in the March view), Q1's 党课 in grace, Q2's due."""
+    on_day(datetime.date(LAST_YEAR, 4, 5))
+    march_day = meeting(branch, local(LAST_YEAR, 3, 10, 9), by=secretary, topic="三月主题党日", entries={})
+    planned = meeting(branch, local(LAST_YEAR, 4, 20, 9), by=secretary, topic="四月主题党日")
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch))
+
+    obligations = response.context["obligations"]
+    assert obligations.is_current
+    previous = {(o.result.rule.code, o.result.period.key): o.result.outcome for o in obligations.previous}
+    assert previous == {
+        ("C1", f"{LAST_YEAR}-03"): Outcome.GRACE,
+        ("C2", f"{LAST_YEAR}-Q1"): Outcome.GRACE,
+        ("C5", f"{LAST_YEAR}-Q1"): Outcome.GRACE,
+    }
+    (theme_day,) = find(obligations, "C3")
+    assert theme_day.result.outcome == Outcome.DUE
+    assert [m.id for m in theme_day.scheduled] == [planned.pk] and not theme_day.scheduled[0].awaiting_record
+    assert {o.result.rule.code for o in obligations.month} == {"C1", "C3"}  # no groups, fewer than 7 members
+    assert {o.result.rule.code for o in obligations.quarter} == {"C2", "C5"}
+    assert {o.result.rule.code for o in obligations.year} == {"C6", "C9"}
+    page = text(response)
+    assert "上期补录" in page and "补录期" in page and "待完成" in page
+    assert f"{LAST_YEAR}年3月 未组织集中学习" in page
+    assert f"{LAST_YEAR}年第一季度 未上党课" in page
+    assert "《实施方案》二.1" in page  # the source citation
+    content = response.content.decode()
+    assert reverse("activities:meeting_detail", args=[planned.pk]) in content
+    create = reverse("activities:meeting_create", args=[branch.pk])
+    assert f"{create}?kind=theme_day" in content and f"{create}?kind=collective_study" in content
+
+    # March, looked at on 5 April: its 主题党日 met (collapsed, with the meeting), its collective study in grace.
+    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    obligations = response.context["obligations"]
+    assert not obligations.is_current and obligations.previous == []
+    (met,) = find(obligations, "C3")
+    assert met.is_met and [m.id for m in met.counted] == [march_day.pk]
+    (section,) = [s for s in obligations.sections if s.key == "month"]
+    assert [o.result.rule.code for o in section.met] == ["C3"]
+    assert [o.result.rule.code for o in section.pending] == ["C1"]
+    content = response.content.decode()
+    assert "已完成 1 项" in content and reverse("activities:meeting_detail", args=[march_day.pk]) in content
+
+
+def test_it_shows_a_closed_month_as_missed_once_its_grace_is_over(client, secretary, branch, branch_members, on_day):
+    on_day(datetime.date(LAST_YEAR, 4, 11))  # 31 March + 10 days of grace have passed
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch))
+    assert {o.result.rule.code for o in response.context["obligations"].previous} == set()
+
+    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    (study,) = find(response.context["obligations"], "C1")
+    assert study.result.outcome == Outcome.MISSED
+    assert "未完成" in text(response)
+
+
+def test_it_lists_a_planned_meeting_whose_day_has_passed_as_awaiting_its_record(
+    client, secretary, branch, branch_members, on_day
+):
+    on_day(datetime.date(LAST_YEAR, 5, 20))
+    unrecorded = meeting(branch, local(LAST_YEAR, 5, 8, 9), by=secretary, topic="五月主题党日")
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch))
+
+    (theme_day,) = find(response.context["obligations"], "C3")
+    assert theme_day.result.outcome == Outcome.DUE
+    assert [(m.id, m.awaiting_record) for m in theme_day.scheduled] == [(unrecorded.pk, True)]
+    assert "待登记出勤" in text(response)
+
+
+def test_it_judges_each_party_group_and_the_committee_meeting_by_the_branchs_size(
+    client, secretary, branch, branch_members, on_day
+):
+    on_day(datetime.date(LAST_YEAR, 6, 10))
+    first, second = (
+        PartyGroupFactory(organization=branch, name="第一党小组"),
+        PartyGroupFactory(organization=branch, name="第二党小组"),
+    )
+    for index, member in enumerate(branch_members):
+        member.group = first if index % 2 else second
+        member.save(update_fields=["group"])
+    MemberFactory(organization=branch, name="周四", group=first)
+    MemberFactory(organization=branch, name="吴五", group=second)  # seven members: a committee is due monthly
+    held = meeting(
+        branch, local(LAST_YEAR, 6, 3, 9), by=secretary, kind=MeetingKind.GROUP_MEETING, group=first, entries={}
+    )
+    client.force_login(secretary)
+
+    response = client.get(month_url(branch))
+
+    by_group = {o.result.subject_label: o for o in find(response.context["obligations"], "C1")}
+    assert set(by_group) == {"第一党小组", "第二党小组"}
+    assert by_group["第一党小组"].is_met and [m.id for m in by_group["第一党小组"].counted] == [held.pk]
+    assert by_group["第二党小组"].result.outcome == Outcome.DUE
+    assert find(response.context["obligations"], "C4")
+    content = response.content.decode()
+    assert f"{LAST_YEAR}年6月 第二党小组 未组织党小组集中学习" in text(response)
+    assert f"?kind=group_meeting&amp;group={second.pk}" in content
+
+
+def test_it_shows_a_committees_own_meetings_and_only_its_leadership_rules(
+    client, district_officer, committee, branch, secretary, branch_members, on_day
+):
+    on_day(datetime.date(LAST_YEAR, 12, 20))
+    democratic = meeting(
+        committee,
+        local(LAST_YEAR, 12, 5, 9),
+        by=district_officer,
+        kind=MeetingKind.DEMOCRATIC_LIFE_MEETING,
+        topic="领导班子民主生活会",
+        entries={},
+    )
+    meeting(branch, local(LAST_YEAR, 12, 6, 9), by=secretary, topic="支部的主题党日", entries={})
+    client.force_login(district_officer)
+
+    response = client.get(month_url(committee))
+
+    assert response.status_code == 200
+    assert [m.pk for m in response.context["calendar"].meetings] == [democratic.pk]
+    obligations = response.context["obligations"]
+    assert obligations.month == [] and obligations.quarter == [] and obligations.previous == []
+    outcomes = {o.result.rule.code: o.result.outcome for o in obligations.year}
+    assert outcomes == {"C7": Outcome.MET, "C8": Outcome.DUE}
+    page = text(response)
+    assert "领导班子民主生活会" in page and "支部的主题党日" not in page
+    assert "按领导班子组织生活要求" in page and "主题党日" not in page.split("待办")[-1].split("C8")[0]
+    # branch_obligations itself never judges a committee by the branch rules.
+    same = branch_obligations(organization=committee, today=datetime.date(LAST_YEAR, 12, 20))
+    assert {o.result.rule.code for o in same.year} == {"C7", "C8"} and same.month == []
+
+
+def test_it_judges_the_secretarys_party_lecture_for_a_committee(district_officer, committee, on_day):
+    lecture = meeting(
+        committee,
+        local(LAST_YEAR, 9, 1, 9),
+        by=district_officer,
+        kind=MeetingKind.PARTY_LECTURE,
+        topic="书记讲党课",
+        entries={},
+    )
+    result = committee_obligations(organization=committee, today=datetime.date(LAST_YEAR, 10, 1))
+    (c8,) = find(result, "C8", "year")
+    assert c8.result.outcome == Outcome.DUE  # not given by the secretary
+    services.meeting_update(meeting=lecture, version=lecture.version, updated_by=None, lecturer_is_secretary=True)
+    result = committee_obligations(organization=committee, today=datetime.date(LAST_YEAR, 10, 1))
+    (c8,) = find(result, "C8", "year")
+    assert c8.is_met and [m.id for m in c8.counted] == [lecture.pk]
+
+
+def test_it_shows_last_years_rules_in_grace_during_early_january(secretary, branch, branch_members):
+    december = meeting(branch, local(LAST_YEAR, 12, 30, 9), by=secretary, kind=MeetingKind.ORG_LIFE_MEETING, entries={})
+    result = branch_obligations(organization=branch, today=datetime.date(LAST_YEAR + 1, 1, 6))
+    previous = {(o.result.rule.code, o.result.period.key): o for o in result.previous}
+    assert ("C9", str(LAST_YEAR)) not in previous  # its window closed in July: long missed
+    assert ("C6", str(LAST_YEAR)) not in previous  # met on 30 December
+    assert previous[("C3", f"{LAST_YEAR}-12")].result.outcome == Outcome.GRACE
+    assert december.held_on.year == LAST_YEAR
+    services.meeting_delete(meeting=december, version=december.version)
+    result = branch_obligations(organization=branch, today=datetime.date(LAST_YEAR + 1, 1, 6))
+    previous = {(o.result.rule.code, o.result.period.key): o for o in result.previous}
+    assert previous[("C6", str(LAST_YEAR))].result.outcome == Outcome.GRACE
+    result = branch_obligations(organization=branch, today=datetime.date(LAST_YEAR + 1, 1, 11))
+    assert ("C6", str(LAST_YEAR)) not in {(o.result.rule.code, o.result.period.key) for o in result.previous}
+
+
+def test_it_lets_a_member_read_their_own_branchs_month_without_scheduling(
+    client, member_user, branch, sibling_branch, secretary, branch_members
+):
+    client.force_login(member_user)
+
+    response = client.get(month_url(branch))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert reverse("activities:meeting_create", args=[branch.pk]) not in content
+    assert reverse("activities:attendance_year", args=[branch.pk]) not in content
+    assert client.get(month_url(sibling_branch)).status_code == 404
+
+
+def test_it_answers_404_outside_the_scope(
+    client, other_branch_secretary, district_officer, branch, other_branch, secretary, branch_members
+):
+    client.force_login(other_branch_secretary)
+    assert client.get(month_url(branch)).status_code == 404
+    assert client.get(month_url(other_branch)).status_code == 200
+
+    client.force_login(district_officer)
+    assert client.get(month_url(other_branch)).status_code == 404
+    assert client.get(month_url(branch)).status_code == 200
+
+
+def test_it_sends_anonymous_visitors_to_log_in(client, branch):
+    response = client.get(month_url(branch))
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+# 我的会议 ---------------------------------------------------------------------------------------------------
+
+
+def test_it_lists_the_members_upcoming_meetings_of_their_branch_and_group(
+    client, member_user, secretary, branch, sibling_branch, branch_members
+):
+    own, other = (
+        PartyGroupFactory(organization=branch, name="一组"),
+        PartyGroupFactory(organization=branch, name="二组"),
+    )
+    member = member_user.member
+    member.group = own
+    member.save(update_fields=["group"])
+    soon = timezone.now() + datetime.timedelta(days=3)
+    branch_wide = meeting(branch, soon, by=secretary, topic="全支部主题党日", location="三楼会议室")
+    group = meeting(
+        branch,
+        soon + datetime.timedelta(days=2),
+        by=secretary,
+        kind=MeetingKind.GROUP_MEETING,
+        group=own,
+        topic="一组学习",
+    )
+    meeting(branch, soon, by=secretary, kind=MeetingKind.GROUP_MEETING, group=other, topic="二组学习")
+    meeting(branch, soon + datetime.timedelta(days=70), by=secretary, topic="两个月以后")
+    meeting(sibling_branch, soon, by=secretary, topic="兄弟支部的会")
+    client.force_login(member_user)
+
+    response = client.get(reverse("activities:my_meetings"))
+
+    assert response.status_code == 200
+    assert [m.pk for m in response.context["attendance"].upcoming] == [branch_wide.pk, group.pk]
+    page = text(response)
+    assert "全支部主题党日" in page and "一组学习" in page and "三楼会议室" in page
+    assert "二组学习" not in page and "两个月以后" not in page and "兄弟支部的会" not in page
+    assert branch_wide.get_absolute_url() in response.content.decode()
+    assert reverse("activities:month", args=[branch.pk]) in response.content.decode()
+
+
+def test_it_shows_the_members_own_attendance_with_reasons_and_makeup_status(
+    client, member_user, secretary, branch, branch_members
+):
+    member = member_user.member
+    present = meeting(branch, local(LAST_YEAR, 2, 10, 9), by=secretary, topic="二月主题党日", entries={})
+    on_leave = meeting(
+        branch,
+        local(LAST_YEAR, 3, 10, 9),
+        by=secretary,
+        topic="三月主题党日",
+        entries={
+            member.pk: AttendanceEntry(AttendanceStatus.LEAVE, "外出培训"),
+            branch_members[2].pk: AttendanceEntry(AttendanceStatus.LEAVE, "别人的事由"),
+        },
+    )
+    absent = meeting(
+        branch,
+        local(LAST_YEAR, 4, 10, 9),
+        by=secretary,
+        kind=MeetingKind.COMMITTEE_MEETING,
+        topic="四月支委会",
+        entries={member.pk: AttendanceEntry(AttendanceStatus.ABSENT)},
+    )
+    meeting(branch, local(LAST_YEAR - 1, 5, 10, 9), by=secretary, topic="前年的会", entries={})
+    StudyTask.objects.filter(member=member, meeting=on_leave).update(due_date=datetime.date(LAST_YEAR, 4, 9))
+    client.force_login(member_user)
+
+    response = client.get(reverse("activities:my_meetings") + f"?year={LAST_YEAR}")
+
+    attendance = response.context["attendance"]
+    assert [(row.meeting.pk, row.status) for row in attendance.history] == [
+        (absent.pk, AttendanceStatus.ABSENT),
+        (on_leave.pk, AttendanceStatus.LEAVE),
+        (present.pk, AttendanceStatus.PRESENT),
+    ]
+    assert attendance.summary.rate == 33 and attendance.summary.leave == 1 and attendance.summary.absent == 1
+    (leave_row,) = [row for row in attendance.history if row.status == AttendanceStatus.LEAVE]
+    assert leave_row.makeup_status == TaskStatus.OPEN and leave_row.makeup_overdue
+    page = text(response)
+    assert "外出培训" in page and "别人的事由" not in page and "前年的会" not in page
+    assert "补学： 待完成（已逾期）" in page or "补学：待完成（已逾期）" in page
+    assert "33%" in page
+
+    StudyTask.objects.filter(member=member, meeting=on_leave).update(
+        status=TaskStatus.DONE, completed_at=timezone.now(), reflection="补学心得"
+    )
+    response = client.get(reverse("activities:my_meetings") + f"?year={LAST_YEAR}")
+    (leave_row,) = [row for row in response.context["attendance"].history if row.status == AttendanceStatus.LEAVE]
+    assert leave_row.makeup_label == "已完成" and not leave_row.makeup_overdue
+
+
+def test_it_shows_a_friendly_page_to_a_user_without_a_member_record(client, district_officer):
+    client.force_login(district_officer)
+    response = client.get(reverse("activities:my_meetings"))
+    assert response.status_code == 200
+    assert "没有关联党员信息" in text(response)
+
+
+def test_it_says_so_when_the_year_is_not_understood(client, member_user):
+    client.force_login(member_user)
+    response = client.get(reverse("activities:my_meetings") + "?year=abc")
+    assert response.status_code == 200
+    assert response.context["attendance"].year == timezone.localdate().year
+    assert "年份格式不正确" in text(response)
+
+
+# Attendance histories for the secretary ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def attendance_year_data(branch, secretary, branch_members):
+    """Three meetings last year: 赵一 on leave once, 钱二 absent once; one meeting the year before."""
+    zhao, qian = branch_members[2], branch_members[3]
+    meeting(branch, local(LAST_YEAR, 1, 15, 9), by=secretary, entries={})
+    meeting(
+        branch,
+        local(LAST_YEAR, 6, 15, 9),
+        by=secretary,
+        entries={
+            zhao.pk: AttendanceEntry(AttendanceStatus.LEAVE, "病假"),
+            qian.pk: AttendanceEntry(AttendanceStatus.ABSENT),
+        },
+    )
+    meeting(
+        branch,
+        local(LAST_YEAR, 11, 15, 9),
+        by=secretary,
+        entries={qian.pk: AttendanceEntry(AttendanceStatus.LEAVE, "出差")},
+        file=True,
+    )
+    meeting(
+        branch,
+        local(LAST_YEAR - 1, 11, 15, 9),
+        by=secretary,
+        entries={zhao.pk: AttendanceEntry(AttendanceStatus.ABSENT)},
+    )
+    return zhao, qian
+
+
+def test_it_counts_each_members_attendance_over_the_year(
+    client, secretary, branch, branch_members, attendance_year_data
+):
+    zhao, qian = attendance_year_data
+    newcomer = MemberFactory(organization=branch, name="新来的")
+    client.force_login(secretary)
+
+    response = client.get(reverse("activities:attendance_year", args=[branch.pk]) + f"?year={LAST_YEAR}")
+
+    assert response.status_code == 200
+    report = response.context["report"]
+    assert report.meeting_count == 3
+    rows = {row.member.pk: row.summary for row in report.rows}
+    assert set(rows) == {m.pk for m in branch_members} | {newcomer.pk}
+    assert (rows[zhao.pk].expected, rows[zhao.pk].present, rows[zhao.pk].leave, rows[zhao.pk].absent) == (3, 2, 1, 0)
+    assert (rows[qian.pk].expected, rows[qian.pk].present, rows[qian.pk].leave, rows[qian.pk].absent) == (3, 1, 1, 1)
+    assert rows[qian.pk].rate == 33 and rows[qian.pk].last_attended == datetime.date(LAST_YEAR, 1, 15)
+    assert rows[zhao.pk].last_attended == datetime.date(LAST_YEAR, 11, 15)
+    assert rows[newcomer.pk].expected == 0 and rows[newcomer.pk].rate is None
+    assert (report.total.expected, report.total.present) == (15, 12)
+    page = text(response)
+    assert "80%" in page and "1月15日" in page
+    assert reverse("activities:member_attendance", args=[qian.pk]) + f"?year={LAST_YEAR}" in response.content.decode()
+
+
+def test_it_keeps_a_member_who_left_during_the_year_in_that_years_counts(
+    client, secretary, branch, branch_members, attendance_year_data
+):
+    zhao, _qian = attendance_year_data
+    zhao.status = MemberStatus.TRANSFERRED_OUT
+    zhao.save(update_fields=["status"])
+    client.force_login(secretary)
+
+    response = client.get(reverse("activities:attendance_year", args=[branch.pk]) + f"?year={LAST_YEAR}")
+
+    rows = {row.member.pk: row for row in response.context["report"].rows}
+    assert rows[zhao.pk].summary.expected == 3
+    assert "已转出" in text(response)
+
+
+def test_it_shows_one_members_history_to_the_secretary(client, secretary, branch_members, attendance_year_data):
+    _zhao, qian = attendance_year_data
+    client.force_login(secretary)
+
+    response = client.get(reverse("activities:member_attendance", args=[qian.pk]) + f"?year={LAST_YEAR}")
+
+    assert response.status_code == 200
+    attendance = response.context["attendance"]
+    assert [row.status for row in attendance.history] == [
+        AttendanceStatus.LEAVE,
+        AttendanceStatus.ABSENT,
+        AttendanceStatus.PRESENT,
+    ]
+    assert attendance.previous_year == LAST_YEAR - 1 and attendance.next_year == LAST_YEAR + 1
+    page = text(response)
+    assert "钱二的出勤记录" in page and "出差" in page
+    assert reverse("activities:attendance_year", args=[qian.organization_id]) in response.content.decode()
+
+
+def test_it_limits_the_attendance_pages_to_the_committee_and_the_member_themselves(
+    client, member_user, secretary, other_branch_secretary, district_officer, branch, other_branch, branch_members
+):
+    other_member = branch_members[2]
+    stranger = MemberFactory(organization=other_branch, name="外支部党员")
+
+    client.force_login(member_user)
+    response = client.get(reverse("activities:member_attendance", args=[member_user.member.pk]))
+    assert response.status_code == 200
+    assert reverse("activities:attendance_year", args=[branch.pk]) not in response.content.decode()
+    assert client.get(reverse("activities:member_attendance", args=[other_member.pk])).status_code == 404
+    assert client.get(reverse("activities:attendance_year", args=[branch.pk])).status_code == 403
+
+    client.force_login(other_branch_secretary)
+    assert client.get(reverse("activities:attendance_year", args=[branch.pk])).status_code == 404
+    assert client.get(reverse("activities:member_attendance", args=[other_member.pk])).status_code == 404
+    assert client.get(reverse("activities:attendance_year", args=[other_branch.pk])).status_code == 200
+
+    client.force_login(district_officer)
+    assert client.get(reverse("activities:attendance_year", args=[other_branch.pk])).status_code == 404
+    assert client.get(reverse("activities:member_attendance", args=[stranger.pk])).status_code == 404
+    assert client.get(reverse("activities:attendance_year", args=[branch.pk])).status_code == 200
+    assert client.get(reverse("activities:member_attendance", args=[other_member.pk])).status_code == 200
+
+
+# Navigation -----------------------------------------------------------------------------------------------
+
+
+def test_it_adds_the_meeting_pages_to_the_navigation(
+    client, secretary, member_user, district_officer, branch, district
+):
+    month, mine = reverse("activities:month", args=[branch.pk]), reverse("activities:my_meetings")
+
+    client.force_login(secretary)
+    items = dict((str(label), url) for label, url in client.get(mine).context["nav_items"])
+    assert items["组织生活"] == month and items["我的会议"] == mine
+
+    client.force_login(member_user)
+    items = dict((str(label), url) for label, url in client.get(mine).context["nav_items"])
+    assert "组织生活" not in items and items["我的会议"] == mine
+
+    client.force_login(district_officer)
+    items = dict((str(label), url) for label, url in client.get(mine).context["nav_items"])
+    assert items["组织生活"] == reverse("activities:month", args=[district.pk]) and "我的会议" not in items
+
+
+# Query budgets ---------------------------------------------------------------------------------------------
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(context.captured_queries)
+
+
+def many_meetings(branch, secretary, n, *, month=3):
+    for index in range(n):
+        meeting(branch, local(LAST_YEAR, month, 1 + index % 28, 8 + index // 28), by=secretary, entries={})
+
+
+@pytest.mark.parametrize("persona", ["secretary", "district_officer"])
+def test_it_shows_the_month_in_a_fixed_number_of_queries(
+    client, request, persona, branch, secretary, branch_members, on_day, django_assert_max_num_queries
+):
+    on_day(datetime.date(LAST_YEAR, 3, 30))
+    client.force_login(request.getfixturevalue(persona))
+    url = month_url(branch, f"{LAST_YEAR}-03")
+    many_meetings(branch, secretary, 5)
+    planned = meeting(branch, local(LAST_YEAR, 3, 31, 9), by=secretary)
+    small = queries(client, url)
+    many_meetings(branch, secretary, 55)
+    for _ in range(10):
+        MemberFactory(organization=branch)
+    assert queries(client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(url)
+    assert len(response.context["calendar"].meetings) == 61 and planned in response.context["calendar"].meetings
+
+
+def test_it_shows_my_meetings_in_a_fixed_number_of_queries(
+    client, member_user, branch, secretary, branch_members, django_assert_max_num_queries
+):
+    client.force_login(member_user)
+    url = reverse("activities:my_meetings") + f"?year={LAST_YEAR}"
+    leave = {member_user.member.pk: AttendanceEntry(AttendanceStatus.LEAVE, "事假")}
+    for index in range(5):
+        meeting(branch, local(LAST_YEAR, 1 + index, 3, 9), by=secretary, entries=leave)
+    meeting(branch, timezone.now() + datetime.timedelta(days=2), by=secretary)
+    small = queries(client, url)
+    for index in range(55):
+        meeting(branch, local(LAST_YEAR, 1 + index % 12, 5 + index // 12, 9), by=secretary, entries=leave)
+        if index < 5:
+            meeting(branch, timezone.now() + datetime.timedelta(days=3 + index), by=secretary)
+    assert queries(client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(url)
+    assert len(response.context["attendance"].history) == 60 and len(response.context["attendance"].upcoming) == 6
+
+
+def test_it_shows_the_years_attendance_in_a_fixed_number_of_queries(
+    client, secretary, branch, branch_members, django_assert_max_num_queries
+):
+    client.force_login(secretary)
+    url = reverse("activities:attendance_year", args=[branch.pk]) + f"?year={LAST_YEAR}"
+    meeting(branch, local(LAST_YEAR, 3, 3, 9), by=secretary, entries={})
+    small = queries(client, url)
+    for _ in range(55):
+        MemberFactory(organization=branch)
+    for month in (4, 5, 6):
+        meeting(branch, local(LAST_YEAR, month, 3, 9), by=secretary, entries={})
+    assert queries(client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(url)
+    assert len(response.context["report"].rows) == 60 and response.context["report"].total.expected == 5 + 3 * 60
+
+
+def test_it_shows_one_members_history_in_a_fixed_number_of_queries(
+    client, secretary, branch, branch_members, django_assert_max_num_queries
+):
+    client.force_login(secretary)
+    member = branch_members[2]
+    url = reverse("activities:member_attendance", args=[member.pk]) + f"?year={LAST_YEAR}"
+    leave = {member.pk: AttendanceEntry(AttendanceStatus.LEAVE, "事假")}
+    for index in range(5):
+        meeting(branch, local(LAST_YEAR, 1 + index, 3, 9), by=secretary, entries=leave)
+    small = queries(client, url)
+    for index in range(55):
+        meeting(branch, local(LAST_YEAR, 1 + index % 12, 5 + index // 12, 9), by=secretary, entries=leave)
+    assert queries(client, url) == small
+    with django_assert_max_num_queries(BUDGET):
+        response = client.get(url)
+    assert len(response.context["attendance"].history) == 60
+
+
+# Selectors ---------------------------------------------------------------------------------------------------
+
+
+def test_it_reads_month_and_year_parameters_strictly():
+    today = datetime.date(2027, 5, 17)
+    assert calendar_selectors.parse_month("2026-02", today=today) == (datetime.date(2026, 2, 1), True)
+    assert calendar_selectors.parse_month("", today=today) == (datetime.date(2027, 5, 1), True)
+    assert calendar_selectors.parse_month("2029-01", today=today) == (datetime.date(2027, 5, 1), False)
+    assert calendar_selectors.parse_month("1999-12", today=today) == (datetime.date(2027, 5, 1), False)
+    assert calendar_selectors.parse_month("2026-00", today=today) == (datetime.date(2027, 5, 1), False)
+    assert calendar_selectors.parse_year("2025", today=today) == (2025, True)
+    assert calendar_selectors.parse_year("20x5", today=today) == (2027, False)
+    assert calendar_selectors.shift_month(datetime.date(2026, 12, 1), 1) == datetime.date(2027, 1, 1)
+    assert calendar_selectors.shift_month(datetime.date(2026, 1, 1), -1) == datetime.date(2025, 12, 1)
+    assert calendar_selectors.attendance_rate(2, 3) == 67 and calendar_selectors.attendance_rate(0, 0) is None
+
+
+def test_it_counts_only_held_meetings_in_the_meeting_total(secretary, branch, branch_members):
+    meeting(branch, local(LAST_YEAR, 3, 3, 9), by=secretary, entries={})
+    planned = meeting(branch, local(LAST_YEAR, 3, 4, 9), by=secretary)
+    report = calendar_selectors.attendance_year(organization=branch, year=LAST_YEAR, today=timezone.localdate())
+    assert planned.status == MeetingStatus.PLANNED and report.meeting_count == 1

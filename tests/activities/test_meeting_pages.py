@@ -1,0 +1,944 @@
+"""The secretary's meeting pages: schedule, edit, record (attendance + minutes), file, amend, delete and the
+detail page — scope and rights on every URL, pre-filled forms, bad input with Chinese messages, query budgets."""
+
+import datetime
+import re
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from activities import services
+from activities.models import (
+    Attendance,
+    AttendanceStatus,
+    CountedKind,
+    Meeting,
+    MeetingAttachment,
+    MeetingKind,
+    MeetingStatus,
+    MeetingVersion,
+)
+from activities.services import AttendanceEntry
+from branches.models import Member, RoleKind
+from study import services as study_services
+from study.models import Audience, StudyForm, StudyTask, TaskKind
+from tests.activities.conftest import local
+from tests.factories import MemberFactory, PartyGroupFactory, UserFactory, give_role, new_id_number
+
+pytestmark = pytest.mark.django_db
+
+DETAIL_BUDGET = 12
+WRITE_URLS = ["meeting_edit", "meeting_record", "meeting_file", "meeting_amend", "meeting_delete"]
+ALL_MEETING_URLS = ["meeting_detail", *WRITE_URLS]
+
+
+def url(name: str, pk: int) -> str:
+    return reverse(f"activities:{name}", args=[pk])
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def flashed(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]] if response.context else []
+
+
+def as_input(value: datetime.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def in_days(days: int, hour: int = 14, minute: int = 30) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return local(day.year, day.month, day.day, hour, minute)
+
+
+def schedule_data(**overrides) -> dict:
+    starts = overrides.pop("starts", in_days(7))
+    data = {
+        "kind": MeetingKind.THEME_DAY,
+        "topic": "重温入党誓词",
+        "starts_at": as_input(starts),
+        "ends_at": as_input(starts + datetime.timedelta(hours=2)),
+        "location": "党员活动室",
+        "creation_key": str(uuid.uuid4()),
+        "theme_day_parts": ["study", "volunteer"],
+        "observers": "区委组织部 张干事",
+        "agenda": "一、学习\n二、志愿服务",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def edit_data(meeting: Meeting, **overrides) -> dict:
+    data = {
+        "kind": meeting.kind,
+        "topic": meeting.topic,
+        "starts_at": as_input(meeting.starts_at),
+        "ends_at": as_input(meeting.ends_at),
+        "location": meeting.location,
+        "theme_day_parts": meeting.theme_day_parts,
+        "version": meeting.version,
+        "minutes": meeting.minutes,
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def record_data(meeting: Meeting, members, *, changes=None, minutes="", version=None) -> dict:
+    """Everyone present unless `changes` says {member: (status, reason)}."""
+    changes = changes or {}
+    data = {"version": meeting.version if version is None else version, "minutes": minutes}
+    for member in members:
+        status, reason = changes.get(member, (AttendanceStatus.PRESENT, ""))
+        data[f"status_{member.pk}"] = status
+        data[f"reason_{member.pk}"] = reason
+    return data
+
+
+def amend_data(meeting: Meeting, members, *, reason="", changes=None, **overrides) -> dict:
+    data = edit_data(meeting, **overrides)
+    data.update(record_data(meeting, members, changes=changes, minutes=data.get("minutes", "")))
+    data["reason"] = reason
+    return data
+
+
+@pytest.fixture
+def future_meeting(branch, secretary, branch_members):
+    starts = in_days(10)
+    return services.meeting_create(
+        organization=branch,
+        created_by=secretary,
+        kind=MeetingKind.COMMITTEE_MEETING,
+        topic="研究下月工作",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+    )
+
+
+@pytest.fixture
+def current_plan(branch, secretary):
+    """This year's plan of the branch with one collective item in the current month and one two months on."""
+    today = timezone.localdate()
+    plan = study_services.plan_create(
+        organization=branch, year=today.year, title=f"{today.year}年度学习计划", created_by=secretary
+    )
+    items = []
+    for month, topic in ((today.month, "学习党章第一章"), ((today.month % 12) + 1, "学习党史")):
+        items.append(
+            study_services.plan_item_save(
+                plan=plan,
+                month=month,
+                topic=topic,
+                form=StudyForm.COLLECTIVE,
+                audience=Audience.ALL,
+                due_date=datetime.date(today.year, month, 28),
+                hours=2,
+            )
+        )
+    return plan, items
+
+
+def bulk_members(branch, count: int) -> list[Member]:
+    members = []
+    for j in range(count):
+        member = Member(organization=branch, name=f"批量党员{j:03d}", gender="male", joined_on="2010-07-01")
+        member.set_id_number(new_id_number())
+        members.append(member)
+    return Member.objects.bulk_create(members)
+
+
+def add_attachments(meeting: Meeting, count: int, by) -> None:
+    for n in range(count):
+        MeetingAttachment.objects.create(
+            meeting=meeting,
+            file=f"meetings/test-{meeting.pk}-{n}",
+            thumbnail=f"meetings/test-{meeting.pk}-{n}-thumb",
+            original_name=f"照片{n}.jpg",
+            content_type="image/jpeg",
+            size=1000 + n,
+            sha256=f"{n:064x}",
+            uploaded_by=by,
+        )
+
+
+# Scope and rights on every URL --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ALL_MEETING_URLS)
+def test_it_answers_404_to_a_secretary_of_another_branch_on_every_meeting_url(
+    client, other_branch_secretary, past_meeting, name
+):
+    client.force_login(other_branch_secretary)
+    assert client.get(url(name, past_meeting.pk)).status_code == 404
+    if name != "meeting_detail":
+        assert client.post(url(name, past_meeting.pk), {"version": past_meeting.version}).status_code == 404
+    assert Meeting.objects.filter(pk=past_meeting.pk, status=MeetingStatus.PLANNED).exists()
+
+
+def test_it_answers_404_to_a_secretary_of_another_branch_on_schedule(client, other_branch_secretary, branch):
+    client.force_login(other_branch_secretary)
+    assert client.get(url("meeting_create", branch.pk)).status_code == 404
+    assert client.post(url("meeting_create", branch.pk), schedule_data()).status_code == 404
+    assert not Meeting.objects.exists()
+
+
+def test_it_answers_404_to_a_member_of_another_branch(client, sibling_branch, past_meeting):
+    outsider = UserFactory()
+    MemberFactory(organization=sibling_branch, user=outsider)
+    client.force_login(outsider)
+    assert client.get(url("meeting_detail", past_meeting.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("name", WRITE_URLS)
+def test_it_lets_a_member_read_but_refuses_every_write_url_with_403(client, member_user, held_meeting, name):
+    client.force_login(member_user)
+    assert client.get(url("meeting_detail", held_meeting.pk)).status_code == 200
+    version = held_meeting.version
+    assert client.get(url(name, held_meeting.pk)).status_code == 403
+    assert client.post(url(name, held_meeting.pk), {"version": version, "topic": "改"}).status_code == 403
+    held_meeting.refresh_from_db()
+    assert held_meeting.version == version and held_meeting.status == MeetingStatus.HELD
+
+
+def test_it_refuses_schedule_to_a_member_with_403(client, member_user, branch):
+    client.force_login(member_user)
+    assert client.get(url("meeting_create", branch.pk)).status_code == 403
+    assert client.post(url("meeting_create", branch.pk), schedule_data()).status_code == 403
+    assert not Meeting.objects.exists()
+
+
+def test_it_shows_a_member_no_action_buttons(client, member_user, held_meeting):
+    client.force_login(member_user)
+    page = text(client.get(url("meeting_detail", held_meeting.pk)))
+    assert "data-meeting-actions" not in page
+    assert url("meeting_edit", held_meeting.pk) not in page
+
+
+def test_it_shows_a_district_officer_any_meeting_in_the_subtree(client, district_officer, held_meeting):
+    client.force_login(district_officer)
+    response = client.get(url("meeting_detail", held_meeting.pk))
+    assert response.status_code == 200
+    assert held_meeting.topic in text(response)
+
+
+def test_it_requires_login(client, past_meeting):
+    response = client.get(url("meeting_detail", past_meeting.pk))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+# Schedule ---------------------------------------------------------------------------------------------------
+
+
+def test_it_prefills_the_schedule_form_from_the_plan_and_the_last_meeting(
+    client, secretary, branch, branch_members, current_plan
+):
+    _plan, (this_month, next_month) = current_plan
+    host, recorder = branch_members[2], branch_members[3]
+    last_start = timezone.now() - datetime.timedelta(days=20)
+    last_start = timezone.localtime(last_start).replace(hour=19, minute=0, second=0, microsecond=0)
+    services.meeting_create(
+        organization=branch,
+        created_by=secretary,
+        kind=MeetingKind.GENERAL_MEETING,
+        topic="上次会议",
+        starts_at=last_start,
+        ends_at=last_start + datetime.timedelta(minutes=90),
+        location="二楼会议室",
+        host=host,
+        recorder=recorder,
+    )
+    client.force_login(secretary)
+    response = client.get(url("meeting_create", branch.pk))
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.initial["topic"] == "学习党章第一章"
+    assert form.initial["plan_items"] == [this_month.pk]
+    assert form.initial["host"] == host.pk and form.initial["recorder"] == recorder.pk
+    assert form.initial["location"] == "二楼会议室"
+    starts, ends = timezone.localtime(form.initial["starts_at"]), timezone.localtime(form.initial["ends_at"])
+    assert starts.date() == timezone.localdate() and (starts.hour, starts.minute) == (19, 0)
+    assert ends - starts == datetime.timedelta(minutes=90)
+    assert isinstance(form.initial["creation_key"], uuid.UUID)
+    # Plan items of the current plan, the nearest month first.
+    choices = [value for value, _label in form.fields["plan_items"].choices]
+    assert choices == [this_month.pk, next_month.pk]
+    page = text(response)
+    assert 'value="学习党章第一章"' in page and 'name="creation_key"' in page
+    assert 'type="datetime-local"' in page
+    # The script that follows the chosen month gets each month's suggestion.
+    suggestions = response.context["plan_suggestions"]
+    this_key = f"{this_month.plan.year}-{this_month.month:02d}"
+    assert suggestions[this_key] == {"topic": "学习党章第一章", "item": this_month.pk}
+    assert 'id="meeting-plan-suggestions"' in page
+
+
+def test_it_starts_at_half_past_two_for_two_hours_without_an_earlier_meeting(client, secretary, branch):
+    client.force_login(secretary)
+    day = timezone.localdate() + datetime.timedelta(days=3)
+    form = client.get(url("meeting_create", branch.pk) + f"?date={day:%Y-%m-%d}&kind=party_lecture").context["form"]
+    starts = timezone.localtime(form.initial["starts_at"])
+    assert starts.date() == day and (starts.hour, starts.minute) == (14, 30)
+    assert form.initial["ends_at"] - form.initial["starts_at"] == datetime.timedelta(hours=2)
+    assert form.initial["kind"] == MeetingKind.PARTY_LECTURE
+
+
+def test_it_offers_only_the_kinds_the_branch_may_hold(client, secretary, branch):
+    client.force_login(secretary)
+    kinds = {
+        value for value, _label in client.get(url("meeting_create", branch.pk)).context["form"].fields["kind"].choices
+    }
+    assert MeetingKind.THEME_DAY in kinds and MeetingKind.PARTY_LECTURE in kinds
+    assert MeetingKind.DEMOCRATIC_LIFE_MEETING not in kinds and MeetingKind.CENTRAL_GROUP_STUDY not in kinds
+    assert MeetingKind.GROUP_MEETING not in kinds  # no 党小组 yet
+    PartyGroupFactory(organization=branch, name="第一党小组")
+    kinds = {
+        value for value, _label in client.get(url("meeting_create", branch.pk)).context["form"].fields["kind"].choices
+    }
+    assert MeetingKind.GROUP_MEETING in kinds
+
+
+def test_it_schedules_a_theme_day_that_also_counts_as_a_general_meeting_and_a_lecture(
+    client, secretary, branch, branch_members, current_plan
+):
+    _plan, (item, _other) = current_plan
+    client.force_login(secretary)
+    data = schedule_data(
+        counts_as=[MeetingKind.GENERAL_MEETING, MeetingKind.PARTY_LECTURE],
+        lecturer=secretary.member.pk,
+        lecturer_post="党支部书记",
+        host=branch_members[1].pk,
+        recorder=branch_members[2].pk,
+        plan_items=[item.pk],
+    )
+    response = client.post(url("meeting_create", branch.pk), data)
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302 and response["Location"] == meeting.get_absolute_url()
+    assert meeting.status == MeetingStatus.PLANNED and meeting.created_by == secretary
+    assert set(CountedKind.objects.filter(meeting=meeting).values_list("kind", flat=True)) == {
+        MeetingKind.THEME_DAY,
+        MeetingKind.GENERAL_MEETING,
+        MeetingKind.PARTY_LECTURE,
+    }
+    assert meeting.lecturer == secretary.member and meeting.lecturer_is_secretary  # ticked: the lecturer is 书记
+    assert meeting.host == branch_members[1] and meeting.recorder == branch_members[2]
+    assert meeting.theme_day_parts == ["study", "volunteer"] and meeting.observers == "区委组织部 张干事"
+    assert list(meeting.plan_items.all()) == [item]
+    assert str(meeting.creation_key) == data["creation_key"]
+    page = text(client.get(meeting.get_absolute_url()))
+    assert "同时计为支部党员大会" in page and "同时计为党课" in page and "书记讲党课" in page
+
+
+def test_it_marks_the_secretary_among_the_lecturer_choices(client, secretary, branch, branch_members):
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_create", branch.pk)))
+    assert f'data-secretaries="{secretary.member.pk}"' in page
+
+
+def test_it_leaves_the_secretary_box_unticked_for_another_lecturer(client, secretary, branch, branch_members):
+    client.force_login(secretary)
+    data = schedule_data(kind=MeetingKind.PARTY_LECTURE, theme_day_parts=None, lecturer=branch_members[1].pk)
+    client.post(url("meeting_create", branch.pk), data)
+    meeting = Meeting.objects.get()
+    assert meeting.lecturer == branch_members[1] and not meeting.lecturer_is_secretary
+
+
+def test_it_lets_a_committee_secretary_from_a_branch_below_give_the_committees_lecture(client, committee, branch):
+    """Rule C8: the committee's 书记 (organised in a branch below) lectures; the box ticks itself."""
+    user = UserFactory(username="committee_secretary")
+    give_role(user, committee, RoleKind.SECRETARY)
+    lecturer = MemberFactory(organization=branch, name="党委书记", user=user)
+    outsider = MemberFactory(organization=branch, name="普通党员")
+    client.force_login(user)
+    response = client.get(url("meeting_create", committee.pk))
+    kinds = {value for value, _label in response.context["form"].fields["kind"].choices}
+    assert MeetingKind.DEMOCRATIC_LIFE_MEETING in kinds and MeetingKind.THEME_DAY not in kinds
+    people = {value for value, _label in response.context["form"].fields["lecturer"].choices}
+    assert lecturer.pk in people and outsider.pk not in people
+    data = schedule_data(kind=MeetingKind.PARTY_LECTURE, theme_day_parts=None, lecturer=lecturer.pk)
+    assert client.post(url("meeting_create", committee.pk), data).status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.organization == committee and meeting.lecturer == lecturer and meeting.lecturer_is_secretary
+
+
+def test_it_sends_a_meeting_entered_after_the_fact_straight_to_recording(client, secretary, branch, branch_members):
+    client.force_login(secretary)
+    response = client.post(url("meeting_create", branch.pk), schedule_data(starts=in_days(-3)), follow=True)
+    meeting = Meeting.objects.get()
+    assert response.redirect_chain[-1][0] == url("meeting_record", meeting.pk)
+    assert any("请登记出勤" in message for message in flashed(response))
+    assert meeting.held_on == timezone.localdate() - datetime.timedelta(days=3)
+
+
+def test_it_saves_a_double_submitted_form_once(client, secretary, branch, branch_members):
+    client.force_login(secretary)
+    data = schedule_data()
+    first = client.post(url("meeting_create", branch.pk), data)
+    second = client.post(url("meeting_create", branch.pk), data, follow=True)
+    meeting = Meeting.objects.get()
+    assert first["Location"] == meeting.get_absolute_url()
+    assert second.redirect_chain[-1][0] == meeting.get_absolute_url()
+    assert "这份表单已经提交过，活动只保存了一次。以下是已保存的活动。" in flashed(second)
+
+
+def test_it_refuses_an_end_before_the_start_and_keeps_the_input(client, secretary, branch):
+    client.force_login(secretary)
+    starts = in_days(5)
+    data = schedule_data(topic="我的主题不丢", ends_at=as_input(starts - datetime.timedelta(hours=1)), starts=starts)
+    response = client.post(url("meeting_create", branch.pk), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["ends_at"] == ["结束时间应晚于开始时间。"]
+    page = text(response)
+    assert "结束时间应晚于开始时间。" in page and 'value="我的主题不丢"' in page
+    assert f'value="{data["creation_key"]}"' in page
+    assert not Meeting.objects.exists()
+
+
+def test_it_refuses_a_kind_the_branch_may_not_hold(client, secretary, branch):
+    client.force_login(secretary)
+    response = client.post(url("meeting_create", branch.pk), schedule_data(kind=MeetingKind.DEMOCRATIC_LIFE_MEETING))
+    assert response.context["form"].errors["kind"] == ["请选择本组织可以召开的活动类型。"]
+    assert not Meeting.objects.exists()
+
+
+def test_it_asks_for_the_lecturer_of_a_party_lecture(client, secretary, branch):
+    client.force_login(secretary)
+    response = client.post(url("meeting_create", branch.pk), schedule_data(kind=MeetingKind.PARTY_LECTURE))
+    assert response.context["form"].errors["lecturer"] == ["党课须填写授课人：请选择党员或填写授课人姓名。"]
+    data = schedule_data(kind=MeetingKind.PARTY_LECTURE, lecturer_name="区委党校 刘教授")
+    assert client.post(url("meeting_create", branch.pk), data).status_code == 302
+    assert Meeting.objects.get().lecturer_name == "区委党校 刘教授"
+
+
+def test_it_shows_the_service_message_for_a_group_meeting_without_a_group(client, secretary, branch):
+    group = PartyGroupFactory(organization=branch, name="第一党小组")
+    client.force_login(secretary)
+    response = client.post(url("meeting_create", branch.pk), schedule_data(kind=MeetingKind.GROUP_MEETING))
+    assert response.status_code == 200
+    assert response.context["form"].errors["group"] == ["党小组会须选择党小组。"]
+    assert not Meeting.objects.exists()
+    response = client.post(
+        url("meeting_create", branch.pk), schedule_data(kind=MeetingKind.GROUP_MEETING, group=group.pk)
+    )
+    assert response.status_code == 302 and Meeting.objects.get().group == group
+
+
+def test_it_refuses_a_host_from_outside_the_organisation(client, secretary, branch, other_branch):
+    stranger = MemberFactory(organization=other_branch, name="外人")
+    client.force_login(secretary)
+    response = client.post(url("meeting_create", branch.pk), schedule_data(host=stranger.pk))
+    assert response.context["form"].errors["host"] == ["请从本组织的党员中选择。"]
+    assert not Meeting.objects.exists()
+
+
+# Edit -------------------------------------------------------------------------------------------------------
+
+
+def test_it_edits_a_planned_meeting(client, secretary, future_meeting, branch_members):
+    client.force_login(secretary)
+    form = client.get(url("meeting_edit", future_meeting.pk)).context["form"]
+    assert form.initial["topic"] == "研究下月工作" and form.initial["version"] == future_meeting.version
+    data = edit_data(future_meeting, topic="研究发展党员工作", location="支部办公室", host=branch_members[0].pk)
+    response = client.post(url("meeting_edit", future_meeting.pk), data)
+    assert response.status_code == 302 and response["Location"] == future_meeting.get_absolute_url()
+    future_meeting.refresh_from_db()
+    assert future_meeting.topic == "研究发展党员工作" and future_meeting.location == "支部办公室"
+    assert future_meeting.host == branch_members[0]
+
+
+def test_it_tells_the_second_of_two_secretaries_saving_at_once_and_keeps_the_input(
+    client, secretary, future_meeting, branch
+):
+    deputy = UserFactory(username="deputy")
+    give_role(deputy, branch, RoleKind.DEPUTY_SECRETARY)
+    opened_at = future_meeting.version
+    client.force_login(deputy)
+    assert (
+        client.post(url("meeting_edit", future_meeting.pk), edit_data(future_meeting, topic="副书记的主题")).status_code
+        == 302
+    )
+    client.force_login(secretary)
+    response = client.post(
+        url("meeting_edit", future_meeting.pk), edit_data(future_meeting, topic="书记的主题", version=opened_at)
+    )
+    assert response.status_code == 200
+    page = text(response)
+    assert "这条记录已被他人修改" in page and 'value="书记的主题"' in page
+    future_meeting.refresh_from_db()
+    assert future_meeting.topic == "副书记的主题"
+    # The form now carries the latest version: saving again after looking is deliberate and goes through.
+    assert f'name="version" value="{future_meeting.version}"' in page
+    data = edit_data(future_meeting, topic="书记的主题")
+    assert client.post(url("meeting_edit", future_meeting.pk), data).status_code == 302
+    future_meeting.refresh_from_db()
+    assert future_meeting.topic == "书记的主题"
+
+
+def test_it_refuses_an_end_before_the_start_when_editing(client, secretary, future_meeting):
+    client.force_login(secretary)
+    data = edit_data(future_meeting, ends_at=as_input(future_meeting.starts_at - datetime.timedelta(minutes=30)))
+    response = client.post(url("meeting_edit", future_meeting.pk), data)
+    assert "结束时间应晚于开始时间。" in text(response)
+    old_end = future_meeting.ends_at
+    future_meeting.refresh_from_db()
+    assert future_meeting.ends_at == old_end
+
+
+def test_it_refuses_to_move_a_held_meeting_into_the_future(client, secretary, held_meeting):
+    client.force_login(secretary)
+    starts = in_days(30)
+    data = edit_data(held_meeting, starts_at=as_input(starts), ends_at=as_input(starts + datetime.timedelta(hours=1)))
+    response = client.post(url("meeting_edit", held_meeting.pk), data)
+    assert response.status_code == 200 and "尚未开始" in text(response)
+    held_meeting.refresh_from_db()
+    assert held_meeting.starts_at < timezone.now()
+
+
+def test_it_redirects_the_edit_of_a_filed_meeting_with_a_message(client, secretary, filed_meeting):
+    client.force_login(secretary)
+    response = client.get(url("meeting_edit", filed_meeting.pk), follow=True)
+    assert response.redirect_chain[-1][0] == filed_meeting.get_absolute_url()
+    assert "这次活动已归档，不能直接修改；如需更正，请填写更正原因提交更正。" in flashed(response)
+    response = client.post(url("meeting_edit", filed_meeting.pk), edit_data(filed_meeting, topic="偷偷改"))
+    assert response.status_code == 302
+    filed_meeting.refresh_from_db()
+    assert filed_meeting.topic == "学习党章 重温入党誓词"
+
+
+# Record -----------------------------------------------------------------------------------------------------
+
+
+def test_it_shows_everyone_present_by_default_and_who_signed_in(client, secretary, past_meeting, branch_members):
+    services.sign_in(
+        meeting=past_meeting, member=branch_members[1], now=past_meeting.starts_at + datetime.timedelta(minutes=3)
+    )
+    client.force_login(secretary)
+    response = client.get(url("meeting_record", past_meeting.pk))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [r["row"].member_id for r in rows] == [m.pk for m in sorted(branch_members, key=lambda m: (m.name, m.pk))]
+    assert {r["status"] for r in rows} == {AttendanceStatus.PRESENT}
+    page = text(response)
+    assert page.count('value="present" autocomplete="off" checked') == len(branch_members)
+    assert "扫码签到" in page and "已有 1 人扫码签到，已标为出席。" in page
+
+
+def test_it_records_attendance_and_minutes_in_one_save(client, secretary, past_meeting, branch_members):
+    on_leave, absent = branch_members[2], branch_members[3]
+    client.force_login(secretary)
+    data = record_data(
+        past_meeting,
+        branch_members,
+        changes={on_leave: (AttendanceStatus.LEAVE, "出差"), absent: (AttendanceStatus.ABSENT, "")},
+        minutes="学习了党章第一章，全体党员重温入党誓词。",
+    )
+    response = client.post(url("meeting_record", past_meeting.pk), data, follow=True)
+    assert response.redirect_chain[-1][0] == past_meeting.get_absolute_url()
+    assert "出勤和会议纪要已保存：出席3人，请假1人，缺席1人。" in flashed(response)
+    past_meeting.refresh_from_db()
+    assert past_meeting.status == MeetingStatus.HELD and past_meeting.recorded_at is not None
+    assert past_meeting.minutes == "学习了党章第一章，全体党员重温入党誓词。"
+    statuses = dict(Attendance.objects.filter(meeting=past_meeting).values_list("member_id", "status"))
+    assert statuses[on_leave.pk] == AttendanceStatus.LEAVE and statuses[absent.pk] == AttendanceStatus.ABSENT
+    assert sum(1 for s in statuses.values() if s == AttendanceStatus.PRESENT) == 3
+    assert StudyTask.objects.filter(member=on_leave, meeting=past_meeting, kind=TaskKind.MAKEUP).exists()
+    page = text(response)
+    assert "出差" in page and "60%" in page
+
+
+def test_it_asks_for_a_leave_reason_and_loses_nothing(client, secretary, past_meeting, branch_members):
+    client.force_login(secretary)
+    data = record_data(
+        past_meeting,
+        branch_members,
+        changes={branch_members[2]: (AttendanceStatus.LEAVE, "  ")},
+        minutes="纪要草稿不能丢",
+    )
+    response = client.post(url("meeting_record", past_meeting.pk), data)
+    assert response.status_code == 200
+    page = text(response)
+    assert f"请填写{branch_members[2].name}的请假事由。" in page
+    assert "纪要草稿不能丢" in page
+    leave_radio = f'id="id_status_{branch_members[2].pk}_leave" value="leave" autocomplete="off" checked'
+    assert leave_radio in page
+    past_meeting.refresh_from_db()
+    assert past_meeting.status == MeetingStatus.PLANNED and past_meeting.minutes == ""
+    assert not Attendance.objects.filter(meeting=past_meeting).exists()
+
+
+def test_it_refuses_attendance_for_someone_outside_the_branch(
+    client, secretary, past_meeting, branch_members, sibling_branch
+):
+    stranger = MemberFactory(organization=sibling_branch, name="隔壁党员")
+    client.force_login(secretary)
+    data = record_data(past_meeting, branch_members, minutes="纪要")
+    data[f"status_{stranger.pk}"] = AttendanceStatus.PRESENT
+    response = client.post(url("meeting_record", past_meeting.pk), data)
+    assert response.status_code == 200
+    assert "有1人不是本次活动的应到人员（不在本支部或本党小组），未予登记。" in text(response)
+    past_meeting.refresh_from_db()
+    assert past_meeting.status == MeetingStatus.PLANNED and past_meeting.minutes == ""
+    assert not Attendance.objects.filter(meeting=past_meeting).exists()
+
+
+def test_it_refuses_to_record_a_meeting_that_has_not_started(client, secretary, future_meeting, branch_members):
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_record", future_meeting.pk)))
+    assert "这次活动尚未开始" in page and "开始后才能登记出勤" in page
+    response = client.post(url("meeting_record", future_meeting.pk), record_data(future_meeting, branch_members))
+    assert response.status_code == 200
+    assert "不能登记为已召开" in text(response)
+    future_meeting.refresh_from_db()
+    assert future_meeting.status == MeetingStatus.PLANNED
+    assert not Attendance.objects.filter(meeting=future_meeting).exists()
+
+
+def test_it_tells_the_second_recorder_and_keeps_the_minutes(client, secretary, past_meeting, branch_members):
+    opened_at = past_meeting.version
+    services.attendance_record(meeting=past_meeting, version=opened_at, entries={}, recorded_by=secretary)
+    client.force_login(secretary)
+    data = record_data(
+        past_meeting,
+        branch_members,
+        changes={branch_members[4]: (AttendanceStatus.ABSENT, "")},
+        minutes="我写了很久的纪要",
+        version=opened_at,
+    )
+    response = client.post(url("meeting_record", past_meeting.pk), data)
+    assert response.status_code == 200
+    page = text(response)
+    assert "这条记录已被他人修改" in page and "我写了很久的纪要" in page
+    assert f'id="id_status_{branch_members[4].pk}_absent" value="absent" autocomplete="off" checked' in page
+    past_meeting.refresh_from_db()
+    assert past_meeting.minutes == ""
+    assert f'name="version" value="{past_meeting.version}"' in page
+
+
+def test_it_redirects_recording_a_filed_meeting_with_a_message(client, secretary, filed_meeting, branch_members):
+    client.force_login(secretary)
+    data = record_data(filed_meeting, branch_members, changes={branch_members[1]: (AttendanceStatus.ABSENT, "")})
+    response = client.post(url("meeting_record", filed_meeting.pk), data, follow=True)
+    assert response.redirect_chain[-1][0] == filed_meeting.get_absolute_url()
+    assert "这次活动已归档，出勤记录不能直接修改；如需更正，请提交更正。" in flashed(response)
+    assert not Attendance.objects.filter(meeting=filed_meeting, status=AttendanceStatus.ABSENT).exists()
+
+
+def test_it_shows_the_record_page_in_the_same_queries_for_5_or_200_members(
+    client, secretary, branch, past_meeting, branch_members
+):
+    client.force_login(secretary)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url("meeting_record", past_meeting.pk)).status_code == 200
+        return len(captured)
+
+    small = count()
+    bulk_members(branch, 200)
+    large = count()
+    assert small == large <= 10
+
+
+def test_it_records_two_hundred_members_with_a_few_exceptions(client, secretary, branch, past_meeting, branch_members):
+    members = [*branch_members, *bulk_members(branch, 195)]
+    client.force_login(secretary)
+    changes = {members[10]: (AttendanceStatus.LEAVE, "病假"), members[20]: (AttendanceStatus.ABSENT, "")}
+    response = client.post(url("meeting_record", past_meeting.pk), record_data(past_meeting, members, changes=changes))
+    assert response.status_code == 302
+    assert Attendance.objects.filter(meeting=past_meeting).count() == 200
+    assert Attendance.objects.filter(meeting=past_meeting, status=AttendanceStatus.PRESENT).count() == 198
+
+
+def test_it_saves_attendance_and_minutes_of_200_members_in_at_most_five_queries(
+    secretary, branch, past_meeting, branch_members
+):
+    members = bulk_members(branch, 195)
+    entries = {
+        members[0].pk: AttendanceEntry(AttendanceStatus.LEAVE, "病假"),
+        members[1].pk: AttendanceEntry(AttendanceStatus.ABSENT),
+    }
+    with CaptureQueriesContext(connection) as captured:
+        services.meeting_record(
+            meeting=past_meeting,
+            version=past_meeting.version,
+            entries=entries,
+            minutes="  纪要  ",
+            recorded_by=secretary,
+        )
+    statements = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) <= 5, statements
+    past_meeting.refresh_from_db()
+    assert past_meeting.minutes == "纪要" and past_meeting.status == MeetingStatus.HELD
+    assert Attendance.objects.filter(meeting=past_meeting).count() == 200
+
+
+# File -------------------------------------------------------------------------------------------------------
+
+
+def test_it_files_after_confirmation_and_locks_the_record(client, secretary, held_meeting):
+    client.force_login(secretary)
+    confirm = client.get(url("meeting_file", held_meeting.pk))
+    assert confirm.status_code == 200
+    assert "确认归档" in text(confirm) and "出席 5 / 应到 5" in text(confirm)
+    response = client.post(url("meeting_file", held_meeting.pk), {"version": held_meeting.version}, follow=True)
+    assert response.redirect_chain[-1][0] == held_meeting.get_absolute_url()
+    held_meeting.refresh_from_db()
+    assert held_meeting.status == MeetingStatus.FILED and held_meeting.filed_by == secretary
+    version = MeetingVersion.objects.get(meeting=held_meeting)
+    page = text(response)
+    assert f"已归档，内容摘要 {version.content_hash[:12]}" in page
+    assert url("meeting_edit", held_meeting.pk) not in page
+    assert url("meeting_record", held_meeting.pk) not in page
+    assert url("meeting_delete", held_meeting.pk) not in page
+    assert url("meeting_amend", held_meeting.pk) in page
+
+
+def test_it_refuses_to_file_a_meeting_without_attendance(client, secretary, past_meeting):
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_file", past_meeting.pk)))
+    assert "请先登记出勤，活动召开后才能归档。" in page and "确认归档" not in page
+    response = client.post(url("meeting_file", past_meeting.pk), {"version": past_meeting.version}, follow=True)
+    assert "请先登记出勤，活动召开后才能归档。" in flashed(response)
+    past_meeting.refresh_from_db()
+    assert past_meeting.status == MeetingStatus.PLANNED
+
+
+def test_it_refuses_to_file_from_a_stale_page(client, secretary, held_meeting, branch_members):
+    opened_at = held_meeting.version
+    services.attendance_record(
+        meeting=held_meeting,
+        version=opened_at,
+        entries={branch_members[1].pk: AttendanceEntry(AttendanceStatus.ABSENT)},
+        recorded_by=secretary,
+    )
+    client.force_login(secretary)
+    response = client.post(url("meeting_file", held_meeting.pk), {"version": opened_at}, follow=True)
+    assert any("这条记录已被他人修改" in message for message in flashed(response))
+    held_meeting.refresh_from_db()
+    assert held_meeting.status == MeetingStatus.HELD
+
+
+def test_it_says_a_filed_meeting_is_already_filed(client, secretary, filed_meeting):
+    client.force_login(secretary)
+    response = client.post(url("meeting_file", filed_meeting.pk), {"version": filed_meeting.version}, follow=True)
+    assert "这次活动已经归档。" in flashed(response)
+    assert MeetingVersion.objects.filter(meeting=filed_meeting).count() == 1
+
+
+# Amend ------------------------------------------------------------------------------------------------------
+
+
+def test_it_sends_the_amendment_of_an_unfiled_meeting_to_the_edit_page(client, secretary, held_meeting):
+    client.force_login(secretary)
+    response = client.get(url("meeting_amend", held_meeting.pk), follow=True)
+    assert response.redirect_chain[-1][0] == url("meeting_edit", held_meeting.pk)
+    assert "只有已归档的活动需要提交更正；未归档的活动可直接修改。" in flashed(response)
+
+
+def test_it_asks_for_the_reason_of_an_amendment(client, secretary, filed_meeting, branch_members):
+    client.force_login(secretary)
+    response = client.post(
+        url("meeting_amend", filed_meeting.pk), amend_data(filed_meeting, branch_members, topic="新主题")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["reason"] == ["请写明更正原因。"]
+    assert 'value="新主题"' in text(response)
+    data = amend_data(filed_meeting, branch_members, reason="改主题", topic="新主题")
+    response = client.post(url("meeting_amend", filed_meeting.pk), data)
+    assert "请写明更正原因（至少5个字）。" in text(response)
+    filed_meeting.refresh_from_db()
+    assert filed_meeting.topic == "学习党章 重温入党誓词"
+    assert MeetingVersion.objects.filter(meeting=filed_meeting).count() == 1
+
+
+def test_it_amends_a_filed_meeting_and_shows_the_original_in_the_history(
+    client, secretary, filed_meeting, branch_members
+):
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_amend", filed_meeting.pk)))
+    assert "更正原因" in page and 'name="status_' in page
+    on_leave = branch_members[3]
+    data = amend_data(
+        filed_meeting,
+        branch_members,
+        reason="主题记录有误，并补记请假人员",
+        changes={on_leave: (AttendanceStatus.LEAVE, "外出培训")},
+        topic="学习党章 重温入党誓词（第二次）",
+    )
+    response = client.post(url("meeting_amend", filed_meeting.pk), data, follow=True)
+    assert response.redirect_chain[-1][0] == filed_meeting.get_absolute_url()
+    assert "更正已保存为第2版，原记录和更正原因可在历史中查看。" in flashed(response)
+    filed_meeting.refresh_from_db()
+    assert filed_meeting.topic == "学习党章 重温入党誓词（第二次）" and filed_meeting.is_filed
+    assert Attendance.objects.get(meeting=filed_meeting, member=on_leave).status == AttendanceStatus.LEAVE
+    versions = list(MeetingVersion.objects.filter(meeting=filed_meeting).order_by("number"))
+    assert [v.number for v in versions] == [1, 2] and versions[1].reason == "主题记录有误，并补记请假人员"
+    page = text(response)
+    assert "第2版 · 更正" in page and "第1版 · 归档" in page and "主题记录有误，并补记请假人员" in page
+    assert "学习党章 重温入党誓词</td>" in page  # the original topic, before the correction
+    assert f"出勤：{on_leave.name}" in page and "外出培训" in page
+    assert f"已归档，内容摘要 {versions[1].content_hash[:12]}" in page
+    _checked, problems = services.records_verify()
+    assert problems == []
+
+
+def test_it_asks_for_the_leave_reason_in_an_amendment(client, secretary, filed_meeting, branch_members):
+    client.force_login(secretary)
+    data = amend_data(
+        filed_meeting,
+        branch_members,
+        reason="补记请假人员情况",
+        changes={branch_members[1]: (AttendanceStatus.LEAVE, "")},
+    )
+    response = client.post(url("meeting_amend", filed_meeting.pk), data)
+    assert response.status_code == 200
+    assert f"请填写{branch_members[1].name}的请假事由。" in text(response)
+    assert MeetingVersion.objects.filter(meeting=filed_meeting).count() == 1
+
+
+# Delete -----------------------------------------------------------------------------------------------------
+
+
+def test_it_deletes_an_unfiled_meeting_after_confirmation(client, secretary, future_meeting, branch):
+    client.force_login(secretary)
+    confirm = client.get(url("meeting_delete", future_meeting.pk))
+    assert confirm.status_code == 200 and "确定删除吗" in text(confirm)
+    response = client.post(url("meeting_delete", future_meeting.pk), {"version": future_meeting.version}, follow=True)
+    assert not Meeting.objects.filter(pk=future_meeting.pk).exists()
+    month_url = reverse("activities:month", args=[branch.pk]) + f"?month={future_meeting.held_on:%Y-%m}"
+    assert response.redirect_chain[0][0] == month_url
+    assert "已删除“研究下月工作”。" in flashed(response)
+
+
+def test_it_refuses_to_delete_a_filed_meeting(client, secretary, filed_meeting):
+    client.force_login(secretary)
+    response = client.post(url("meeting_delete", filed_meeting.pk), {"version": filed_meeting.version}, follow=True)
+    assert "已归档的活动不能删除。" in flashed(response)
+    assert Meeting.objects.filter(pk=filed_meeting.pk).exists()
+
+
+def test_it_refuses_to_delete_from_a_stale_page(client, secretary, future_meeting):
+    client.force_login(secretary)
+    opened_at = future_meeting.version
+    services.meeting_update(meeting=future_meeting, version=opened_at, updated_by=secretary, topic="改过了")
+    response = client.post(url("meeting_delete", future_meeting.pk), {"version": opened_at}, follow=True)
+    assert any("这条记录已被他人修改" in message for message in flashed(response))
+    assert Meeting.objects.filter(pk=future_meeting.pk).exists()
+
+
+# Detail -----------------------------------------------------------------------------------------------------
+
+
+def test_it_shows_attendance_with_the_rate_reasons_and_absentees(client, secretary, past_meeting, branch_members):
+    services.meeting_record(
+        meeting=past_meeting,
+        version=past_meeting.version,
+        entries={
+            branch_members[2].pk: AttendanceEntry(AttendanceStatus.LEAVE, "陪护家人"),
+            branch_members[3].pk: AttendanceEntry(AttendanceStatus.ABSENT),
+        },
+        minutes="会议纪要正文",
+        recorded_by=secretary,
+    )
+    client.force_login(secretary)
+    response = client.get(url("meeting_detail", past_meeting.pk))
+    summary = response.context["detail"].summary
+    assert (summary.present, summary.expected, summary.leave, summary.absent, summary.rate) == (3, 5, 1, 1, 60)
+    page = text(response)
+    assert f"{branch_members[2].name}：陪护家人" in page
+    assert branch_members[3].name in page and "会议纪要正文" in page and "60%" in page
+    assert "王书记" in page  # created by
+    assert url("meeting_file", past_meeting.pk) in page and url("meeting_record", past_meeting.pk) in page
+
+
+def test_it_shows_how_many_are_expected_before_recording(client, secretary, past_meeting, branch_members):
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_detail", past_meeting.pk)))
+    assert "尚未登记出勤，应到 5 人。" in page
+    assert "活动时间已到，请登记出勤和会议纪要。" in page
+
+
+def test_it_links_the_breadcrumb_to_the_month_of_the_meeting(client, secretary, branch, past_meeting):
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_detail", past_meeting.pk)))
+    month_url = reverse("activities:month", args=[branch.pk]) + f"?month={past_meeting.held_on:%Y-%m}"
+    assert f'href="{month_url}">组织生活</a>' in page
+    assert f'href="{branch.get_absolute_url()}"' in page
+
+
+def test_it_lists_the_attachments_and_the_plan_items(client, secretary, held_meeting, current_plan):
+    _plan, (item, _other) = current_plan
+    services.meeting_update(meeting=held_meeting, version=held_meeting.version, updated_by=secretary, plan_items=[item])
+    add_attachments(held_meeting, 2, secretary)
+    client.force_login(secretary)
+    page = text(client.get(url("meeting_detail", held_meeting.pk)))
+    assert 'id="meeting-attachments"' in page and "照片0.jpg" in page and "照片1.jpg" in page
+    attachment = MeetingAttachment.objects.filter(meeting=held_meeting).first()
+    assert reverse("activities:attachment_file", args=[attachment.pk]) in page
+    assert reverse("activities:attachment_thumbnail", args=[attachment.pk]) in page
+    assert "学习党章第一章" in page
+
+
+@pytest.mark.parametrize("persona", ["secretary", "district_officer", "member_user"])
+def test_it_shows_the_detail_in_the_same_few_queries_whatever_the_size(
+    client, request, branch, secretary, past_meeting, branch_members, persona
+):
+    """≤ 12 queries for a meeting of 5 and one of 200 attendees with attachments and an amendment."""
+    small = services.attendance_record(
+        meeting=past_meeting, version=past_meeting.version, entries={}, recorded_by=secretary
+    )
+    small = services.meeting_file(meeting=small, version=small.version, filed_by=secretary)
+    members = bulk_members(branch, 195)
+    starts = timezone.now() - datetime.timedelta(days=1)
+    large = services.meeting_create(
+        organization=branch,
+        created_by=secretary,
+        kind=MeetingKind.THEME_DAY,
+        topic="大会",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+        counts_as=[MeetingKind.GENERAL_MEETING, MeetingKind.PARTY_LECTURE],
+        lecturer=secretary.member,
+        host=branch_members[1],
+        recorder=branch_members[2],
+    )
+    large = services.attendance_record(
+        meeting=large,
+        version=large.version,
+        entries={m.pk: AttendanceEntry(AttendanceStatus.LEAVE, "出差") for m in members[:30]},
+        recorded_by=secretary,
+    )
+    add_attachments(large, 6, secretary)
+    large = services.meeting_file(meeting=large, version=large.version, filed_by=secretary)
+    services.meeting_amend(
+        meeting=large,
+        version=large.version,
+        amended_by=secretary,
+        reason="补记缺席人员",
+        entries={m.pk: AttendanceEntry(AttendanceStatus.ABSENT) for m in members[30:40]},
+    )
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+
+    def count(meeting) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url("meeting_detail", meeting.pk))
+        assert response.status_code == 200
+        return len(captured)
+
+    small_count, large_count = count(small), count(large)
+    assert small_count == large_count <= DETAIL_BUDGET
+
+
+def test_it_shows_the_detail_of_a_planned_meeting_within_the_budget(
+    client, secretary, branch, future_meeting, django_assert_max_num_queries
+):
+    bulk_members(branch, 200)
+    client.force_login(secretary)
+    with django_assert_max_num_queries(DETAIL_BUDGET):
+        response = client.get(url("meeting_detail", future_meeting.pk))
+    assert re.search(r"尚未登记出勤，应到 205 人。", text(response))
