@@ -624,7 +624,7 @@ def sign_in(*, meeting: Meeting, member: Member | None, now: datetime.datetime |
             StudyTask.objects.filter(meeting=meeting, member=member, status=TaskStatus.OPEN).update(
                 status=TaskStatus.CLOSED, closed_reason=_("已扫码签到，无需补学"), updated_at=now
             )
-    Meeting.objects.filter(pk=meeting.pk).update(version=F("version") + 1, updated_at=now)
+    # No version bump: a scan must not make the secretary's open attendance form look stale.
     return listed
 
 
@@ -692,7 +692,7 @@ def _sha256(file: Any) -> str:
     return digest.hexdigest()
 
 
-def attachment_thumbnail(file: Any) -> bytes:
+def _thumbnail_jpeg(file: Any) -> bytes:
     """A JPEG of the image (first frame, turned upright by its EXIF orientation) within THUMBNAIL_SIZE px.
     Raises ValueError when the image cannot be decoded."""
     import io
@@ -724,7 +724,7 @@ def _prepare(uploads: Iterable[AttachmentUpload]) -> list[_PreparedAttachment]:
         thumbnail = None
         if upload.content_type.startswith("image/"):
             try:
-                thumbnail = attachment_thumbnail(upload.file)
+                thumbnail = _thumbnail_jpeg(upload.file)
             except ValueError:
                 errors.append(
                     _("“%(name)s”的图片内容不完整或已损坏，无法读取，请重新导出后上传。") % {"name": upload.name}
@@ -781,7 +781,9 @@ def attachment_add(
                 sha256=item.sha256,
                 uploaded_by=uploaded_by,
             )
-            attachment.full_clean(exclude=["file", "thumbnail"])
+            attachment.full_clean(
+                exclude=["file", "thumbnail"] if uploaded_by else ["file", "thumbnail", "uploaded_by"]
+            )
             attachment.file.save(item.upload.name, item.upload.file, save=False)
             stored.append((attachment.file.storage, attachment.file.name))
             if item.thumbnail is not None:

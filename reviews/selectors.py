@@ -7,14 +7,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from activities.models import CountedKind, MeetingStatus
+from activities.models import CountedKind, MeetingKind, MeetingStatus
 from branches.models import MemberStatus, Organization, PartyGroup
+from reviews.models import Rule
 from reviews.rules import (
     GRACE_DAYS_DEFAULT,
-    MEETING_RULES,
     MeetingFact,
     Outcome,
     Period,
@@ -26,6 +26,39 @@ from reviews.rules import (
     period_containing,
     rule_window,
 )
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The rules in force, loaded once: each with the subtree its rule set covers."""
+
+    rules: tuple[tuple[Rule, str], ...]  # (rule, path prefix of its rule set's organisation or "")
+
+    def for_period(self, organization: Organization, start: datetime.date, period_kind: str) -> list[Rule]:
+        return [
+            rule
+            for rule, prefix in self.rules
+            if rule.period == period_kind
+            and rule.effective_from <= start
+            and (rule.effective_to is None or rule.effective_to >= start)
+            and organization.path.startswith(prefix)
+            and (not rule.categories or organization.category in rule.categories)
+        ]
+
+
+def rule_book_load() -> RuleBook:
+    """Every rule of the active rule sets (one query)."""
+    rows = Rule.objects.filter(rule_set__is_active=True).select_related("rule_set__organization").order_by("pk")
+    return RuleBook(
+        tuple((rule, rule.rule_set.organization.path if rule.rule_set.organization else "") for rule in rows)
+    )
+
+
+def rules_fingerprint() -> tuple:
+    """Changes whenever a rule or rule set is edited: a recompute that sees it change starts its chunk over."""
+    return tuple(
+        Rule.objects.aggregate(n=Count("pk"), changed=Max("updated_at"), sets=Max("rule_set__updated_at")).values()
+    )
 
 
 def counted_statuses() -> tuple[str, ...]:
@@ -56,6 +89,15 @@ class Obligation:
     result: RuleResult
     scheduled: list[MeetingRef] = field(default_factory=list)
     counted: list[MeetingRef] = field(default_factory=list)
+    group_id: int | None = None  # the 党小组 it is judged for (C1), if any
+
+    @property
+    def schedule_kind(self) -> str:
+        """The kind a meeting held for it would most plainly be (to pre-select when scheduling one)."""
+        kinds = set(self.result.rule.kinds)
+        if self.group_id is None:
+            kinds = kinds - {MeetingKind.GROUP_MEETING}
+        return next((kind for kind in MeetingKind.values if kind in kinds), "")
 
     @property
     def is_open(self) -> bool:
@@ -267,19 +309,23 @@ def _obligations(
                         and s.kinds & set(rule.kinds)
                         and (group_id is None or s.group_id == group_id)
                     ]
-                obligations.append(Obligation(result, upcoming, counted))
+                obligations.append(Obligation(result, upcoming, counted, group_id=group_id))
         return obligations
 
-    def rules(kind: str):
-        return [rule for rule in MEETING_RULES if rule.period == kind]
+    book = rule_book_load()
 
-    previous = [o for period, kind in closed for o in judge(period, rules(kind)) if o.result.outcome == Outcome.GRACE]
+    def rules(period: Period, kind: str) -> list:
+        return book.for_period(organization, period.start, kind)
+
+    previous = [
+        o for period, kind in closed for o in judge(period, rules(period, kind)) if o.result.outcome == Outcome.GRACE
+    ]
     return BranchObligations(
         organization=organization,
         today=today,
-        month=judge(month_period, rules(PeriodKind.MONTH)),
-        quarter=judge(quarter, rules(PeriodKind.QUARTER)),
-        year=judge(year, rules(PeriodKind.YEAR)),
+        month=judge(month_period, rules(month_period, PeriodKind.MONTH)),
+        quarter=judge(quarter, rules(quarter, PeriodKind.QUARTER)),
+        year=judge(year, rules(year, PeriodKind.YEAR)),
         previous=previous,
         month_period=month_period,
         quarter_period=quarter,

@@ -15,11 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from branches.models import MemberStatus, Organization, OrganizationKind, PartyGroup
-from reviews.models import ComplianceResult, ComplianceRollup, Rule
+from reviews.models import ComplianceResult, ComplianceRollup
 from reviews.rules import (
     MeetingFact,
     Outcome,
@@ -30,46 +30,13 @@ from reviews.rules import (
     periods_of_year,
     rule_window,
 )
-from reviews.selectors import counted_statuses, meeting_facts
+from reviews.selectors import RuleBook, counted_statuses, meeting_facts, rule_book_load, rules_fingerprint
 
 ALL_RULES = "*"  # roll-up rows counting organisations (all rules of a period met) rather than rule-periods
 CHUNK_SIZE = 200
 
 
 # Which rules apply ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleBook:
-    """The rules in force, loaded once: each with the subtree its rule set covers."""
-
-    rules: tuple[tuple[Rule, str], ...]  # (rule, path prefix of its rule set's organisation or "")
-
-    def for_period(self, organization: Organization, start: datetime.date, period_kind: str) -> list[Rule]:
-        return [
-            rule
-            for rule, prefix in self.rules
-            if rule.period == period_kind
-            and rule.effective_from <= start
-            and (rule.effective_to is None or rule.effective_to >= start)
-            and organization.path.startswith(prefix)
-            and (not rule.categories or organization.category in rule.categories)
-        ]
-
-
-def rule_book_load() -> RuleBook:
-    """Every rule of the active rule sets (one query)."""
-    rows = Rule.objects.filter(rule_set__is_active=True).select_related("rule_set__organization").order_by("pk")
-    return RuleBook(
-        tuple((rule, rule.rule_set.organization.path if rule.rule_set.organization else "") for rule in rows)
-    )
-
-
-def rules_fingerprint() -> tuple:
-    """Changes whenever a rule or rule set is edited: a recompute that sees it change starts its chunk over."""
-    return tuple(
-        Rule.objects.aggregate(n=Count("pk"), changed=Max("updated_at"), sets=Max("rule_set__updated_at")).values()
-    )
 
 
 COMMITTEE_KINDS = {

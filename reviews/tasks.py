@@ -24,3 +24,34 @@ def compliance_recompute_nightly(*, today: str | None = None) -> int:
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
     years = [day.year - 1, day.year] if day.month == 1 else [day.year]
     return sum(compliance_recompute(year=year, today=day) for year in years)
+
+
+# Member rules (M1 flags) and rule changes (reviews/member_rules.py, reviews/rule_services.py) ------------------
+
+
+def _day(today: str | None) -> datetime.date:
+    return datetime.date.fromisoformat(today) if today else timezone.localdate()
+
+
+@shared_task(acks_late=True)
+def member_flags_refresh_schedule(*, today: str | None = None) -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE): fan out one member_flags_refresh per chunk of branches."""
+    from reviews.member_rules import member_flags_refresh_schedule as service
+
+    return service(today=_day(today))
+
+
+@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+def member_flags_refresh(*, organization_ids: list[int], today: str | None = None) -> int:
+    """Recompute the M1 flags of a chunk of branches (idempotent: it recomputes, never adds)."""
+    from reviews.member_rules import member_flags_refresh as service
+
+    return service(organization_ids=organization_ids, today=_day(today))
+
+
+@shared_task(acks_late=True)
+def compliance_recompute_task(*, year: int) -> int:
+    """Rebuild a year's results and roll-ups after an administrator changed a rule or a rule set."""
+    from reviews.services import compliance_recompute
+
+    return compliance_recompute(year=year)

@@ -193,6 +193,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.compliance_recompute_nightly",
         "schedule": crontab(minute=0, hour=2),
     },
+    "reviews-member-flags-refresh": {
+        "task": "reviews.tasks.member_flags_refresh_schedule",
+        "schedule": crontab(minute=30, hour=2),
+    },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",
         "schedule": crontab(minute=0, hour=8),
