@@ -35,7 +35,7 @@ from activities.models import (
     MeetingVersion,
     ThemeDayPart,
 )
-from branches.models import Member, MemberStatus, Organization, PartyGroup, User
+from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, PartyGroup, User
 from study.models import StudyPlanItem, StudyTask, TaskKind, TaskStatus
 
 # A meeting may be marked held only once it has started (a little slack for clocks and quick entry).
@@ -166,12 +166,15 @@ def _set_counted_kinds(meeting: Meeting, counts_as: Iterable[str]) -> None:
 
 
 def _compliance_changed(meeting: Meeting, *years: int) -> None:
-    """After commit, re-judge the organisation's compliance for the years the meeting was (and is) in."""
+    """After commit, re-judge the organisation's compliance for the years the meeting was (and is) in, and its
+    members' M1 flags."""
     from reviews import tasks
 
     organization_id = meeting.organization_id
     years = sorted({*years, meeting.held_on.year})
     tasks.compliance_refresh.delay_on_commit(organization_id=organization_id, years=years)
+    # Attending ends a member's M1 run at once rather than at the nightly refresh.
+    tasks.member_flags_refresh.delay_on_commit(organization_ids=[organization_id], today=None)
 
 
 # Scheduling and editing ----------------------------------------------------------------------------------------
@@ -303,6 +306,13 @@ def expected_attendees_q(meeting: Meeting) -> Q:
     q = Q(organization_id=meeting.organization_id, status=MemberStatus.ACTIVE)
     if meeting.group_id is not None:
         q &= Q(group_id=meeting.group_id)
+    if meeting.kind == MeetingKind.COMMITTEE_MEETING:
+        # 支委会: the committee members (holders of a committee role in the branch), not the whole branch.
+        q &= Q(
+            pk__in=Member.objects.filter(
+                user__roles__organization_id=meeting.organization_id, user__roles__kind__in=COMMITTEE_ROLE_KINDS
+            ).values("pk")
+        )
     return q
 
 

@@ -453,8 +453,8 @@ def test_it_shows_the_members_own_attendance_with_reasons_and_makeup_status(
         branch,
         local(LAST_YEAR, 4, 10, 9),
         by=secretary,
-        kind=MeetingKind.COMMITTEE_MEETING,
-        topic="四月支委会",
+        kind=MeetingKind.GENERAL_MEETING,
+        topic="四月党员大会",
         entries={member.pk: AttendanceEntry(AttendanceStatus.ABSENT)},
     )
     meeting(branch, local(LAST_YEAR - 1, 5, 10, 9), by=secretary, topic="前年的会", entries={})

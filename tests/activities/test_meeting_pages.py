@@ -935,10 +935,25 @@ def test_it_shows_the_detail_in_the_same_few_queries_whatever_the_size(
 
 
 def test_it_shows_the_detail_of_a_planned_meeting_within_the_budget(
-    client, secretary, branch, future_meeting, django_assert_max_num_queries
+    client, secretary, branch, branch_members, django_assert_max_num_queries
 ):
     bulk_members(branch, 200)
+    starts = in_days(10)
+    general_meeting = services.meeting_create(
+        organization=branch,
+        created_by=secretary,
+        kind=MeetingKind.GENERAL_MEETING,
+        topic="季度党员大会",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=1),
+    )
     client.force_login(secretary)
     with django_assert_max_num_queries(DETAIL_BUDGET):
-        response = client.get(url("meeting_detail", future_meeting.pk))
+        response = client.get(url("meeting_detail", general_meeting.pk))
     assert re.search(r"尚未登记出勤，应到 205 人。", text(response))
+
+
+def test_it_expects_only_the_committee_at_a_committee_meeting(client, secretary, future_meeting):
+    client.force_login(secretary)
+    response = client.get(url("meeting_detail", future_meeting.pk))
+    assert "尚未登记出勤，应到 1 人。" in text(response)
