@@ -1,0 +1,411 @@
+"""Oversight in the Django admin: the rules as data, edited by administrators; results, roll-ups and flags read-only.
+
+A rule change never rewrites the past (reviews/rule_services.py): saving a change to a rule in force creates its
+next version from the date chosen in 生效日期, and the stored row keeps what it said. Every queryset goes through
+branches.permissions: rule sets of the whole city are visible to every administrator but changed only by those
+at the top; a district's rule sets only inside its scope.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminDateWidget
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from activities.models import MeetingKind
+from branches.models import OrganizationCategory, OrganizationKind, User
+from branches.permissions import (
+    can_view_organization,
+    is_administrator,
+    organization_scope_q,
+    organizations_visible_to,
+    scope_paths,
+    sees_everything,
+)
+from reviews import rule_services
+from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag, Rule, RuleSet
+from reviews.rule_services import CONTENT_FIELDS, RuleState
+
+RECOMPUTE_MESSAGE = _("规则已保存，合规结果正在重新计算")
+
+
+# Who may change which rule set ---------------------------------------------------------------------------------
+
+
+def _covers_everything(user: User) -> bool:
+    """Superusers, and administrators whose scope starts at the top of the tree (the 市委)."""
+    if sees_everything(user):
+        return True
+    return is_administrator(user) and any(path.count("/") == 1 for path in scope_paths(user))
+
+
+def may_edit_rule_set(user: User, rule_set: RuleSet) -> bool:
+    """City-wide sets: administrators at the top; a district's own set: administrators whose scope covers it."""
+    if sees_everything(user):
+        return True
+    if not is_administrator(user):
+        return False
+    if rule_set.organization_id is None:
+        return _covers_everything(user)
+    return can_view_organization(user, rule_set.organization)
+
+
+def rule_sets_visible_to(user: User) -> QuerySet[RuleSet]:
+    """City-wide sets and the sets of organisations in the user's scope."""
+    qs = RuleSet.objects.all()
+    if sees_everything(user):
+        return qs
+    return qs.filter(Q(organization__isnull=True) | organization_scope_q(user))
+
+
+def rule_sets_editable_by(user: User) -> QuerySet[RuleSet]:
+    if _covers_everything(user):
+        return rule_sets_visible_to(user)
+    if not is_administrator(user):
+        return RuleSet.objects.none()
+    return RuleSet.objects.filter(organization_scope_q(user))
+
+
+# Rule sets -----------------------------------------------------------------------------------------------------
+
+
+class RuleSetAdminForm(forms.ModelForm):
+    user: User | None = None  # set by RuleSetAdmin.get_form
+
+    class Meta:
+        model = RuleSet
+        fields = ["name", "code", "organization", "source", "is_active"]
+
+    def clean_organization(self):
+        organization = self.cleaned_data.get("organization")
+        if organization is None and "organization" in self.fields and not _covers_everything(self.user):
+            raise forms.ValidationError(
+                _("只有市级系统管理员可以设置全市适用的规则集，请选择适用范围（本级或下级党组织）。")
+            )
+        return organization
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    form = RuleSetAdminForm
+    list_display = ("name", "code", "organization", "source", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name", "code", "source")
+    list_select_related = ("organization",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return rule_sets_visible_to(request.user).select_related("organization")
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user
+        return form
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        if obj is not None and rule_services.rule_set_in_force(obj, timezone.localdate()):
+            # Moving or switching off a set whose rules have judged periods would change those periods' results.
+            return ("organization", "is_active")
+        return ()
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "organization":
+            kwargs["queryset"] = organizations_visible_to(request.user).exclude(kind=OrganizationKind.BRANCH)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_edit_rule_set(request.user, obj))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or (may_edit_rule_set(request.user, obj) and not obj.rules.exists()))
+
+    def save_model(self, request: HttpRequest, obj: RuleSet, form, change: bool) -> None:
+        rule_services.rule_set_save(rule_set=obj)
+        messages.success(request, RECOMPUTE_MESSAGE)
+
+
+# Rules ---------------------------------------------------------------------------------------------------------
+
+
+class RuleAdminForm(forms.ModelForm):
+    """The rule's content with checkboxes for the lists; for a rule in force, the date its new version starts."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("计入的会议类型"),
+        choices=MeetingKind.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    categories = forms.MultipleChoiceField(
+        label=_("适用单位类别"),
+        choices=OrganizationCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("不选表示所有类别。"),
+    )
+    revision_from = forms.DateField(
+        label=_("生效日期"),
+        required=False,
+        widget=AdminDateWidget,
+        help_text=_(
+            "这条规则已经生效：保存修改不会改动原规则，而是新建一个从这一天起生效的版本，原版本在前一天失效，"
+            "已经结束的周期仍按原版本检查。默认为本周期的第一天。"
+        ),
+        error_messages={"invalid": _("请输入正确的日期，如 2026-07-01。")},
+    )
+
+    class Meta:
+        model = Rule
+        fields = [
+            "rule_set",
+            *CONTENT_FIELDS,
+            "effective_from",
+            "effective_to",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = timezone.localdate()
+        self.stored = copy.copy(self.instance) if self.instance.pk else None
+        self.state = rule_services.rule_state(self.instance, self.today) if self.stored else RuleState.FUTURE
+        if self.state == RuleState.IN_FORCE:
+            self.fields["revision_from"].initial = rule_services.revision_default_date(self.instance, self.today)
+        else:
+            self.fields.pop("revision_from", None)
+        if "effective_from" in self.fields and not self.instance.pk:
+            self.fields["effective_from"].help_text = _("不能早于本周期的第一天：新规则不改写已经结束的周期。")
+
+    @property
+    def content_changed(self) -> list[str]:
+        return [name for name in self.changed_data if name in CONTENT_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        period = cleaned.get("period") or (self.stored.period if self.stored else "")
+        if self.state == RuleState.IN_FORCE:
+            starts = self.stored.effective_from
+            if self.content_changed:
+                starts = cleaned.get("revision_from")
+                for error in rule_services.revision_date_errors(
+                    rule=self.stored, effective_from=starts, today=self.today
+                ):
+                    self.add_error("revision_from", error)
+        else:
+            starts = cleaned.get("effective_from")
+            previous = self.instance.previous if self.instance.previous_id else None
+            for error in rule_services.start_date_errors(
+                effective_from=starts,
+                period=period,
+                previous_from=previous.effective_from if previous else None,
+                today=self.today,
+            ):
+                self.add_error("effective_from", error)
+        if "effective_to" in self.fields:
+            for error in rule_services.end_date_errors(
+                effective_from=starts, effective_to=cleaned.get("effective_to"), period=period, today=self.today
+            ):
+                self.add_error("effective_to", error)
+        return cleaned
+
+
+def _fieldsets(*, validity: tuple[str, ...], kinds: str = "kinds", categories: str = "categories"):
+    return (
+        (None, {"fields": ("rule_set", "code", "title", "source", "missing_text")}),
+        (_("检查内容"), {"fields": ("scope", categories, "period", kinds, "min_count", "condition")}),
+        (
+            _("时间窗（如七一前后）"),
+            {
+                "fields": (("window_start_month", "window_start_day"), ("window_end_month", "window_end_day")),
+                "description": _("只用于按年检查的规则：开始和结束的月、日都填写，留空表示整个周期。"),
+            },
+        ),
+        (_("有效期"), {"fields": validity}),
+    )
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    form = RuleAdminForm
+    list_display = (
+        "code",
+        "title",
+        "rule_set",
+        "scope",
+        "period",
+        "min_count",
+        "effective_from",
+        "effective_to",
+        "state_label",
+    )
+    list_filter = ("rule_set", "scope", "period")
+    search_fields = ("code", "title", "source")
+    list_select_related = ("rule_set",)
+    ordering = ("rule_set", "code", "scope", "effective_from")
+    actions = None  # no bulk delete: one rule at a time, through rule_services.rule_delete
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        qs = super().get_queryset(request).annotate(has_next=Exists(Rule.objects.filter(previous=OuterRef("pk"))))
+        if sees_everything(request.user):
+            return qs
+        return qs.filter(rule_set__in=rule_sets_visible_to(request.user))
+
+    def _state(self, obj: Rule | None) -> str:
+        if obj is None:
+            return RuleState.FUTURE
+        if not hasattr(obj, "_admin_state"):
+            obj._admin_state = rule_services.rule_state(obj, timezone.localdate())
+        return obj._admin_state
+
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        state = self._state(obj)
+        if obj is None:
+            return _fieldsets(validity=("effective_from", "effective_to"))
+        if state == RuleState.FUTURE:
+            return _fieldsets(validity=("effective_from", "effective_to", "previous"))
+        if state == RuleState.IN_FORCE and self.has_change_permission(request, obj):
+            return _fieldsets(validity=("version_span", "revision_from", "effective_to", "previous"))
+        return _fieldsets(validity=("version_span", "previous"), kinds="kinds_display", categories="categories_display")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        state = self._state(obj)
+        if obj is None:
+            return ()
+        if state == RuleState.FUTURE:
+            return ("previous", "rule_set") if obj.previous_id else ("previous",)
+        return ("rule_set", "version_span", "previous", "kinds_display", "categories_display")
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "rule_set":
+            kwargs["queryset"] = rule_sets_editable_by(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and is_administrator(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return may_edit_rule_set(request.user, obj.rule_set) and self._state(obj) != RuleState.HISTORY
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return may_edit_rule_set(request.user, obj.rule_set) and self._state(obj) == RuleState.FUTURE
+
+    @admin.display(description=_("状态"))
+    def state_label(self, obj: Rule) -> str:
+        return {
+            RuleState.FUTURE: _("未生效"),
+            RuleState.IN_FORCE: _("生效中"),
+            RuleState.HISTORY: _("历史版本"),
+        }[self._state(obj)]
+
+    @admin.display(description=_("本版本有效期"))
+    def version_span(self, obj: Rule) -> str:
+        if obj.effective_to:
+            return _("%(start)s 至 %(end)s") % {
+                "start": obj.effective_from.isoformat(),
+                "end": obj.effective_to.isoformat(),
+            }
+        return _("%(start)s 起") % {"start": obj.effective_from.isoformat()}
+
+    @admin.display(description=_("计入的会议类型"))
+    def kinds_display(self, obj: Rule) -> str:
+        return "、".join(str(MeetingKind(kind).label) for kind in obj.kinds if kind in MeetingKind.values)
+
+    @admin.display(description=_("适用单位类别"))
+    def categories_display(self, obj: Rule) -> str:
+        labels = [str(OrganizationCategory(c).label) for c in obj.categories if c in OrganizationCategory.values]
+        return "、".join(labels) or _("所有类别")
+
+    def save_model(self, request: HttpRequest, obj: Rule, form: RuleAdminForm, change: bool) -> None:
+        if change and not form.has_changed():
+            return
+        if change and form.state == RuleState.IN_FORCE and form.content_changed:
+            changes = {
+                name: form.cleaned_data[name]
+                for name in form.changed_data
+                if name in CONTENT_FIELDS or name == "effective_to"
+            }
+            new = rule_services.rule_revise(
+                rule=obj, changes=changes, effective_from=form.cleaned_data["revision_from"], today=form.today
+            )
+            # The admin goes on with the new version (its log entry, "continue editing").
+            for model_field in Rule._meta.concrete_fields:
+                setattr(obj, model_field.attname, getattr(new, model_field.attname))
+            messages.info(
+                request,
+                _("原规则已生效，未作改动：已新建自%(start)s起生效的新版本，原版本有效至%(end)s。")
+                % {"start": new.effective_from.isoformat(), "end": new.previous.effective_to.isoformat()},
+            )
+        else:
+            rule_services.rule_save(rule=obj, today=form.today)
+        messages.success(request, RECOMPUTE_MESSAGE)
+
+    def delete_model(self, request: HttpRequest, obj: Rule) -> None:
+        rule_services.rule_delete(rule=obj)
+        messages.success(request, RECOMPUTE_MESSAGE)
+
+
+# Results, roll-ups and flags: written by the services, read here -----------------------------------------------
+
+
+class ReadOnlyScopedAdmin(admin.ModelAdmin):
+    """Rows whose organisation (reached through `scope_field`) lies in the user's scope; never edited here."""
+
+    scope_field = "organization"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(organization_scope_q(request.user, self.scope_field))
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(ComplianceResult)
+class ComplianceResultAdmin(ReadOnlyScopedAdmin):
+    list_display = ("organization", "subject", "rule_code", "period_key", "required", "count", "is_met")
+    list_filter = ("is_met", "rule_code")
+    search_fields = ("organization__name", "organization__code", "period_key")
+    list_select_related = ("organization",)
+
+
+@admin.register(ComplianceRollup)
+class ComplianceRollupAdmin(ReadOnlyScopedAdmin):
+    scope_field = "node"
+    list_display = ("node", "rule_code", "period_key", "period_kind", "applicable", "met")
+    list_filter = ("period_kind", "rule_code")
+    search_fields = ("node__name", "node__code", "period_key")
+    list_select_related = ("node",)
+
+
+@admin.register(MemberFlag)
+class MemberFlagAdmin(ReadOnlyScopedAdmin):
+    list_display = ("member", "organization", "level", "months", "last_attended_on", "computed_on", "has_talk")
+    list_filter = ("level",)
+    search_fields = ("member__name", "organization__name")
+    list_select_related = ("member", "organization")
+    # The talk's summary is confidential (branches.permissions.can_read_talk_summary): show that one was held.
+    exclude = ("talk",)
+
+    @admin.display(description=_("已批评教育"), boolean=True)
+    def has_talk(self, obj: MemberFlag) -> bool:
+        return obj.talk_id is not None
