@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("study.urls")),
     path("", include("notifications.urls")),
     path("", include("activities.urls")),
+    path("", include("reviews.urls")),
 ]
