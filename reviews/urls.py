@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("reviews.member_urls")),
     path("compliance/", views.dashboard_home, name="dashboard_home"),
     path("orgs/<int:pk>/compliance/", views.dashboard, name="dashboard"),
+    path("orgs/<int:pk>/todo/", views.branch_todo, name="branch_todo"),
     path("orgs/<int:pk>/compliance/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("orgs/<int:pk>/compliance/circular/", views.circular, name="circular"),
     path("orgs/<int:pk>/compliance/<str:rule_code>/<str:period_key>/", views.result_detail, name="result_detail"),

@@ -206,3 +206,27 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
         "circular": selectors.circular(organization=organization, period=period, today=today),
     }
     return render(request, "reviews/circular.html", context)
+
+
+@login_required
+@require_GET
+def branch_todo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch page's 本月/本季度待办 block (loaded by htmx after the page, so the roster keeps its budget):
+    the same judgement as the month view (reviews.selectors.branch_obligations) and, for the branch's managers,
+    the member rules (M1 warnings, M2, M3)."""
+    from activities.calendar_selectors import can_view_attendance
+    from reviews.member_rules import member_rules_get
+    from reviews.selectors import branch_obligations
+
+    organization = organization_or_404(request, pk)
+    today = timezone.localdate()
+    can_manage = can_manage_organization(request.user, organization)
+    context = {
+        "organization": organization,
+        "obligations": branch_obligations(organization=organization, today=today),
+        "can_schedule": can_manage,
+        "member_rules": member_rules_get(organization=organization, today=today)
+        if organization.is_branch and can_view_attendance(request.user, organization)
+        else None,
+    }
+    return render(request, "reviews/partials/_branch_todo.html", context)
