@@ -199,8 +199,14 @@ class Period:
         if self.kind == PeriodKind.MONTH:
             return gettext("%(year)d年%(month)d月") % {"year": self.start.year, "month": self.start.month}
         if self.kind == PeriodKind.QUARTER:
-            quarter = "一二三四"[(self.start.month - 1) // 3]
-            return gettext("%(year)d年第%(quarter)s季度") % {"year": self.start.year, "quarter": quarter}
+            # One whole msgid per quarter: the Chinese ordinal (第三季度) must not be spliced into the English text.
+            labels = (
+                gettext("%(year)d年第一季度"),
+                gettext("%(year)d年第二季度"),
+                gettext("%(year)d年第三季度"),
+                gettext("%(year)d年第四季度"),
+            )
+            return labels[(self.start.month - 1) // 3] % {"year": self.start.year}
         return gettext("%(year)d年") % {"year": self.start.year}
 
 
