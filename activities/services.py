@@ -270,7 +270,8 @@ def _apply_changes(
     changes = {name: getattr(meeting, name) for name in fields}
     for name in ("host", "recorder", "lecturer"):
         if name in changes:
-            changes[f"{name}_id"] = changes.pop(name).pk if changes[name] is not None else None
+            person = changes.pop(name)
+            changes[f"{name}_id"] = person.pk if person is not None else None
     changes["group_id"] = meeting.group_id
     changes["held_on"] = _held_on(meeting.starts_at)
     _claim(meeting, version, **changes)
@@ -343,12 +344,18 @@ def attendance_record(
 
 def _write_attendance(*, meeting: Meeting, entries: Mapping[int, AttendanceEntry], today: datetime.date) -> None:
     # One query: the expected members and everybody already on this meeting's list, with their status then.
+    # A UNION of two index lookups: an OR of both conditions would make PostgreSQL scan (and JIT-compile).
     listed = Attendance.objects.filter(meeting=meeting)
-    previous: dict[int, str | None] = dict(
-        Member.objects.filter(expected_attendees_q(meeting) | Q(pk__in=listed.values("member_id")))
+    expected = (
+        Member.objects.filter(expected_attendees_q(meeting))
         .annotate(previous=Subquery(listed.filter(member=OuterRef("pk")).values("status")[:1]))
         .values_list("pk", "previous")
+        .order_by()
     )
+    previous: dict[int, str | None] = {}
+    for member_id, status in expected.union(listed.values_list("member_id", "status").order_by()).order_by():
+        if status is not None or member_id not in previous:
+            previous[member_id] = status
     unknown = set(entries) - set(previous)
     if unknown:
         raise ValidationError(

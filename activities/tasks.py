@@ -1,8 +1,10 @@
 """Celery adapters: ids in, a service call, a small JSON-able result out."""
 
+import datetime
 from smtplib import SMTPException
 
 from celery import shared_task
+from django.utils import timezone
 
 RETRY = {"autoretry_for": (SMTPException, ConnectionError), "retry_backoff": True, "max_retries": 5}
 
@@ -12,3 +14,25 @@ def meeting_planned_notify(*, meeting_id: int) -> int:
     from activities.reminders import meeting_planned_notify as service
 
     return service(meeting_id=meeting_id)
+
+
+# Scheduled reminder (activities/reminders.py): the *_schedule task runs from CELERY_BEAT_SCHEDULE and only scans
+# and fans out one *_send task per chunk of organisation ids. The send is idempotent (the reminder key).
+
+
+def _date(today: str | None) -> datetime.date:
+    return datetime.date.fromisoformat(today) if today else timezone.localdate()
+
+
+@shared_task(acks_late=True, **RETRY)
+def meeting_unfiled_reminders_schedule(*, today: str | None = None) -> int:
+    from activities.reminders import meeting_unfiled_reminders_schedule as service
+
+    return service(today=_date(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def meeting_unfiled_reminders_send(*, organization_ids: list[int], today: str) -> int:
+    from activities.reminders import meeting_unfiled_reminders_send as service
+
+    return service(organization_ids=organization_ids, today=_date(today))

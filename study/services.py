@@ -30,6 +30,7 @@ from study.models import (
     StudyPlan,
     StudyPlanItem,
     StudyTask,
+    TaskKind,
     TaskStatus,
 )
 
@@ -419,13 +420,13 @@ def _tasks_insert(*, rows: list[tuple[int, int, uuid.UUID, int, datetime.date]])
                 f"""
                 INSERT INTO {StudyTask._meta.db_table}
                     (created_at, updated_at, member_id, item_id, item_key, organization_id, due_date, status,
-                     reflection, closed_reason)
-                SELECT %s, %s, t.member_id, t.item_id, t.item_key, t.organization_id, t.due_date, %s, '', ''
+                     reflection, closed_reason, kind, topic)
+                SELECT %s, %s, t.member_id, t.item_id, t.item_key, t.organization_id, t.due_date, %s, '', '', %s, ''
                 FROM unnest(%s::bigint[], %s::bigint[], %s::uuid[], %s::bigint[], %s::date[])
                     AS t(member_id, item_id, item_key, organization_id, due_date)
                 ON CONFLICT (member_id, item_key) DO NOTHING
                 """,  # noqa: S608 - the table name comes from the model, values are parameters
-                [now, now, TaskStatus.OPEN, member_ids, item_ids, keys, organization_ids, dues],
+                [now, now, TaskStatus.OPEN, TaskKind.PLAN, member_ids, item_ids, keys, organization_ids, dues],
             )
 
 

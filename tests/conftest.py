@@ -97,3 +97,14 @@ def administrator(city):
 def enrol_totp(user):
     """Officers and administrators must have TOTP; tests that are not about login enrol it directly."""
     return Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "not-used"})
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the default language: a page rendered in English must not leak into the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -58,10 +58,11 @@ def snapshot() -> dict[str, list]:
 
 
 def wipe() -> None:
+    from activities.models import HeartTalk, Meeting
     from notifications.models import Notification, Reminder
     from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
 
-    for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan):
+    for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan, Meeting, HeartTalk):
         model.objects.all().delete()
     StudyPlan.objects.update(previous_revision=None, template=None)
     StudyPlan.objects.all().delete()

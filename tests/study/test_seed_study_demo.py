@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from activities.models import HeartTalk, Meeting
 from branches import demo
 from branches.models import (
     Member,
@@ -24,6 +25,7 @@ from notifications.models import Notification, Reminder, ReminderKind
 from study import demo as study_demo
 from study import services
 from study.models import (
+    TASK_TITLE,
     Audience,
     CadreStudyItem,
     CadreStudyPlan,
@@ -110,7 +112,7 @@ def snapshot() -> dict[str, list]:
             StudyTask.objects.values_list(
                 "member__id_number_digest",
                 "organization__code",
-                "item__topic",
+                TASK_TITLE,  # the plan item's topic, or a 补学's own
                 "due_date",
                 "status",
                 "completed_at",
@@ -127,6 +129,8 @@ def snapshot() -> dict[str, list]:
 
 def wipe() -> None:
     """Everything seed_demo wrote, study data first (plans and materials protect their organisations)."""
+    Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches
+    HeartTalk.objects.all().delete()
     StudyTask.objects.all().delete()
     StudyPlan.objects.all().delete()
     StudyMaterial.objects.all().delete()

@@ -1,5 +1,5 @@
 """`manage.py seed_demo`: the demo tree, members and logins (see `branches.demo`), then the study data on top of
-it (see `study.demo`)."""
+it (see `study.demo`) and the organisational life (see `activities.demo`)."""
 
 import argparse
 import datetime
@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities import demo as activities_demo
 from branches import demo
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
 from study import demo as study_demo
@@ -43,9 +44,10 @@ class Command(BaseCommand):
     def help(self) -> str:  # translated when asked for: argparse wants a str, not a lazy string
         return _(
             "生成演示数据：北京市委、区委、教育工委、基层党委、党总支、各类党支部、党小组、党员和每种角色一个演示账号，"
-            "以及学习资料、模板计划、各党支部的年度学习计划、党员的学习任务和提醒。"
+            "以及学习资料、模板计划、各党支部的年度学习计划、党员的学习任务和提醒，"
+            "和今年以来的组织生活（会议活动、出勤、归档记录、谈心谈话、承诺践诺、党员先锋岗）。"
             "可重复运行：已存在的党组织（按组织代码）不会重复创建，--branches 调大后只补上缺少的党支部；"
-            "已有学习计划的党支部不再重复生成。"
+            "已有学习计划的党支部不再重复生成，今年已有会议活动或谈心谈话的党支部不再重复生成组织生活数据。"
         )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -112,9 +114,64 @@ class Command(BaseCommand):
                 "seconds": study_result.seconds,
             }
         )
+        try:
+            activities_result = activities_demo.activities_demo_seed(seed=seed, today=today, log=self.stdout.write)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self._write_activities_result(activities_result)
+        self._recompute_compliance(today=today)
         self._write_summary(demo.demo_summary(today=today))
         self._write_study_summary(study_demo.study_demo_summary(today=today))
         self._write_logins(result.logins)
+
+    def _recompute_compliance(self, *, today: datetime.date) -> None:
+        """The demo's meetings are written in bulk, so the stored compliance results and member flags are built
+        here, as the nightly jobs would (idempotent: a rebuild gives the same rows)."""
+        from branches.models import Organization
+        from reviews.member_rules import member_flags_refresh
+        from reviews.services import compliance_recompute
+
+        started = timezone.now()
+        years = [today.year - 1, today.year] if today.month == 1 else [today.year]
+        results = sum(compliance_recompute(year=year, today=today) for year in years)
+        branch_ids = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).values_list("pk", flat=True))
+        for i in range(0, len(branch_ids), 500):
+            member_flags_refresh(organization_ids=branch_ids[i : i + 500], today=today)
+        self.stdout.write(
+            _("合规检查：%(n)d 条检查结果已重新计算，党员预警已更新；用时%(seconds).1f秒。")
+            % {"n": results, "seconds": (timezone.now() - started).total_seconds()}
+        )
+
+    def _write_activities_result(self, result: activities_demo.ActivitiesDemoResult) -> None:
+        self.stdout.write(
+            _(
+                "组织生活：新增会议活动%(meetings)d次（已归档%(filed)d次，其中更正%(amended)d次；已召开待归档%(held)d次；"
+                "已安排%(planned)d次），出勤记录%(attendance)d条，补学任务%(makeup)d项，谈心谈话%(talks)d次，"
+                "承诺践诺%(commitments)d份，党员先锋岗%(posts)d个，归档提醒%(sent)d条；用时%(seconds).1f秒。"
+            )
+            % {
+                "meetings": result.meetings_created,
+                "filed": result.filed,
+                "amended": result.amended,
+                "held": result.held,
+                "planned": result.planned,
+                "attendance": result.attendance_created,
+                "makeup": result.makeup_tasks_created,
+                "talks": result.talks_created,
+                "commitments": result.commitments_created,
+                "posts": result.posts_created,
+                "sent": result.reminders_sent,
+                "seconds": result.seconds,
+            }
+        )
+        if result.meetings_created:
+            self.stdout.write(
+                "  "
+                + _(
+                    "试一试：党支部书记在本月会议中查看待办和下周安排的主题党日，把收到提醒的已召开会议核对后归档；"
+                    "运行 python manage.py verify_records 校验全部归档记录。"
+                )
+            )
 
     def _write_summary(self, summary: demo.DemoSummary) -> None:
         self.stdout.write("")

@@ -1,0 +1,255 @@
+"""Organisational life in the Django admin: every queryset scoped through branches.permissions.
+
+Meetings are scheduled, recorded, filed and amended on the portal's pages (validation, notices, 补学 tasks,
+content hashes); the admin lets administrators look records up and correct the texts of a meeting that is not
+filed yet, through `services.meeting_update` like the edit page. A filed meeting is read-only here: a correction
+is an amendment with a reason, on the portal. Talks, commitments and pioneer posts are written by their
+members and secretaries on the portal and only looked at here; a talk's summary is shown only to those who may
+read it (`can_read_talk_summary`).
+"""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from activities import services
+from activities.models import (
+    Attendance,
+    Commitment,
+    HeartTalk,
+    Meeting,
+    MeetingAttachment,
+    MeetingVersion,
+    PioneerPost,
+)
+from branches.permissions import (
+    can_manage_organization,
+    can_read_talk_summary,
+    meetings_visible_to,
+    members_visible_to,
+    talks_visible_to,
+)
+
+# The texts an administrator may correct before filing; everything else is changed on the portal's pages.
+MEETING_ADMIN_EDITABLE = ("topic", "location", "agenda", "minutes", "observers")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Part of the meeting's record: shown to whoever may see the meeting, never edited here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        opts = self.parent_model._meta
+        return any(
+            request.user.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in ("view", "change")
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class AttendanceInline(ReadOnlyInline):
+    model = Attendance
+    fields = ("member", "status", "leave_reason", "signed_in_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("member")
+
+
+class MeetingAttachmentInline(ReadOnlyInline):
+    # No file link: attachments are served only through the portal's access-checked view.
+    model = MeetingAttachment
+    fields = ("original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+class MeetingVersionInline(ReadOnlyInline):
+    model = MeetingVersion
+    fields = ("number", "content_hash", "reason", "created_by", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("created_by")
+
+
+class MeetingAdminForm(forms.ModelForm):
+    """The correctable texts, and the version the form was opened at (so a concurrent save is noticed)."""
+
+    class Meta:
+        model = Meeting
+        fields = (*MEETING_ADMIN_EDITABLE, "version")
+        widgets = {"version": forms.HiddenInput}
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        version = cleaned.get("version")
+        stale = (
+            self.instance.pk
+            and version is not None
+            and not Meeting.objects.filter(pk=self.instance.pk, version=version).exists()
+        )
+        if stale:
+            raise ValidationError(
+                _("这条记录已被他人修改（您打开页面后）。您填写的内容没有丢失，请查看最新内容后再保存。")
+            )
+        return cleaned
+
+
+@admin.register(Meeting)
+class MeetingAdmin(admin.ModelAdmin):
+    form = MeetingAdminForm
+    list_display = ("topic", "kind", "organization", "group", "held_on", "status", "filed_at")
+    list_filter = ("kind", "status", "held_on")
+    search_fields = ("topic", "organization__name", "organization__code")
+    date_hierarchy = "held_on"
+    list_select_related = ("organization", "group")
+    readonly_fields = (
+        "organization",
+        "group",
+        "kind",
+        "counts_as",
+        "starts_at",
+        "ends_at",
+        "held_on",
+        "host",
+        "recorder",
+        "lecturer",
+        "lecturer_name",
+        "lecturer_post",
+        "lecturer_is_secretary",
+        "theme_day_parts",
+        "status",
+        "created_by",
+        "recorded_at",
+        "filed_at",
+        "filed_by",
+    )
+    inlines = [AttendanceInline, MeetingAttachmentInline, MeetingVersionInline]
+
+    @admin.display(description=_("计为"))
+    def counts_as(self, obj: Meeting) -> str:
+        return "、".join(str(kind) for kind in obj.counted_kinds.all())
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return meetings_visible_to(request.user, queryset=super().get_queryset(request))
+
+    def get_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return [*self.readonly_fields[:3], *MEETING_ADMIN_EDITABLE, *self.readonly_fields[3:], "version"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> tuple[str, ...]:
+        if obj is not None and not self.has_change_permission(request, obj):
+            return (*self.readonly_fields, *MEETING_ADMIN_EDITABLE)
+        return self.readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Scheduling checks the kinds the organisation may hold and notifies the attendees: the portal's page.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Meeting | None = None) -> bool:
+        """A filed record cannot be changed here (an amendment with a reason, on the portal); others only by
+        those who manage the meeting's organisation."""
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or (not obj.is_filed and can_manage_organization(request.user, obj.organization))
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Meeting, form: MeetingAdminForm, change: bool) -> None:
+        current = Meeting.objects.select_related("organization", "group").get(pk=obj.pk)
+        services.meeting_update(
+            meeting=current,
+            version=form.cleaned_data["version"],
+            updated_by=request.user,
+            **{name: form.cleaned_data[name] for name in MEETING_ADMIN_EDITABLE if name in form.changed_data},
+        )
+        obj.version = current.version
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Records members and secretaries write on the portal, through their services: looked at here only."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(HeartTalk)
+class HeartTalkAdmin(ViewOnlyAdmin):
+    """That a talk happened is visible in scope; what was said only to the two and the branch secretary."""
+
+    list_display = ("held_on", "organization", "initiator", "counterpart", "is_criticism")
+    list_filter = ("is_criticism",)
+    search_fields = ("initiator__name", "counterpart__name", "organization__name")
+    date_hierarchy = "held_on"
+    list_select_related = ("organization", "initiator", "counterpart")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return talks_visible_to(request.user, queryset=super().get_queryset(request))
+
+    def get_fields(self, request: HttpRequest, obj: HeartTalk | None = None) -> list[str]:
+        fields = ["organization", "initiator", "counterpart", "held_on", "is_criticism", "recorded_by", "created_at"]
+        if obj is not None and can_read_talk_summary(request.user, obj):
+            fields.insert(4, "summary")
+        return fields
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(ViewOnlyAdmin):
+    list_display = ("member", "year", "post", "has_mid_year_report", "has_year_end_report", "commented_at")
+    list_filter = ("year",)
+    search_fields = ("member__name", "post")
+    list_select_related = ("member",)
+    fields = (
+        "member",
+        "year",
+        "post",
+        "pledge",
+        "mid_year_report",
+        "mid_year_reported_at",
+        "year_end_report",
+        "year_end_reported_at",
+        "branch_comment",
+        "commented_by",
+        "commented_at",
+    )
+
+    @admin.display(description=_("年中自评"), boolean=True)
+    def has_mid_year_report(self, obj: Commitment) -> bool:
+        return obj.mid_year_reported_at is not None
+
+    @admin.display(description=_("年终自评"), boolean=True)
+    def has_year_end_report(self, obj: Commitment) -> bool:
+        return obj.year_end_reported_at is not None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(member__in=members_visible_to(request.user))
+
+
+@admin.register(PioneerPost)
+class PioneerPostAdmin(ViewOnlyAdmin):
+    list_display = ("title", "kind", "member", "started_on", "ended_on")
+    list_filter = ("kind",)
+    search_fields = ("title", "member__name")
+    list_select_related = ("member",)
+    fields = ("member", "kind", "title", "started_on", "ended_on")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(member__in=members_visible_to(request.user))
