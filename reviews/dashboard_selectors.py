@@ -16,9 +16,10 @@ from __future__ import annotations
 import datetime
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -36,9 +37,10 @@ from reviews.rules import (
     period_containing,
     periods_of_year,
 )
-from study.models import PlanStatus, StudyPlan, StudyTask, TaskStatus
+from study.models import PlanStatus, StudyPlan
 
 ALL_RULES = "*"  # the roll-up rows that count organisations (reviews.services.ALL_RULES)
+STUDY = "study"  # the roll-up rows that count study tasks (reviews.services.STUDY)
 FIRST_YEAR = 2016  # 两学一做 began
 MONTHS = range(1, 13)
 # Rate buckets for the heat map, the tables and the circular: the same colours everywhere.
@@ -283,6 +285,54 @@ class MonthCell:
     tally: Tally
 
 
+@dataclass(frozen=True)
+class HeatCell:
+    """One cell of the children × months table, ready to print (a district has hundreds of children: the
+    template only writes these strings out)."""
+
+    css: str
+    href: str = ""
+    title: str = ""
+    rate: str = ""
+    count: str = ""
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    organization: Organization
+    href: str
+    cells: list[HeatCell]
+
+
+def heat_rows(children: list[ChildRow], *, filters: Filters, dashboard_url: Callable[[int], str]) -> list[HeatRow]:
+    """The children × months table's rows: each cell's colour, link (the child's dashboard for that month),
+    tooltip and figures."""
+    query = f"year={filters.year}" + (f"&rule={filters.rule}" if filters.rule else "")
+    open_label = _("进行中")
+    rows = []
+    for row in children:
+        base = dashboard_url(row.organization.pk)
+        cells = []
+        for cell in row.month_cells:
+            tally = cell.tally
+            if tally.is_empty:
+                cells.append(HeatCell(tally.rate_class))
+                continue
+            title = _("%(name)s %(month)s：已完成 %(met)s / 应完成 %(n)s，进行中未完成 %(p)s") % {
+                "name": row.organization.name,
+                "month": cell.label,
+                "met": tally.met,
+                "n": tally.applicable,
+                "p": tally.pending,
+            }
+            rate, count = (f"{tally.rate}%", f"{tally.met}/{tally.applicable}") if tally.rate is not None else ("", "")
+            cells.append(
+                HeatCell(tally.rate_class, f"{base}?{query}&period={cell.period}", title, rate or open_label, count)
+            )
+        rows.append(HeatRow(row.organization, base, cells))
+    return rows
+
+
 def month_cells(months: list[Tally]) -> list[MonthCell]:
     return [MonthCell(f"{m:02d}", month_label(m), tally) for m, tally in zip(MONTHS, months, strict=True)]
 
@@ -482,23 +532,6 @@ def _figures_by_prefix(node: Organization, *, year: int, today: datetime.date) -
         .order_by()
     ):
         figures[prefix].flagged, figures[prefix].warned = flagged, warned
-    # Task completion as on the plan-filing page: done ÷ (done + open) of the tasks due so far in the year.
-    due_until = min(today, datetime.date(year, 12, 31))
-    for prefix, done, still_open in (
-        StudyTask.objects.filter(
-            organization__path__startswith=node.path,
-            due_date__gte=datetime.date(year, 1, 1),
-            due_date__lte=due_until,
-            status__in=[TaskStatus.DONE, TaskStatus.OPEN],
-        )
-        .values(prefix=_child_prefix(node))
-        .annotate(
-            done=Count("pk", filter=Q(status=TaskStatus.DONE)), still_open=Count("pk", filter=Q(status=TaskStatus.OPEN))
-        )
-        .values_list("prefix", "done", "still_open")
-        .order_by()
-    ):
-        figures[prefix].tasks_done, figures[prefix].tasks_open = done, still_open
     # A plan counts as filed once a revision of the year's plan was filed (as on the plan-filing page).
     filed = StudyPlan.objects.filter(organization=OuterRef("pk"), year=year, is_template=False, status=PlanStatus.FILED)
     for prefix, branches, not_filed in (
@@ -529,22 +562,35 @@ def dashboard(
     rows = (
         ComplianceRollup.objects.filter(node_id__in=node_ids)
         .filter(_year_q(year))
-        .filter(Q(rule_code=ALL_RULES) | (~Q(rule_code=ALL_RULES) & _rule_q(filters)))
-        .annotate(
-            is_all=Case(When(rule_code=ALL_RULES, then=Value(True)), default=Value(False), output_field=BooleanField())
+        .filter(
+            Q(rule_code=ALL_RULES)
+            | Q(rule_code=STUDY, period_key=str(year))
+            | (~Q(rule_code__in=[ALL_RULES, STUDY]) & _rule_q(filters))
         )
-        .values("node_id", "period_key", "period_end", "is_all")
+        .annotate(
+            row_kind=Case(
+                When(rule_code=ALL_RULES, then=Value(ALL_RULES)),
+                When(rule_code=STUDY, then=Value(STUDY)),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .values("node_id", "period_key", "period_end", "row_kind")
         .annotate(applicable_sum=Sum("applicable"), met_sum=Sum("met"))
-        .values_list("node_id", "period_key", "period_end", "is_all", "applicable_sum", "met_sum")
+        .values_list("node_id", "period_key", "period_end", "row_kind", "applicable_sum", "met_sum")
         .order_by()
     )
     months: dict[int, list[Tally]] = {node_id: [Tally() for _m in MONTHS] for node_id in node_ids}
     stars: dict[tuple[int, str], tuple[int, int]] = {}
+    study: dict[int, tuple[int, int]] = {}  # node → (tasks due so far, done)
     node_has_rows = False
-    for node_id, period_key, period_end, is_all, applicable, met in rows:
+    for node_id, period_key, period_end, row_kind, applicable, met in rows:
+        if row_kind == STUDY:
+            study[node_id] = (applicable, met)
+            continue
         if node_id == organization.pk:
             node_has_rows = True
-        if is_all:
+        if row_kind == ALL_RULES:
             stars[(node_id, period_key)] = (applicable, met)
             continue
         if period_end.year != year:
@@ -552,6 +598,10 @@ def dashboard(
         months[node_id][period_end.month - 1].add(applicable=applicable, met=met, closed=is_closed(period_end, today))
 
     by_prefix = _figures_by_prefix(organization, year=year, today=today)
+    for node in children or [organization]:
+        due, done = study.get(node.pk, (0, 0))
+        figures = by_prefix.setdefault(node.path, Figures())
+        figures.tasks_done, figures.tasks_open = done, due - done
     child_rows = []
     for child in children:
         total = Tally()

@@ -193,6 +193,27 @@ class ComplianceRollup(models.Model):
         return f"{self.node_id} {self.rule_code} {self.period_key} {self.met}/{self.applicable}"
 
 
+class StudyProgress(models.Model):
+    """A branch's study tasks of a year: how many were due so far and how many are done. Kept beside the
+    compliance results, so that the roll-ups (rule code "study") carry study-task completion up the tree and
+    the dashboard never counts tasks."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="study_progress"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    due = models.PositiveIntegerField(_("已到期任务"))
+    done = models.PositiveIntegerField(_("已完成任务"))
+
+    class Meta:
+        verbose_name = _("学习任务完成情况")
+        verbose_name_plural = _("学习任务完成情况")
+        constraints = [models.UniqueConstraint(fields=["organization", "year"], name="study_progress_once_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.year} {self.done}/{self.due}"
+
+
 class FlagLevel(models.TextChoices):
     WARN_3 = "warn3", _("连续3个月")
     WARN_5 = "warn5", _("连续5个月")

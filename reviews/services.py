@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from branches.models import MemberStatus, Organization, OrganizationKind, PartyGroup
-from reviews.models import ComplianceResult, ComplianceRollup
+from reviews.models import ComplianceResult, ComplianceRollup, StudyProgress
 from reviews.rules import (
     MeetingFact,
     Outcome,
@@ -33,6 +33,7 @@ from reviews.rules import (
 from reviews.selectors import RuleBook, counted_statuses, meeting_facts, rule_book_load, rules_fingerprint
 
 ALL_RULES = "*"  # roll-up rows counting organisations (all rules of a period met) rather than rule-periods
+STUDY = "study"  # roll-up rows counting study tasks (applicable: due so far; met: done), per year
 CHUNK_SIZE = 200
 
 
@@ -229,6 +230,40 @@ def _apply_deltas(deltas: dict[RollupKey, RollupDelta]) -> None:
         ComplianceRollup.objects.filter(node_id__in={key[0] for key in deltas}, applicable=0).delete()
 
 
+def _study_progress(organization_ids: list[int], *, year: int, today: datetime.date) -> list[StudyProgress]:
+    """Each branch's study tasks of the year due so far and done (one aggregate query on the task index)."""
+    from study.models import StudyTask, TaskStatus
+
+    due_until = min(today, datetime.date(year, 12, 31))
+    rows = (
+        StudyTask.objects.filter(
+            organization_id__in=organization_ids,
+            due_date__gte=datetime.date(year, 1, 1),
+            due_date__lte=due_until,
+            status__in=[TaskStatus.DONE, TaskStatus.OPEN],
+        )
+        .values("organization_id")
+        .annotate(due=Count("pk"), done=Count("pk", filter=Q(status=TaskStatus.DONE)))
+        .values_list("organization_id", "due", "done")
+        .order_by()
+    )
+    return [StudyProgress(organization_id=o, year=year, due=due, done=done) for o, due, done in rows if due]
+
+
+def _study_contributions(
+    progress: Iterable[StudyProgress], paths: dict[int, str], sign: int
+) -> dict[RollupKey, RollupDelta]:
+    deltas: dict[RollupKey, RollupDelta] = {}
+    for row in progress:
+        for node_id in _node_ids(paths[row.organization_id]):
+            delta = deltas.setdefault(
+                (node_id, STUDY, str(row.year)), RollupDelta(PeriodKind.YEAR, datetime.date(row.year, 12, 31))
+            )
+            delta.applicable += sign * row.due
+            delta.met += sign * row.done
+    return deltas
+
+
 # Entry points --------------------------------------------------------------------------------------------------
 
 
@@ -259,8 +294,15 @@ def organizations_recompute(
             paths = {o.pk: o.path for o in organizations}
             deltas = _contributions(old, paths, -1)
             _merge(deltas, _contributions(new, paths, +1))
+            old_progress_qs = StudyProgress.objects.filter(organization_id__in=ids, year=year)
+            old_progress = list(old_progress_qs.select_for_update())
+            new_progress = _study_progress(ids, year=year, today=today)
+            _merge(deltas, _study_contributions(old_progress, paths, -1))
+            _merge(deltas, _study_contributions(new_progress, paths, +1))
             old_qs.delete()
+            old_progress_qs.delete()
             ComplianceResult.objects.bulk_create(new, batch_size=1000)
+            StudyProgress.objects.bulk_create(new_progress, batch_size=1000)
             _apply_deltas(deltas)
             if book is not None or rules_fingerprint() == fingerprint:
                 return len(new)
@@ -291,6 +333,7 @@ def compliance_recompute(
     total = 0
     with transaction.atomic():
         ComplianceResult.objects.filter(period_start__year=year).delete()
+        StudyProgress.objects.filter(year=year).delete()
         ComplianceRollup.objects.filter(Q(period_key=str(year)) | Q(period_key__startswith=f"{year}-")).delete()
         deltas: dict[RollupKey, RollupDelta] = {}
         for i in range(0, len(ids), CHUNK_SIZE):
@@ -301,7 +344,11 @@ def compliance_recompute(
                 for result in judge_organization(facts, book=book, year=year, today=today)
             ]
             ComplianceResult.objects.bulk_create(new, batch_size=2000)
-            _merge(deltas, _contributions(new, {o.pk: o.path for o in chunk}, +1))
+            paths = {o.pk: o.path for o in chunk}
+            _merge(deltas, _contributions(new, paths, +1))
+            progress = _study_progress([o.pk for o in chunk], year=year, today=today)
+            StudyProgress.objects.bulk_create(progress, batch_size=2000)
+            _merge(deltas, _study_contributions(progress, paths, +1))
             total += len(new)
         _apply_deltas(deltas)
         if rules_fingerprint() != fingerprint:

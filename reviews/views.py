@@ -16,9 +16,13 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from branches import selectors as branch_selectors
 from branches.models import Organization, OrganizationCategory
-from branches.permissions import can_manage_organization, can_view_organization, primary_organization_id
+from branches.permissions import (
+    can_manage_organization,
+    can_view_organization,
+    primary_organization_id,
+    visible_ancestor_ids,
+)
 from branches.roster import rows_to_xlsx
 from branches.views import XLSX_CONTENT_TYPE, organization_or_404
 from reviews import dashboard_selectors as selectors
@@ -42,7 +46,10 @@ def can_view_circular(user, organization: Organization) -> bool:
 
 
 def _ancestors(request: HttpRequest, organization: Organization) -> list[Organization]:
-    return branch_selectors.organization_ancestors(organization=organization, user=request.user)
+    """The breadcrumb's visible ancestors, top first. Always one query (the node is asked for with them), so a
+    node at the top of the user's scope costs the same queries as one deep below it."""
+    ids = [*visible_ancestor_ids(request.user, organization), organization.pk]
+    return [node for node in Organization.objects.filter(pk__in=ids).order_by("path") if node.pk != organization.pk]
 
 
 def _board(request: HttpRequest, organization: Organization, today) -> tuple[DashboardFilterForm, selectors.Dashboard]:
@@ -79,6 +86,11 @@ def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "board": board,
         "chart_data": board.chart_data(),
+        "heat_rows": selectors.heat_rows(
+            board.children,
+            filters=filters,
+            dashboard_url=lambda pk: reverse("reviews:dashboard", args=[pk]),
+        ),
         "query": query,
         "category_label": dict(OrganizationCategory.choices).get(filters.category, ""),
         "export_url": reverse("reviews:dashboard_export", args=[organization.pk]) + (f"?{query}" if query else ""),

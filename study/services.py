@@ -527,6 +527,10 @@ def task_complete(*, task: StudyTask, reflection: str) -> StudyTask:
     task.reflection = reflection
     task.completed_at = task.completed_at or timezone.now()
     task.save(update_fields=["status", "reflection", "completed_at", "updated_at"])
+    # The branch's study-task completion travels up the compliance roll-ups (the dashboards read those).
+    from reviews import tasks as review_tasks
+
+    review_tasks.compliance_refresh.delay_on_commit(organization_id=task.organization_id, years=[task.due_date.year])
     return task
 
 

@@ -153,3 +153,30 @@ def test_it_recomputes_from_the_command(tree, district):
     call_command("recompute_compliance", "--org", district.code, stdout=out)
     assert "条检查结果" in out.getvalue()
     assert ComplianceResult.objects.filter(organization__path__startswith=district.path).exists()
+
+
+def test_it_carries_a_completed_study_task_up_the_roll_ups(branch, member_user, django_capture_on_commit_callbacks):
+    from study import services as study
+    from study.models import Audience, StudyForm, StudyTask
+
+    today = timezone.localdate()
+    plan = study.plan_create(organization=branch, year=today.year, title="学习计划", created_by=None)
+    study.plan_item_save(
+        plan=plan,
+        month=1,
+        topic="学习党章",
+        form=StudyForm.SELF_STUDY,
+        audience=Audience.ALL,
+        due_date=datetime.date(today.year, 1, 25),
+        hours=2,
+    )
+    study.plan_submit(plan=plan, submitted_by=None)
+    study.plan_file(plan=plan, filed_by=None)
+    compliance_recompute(year=today.year, today=today)
+    row = ComplianceRollup.objects.get(node=branch.parent, rule_code="study", period_key=str(today.year))
+    assert (row.applicable, row.met) == (1, 0)
+    task = StudyTask.objects.get(member=member_user.member)
+    with django_capture_on_commit_callbacks(execute=True):
+        study.task_complete(task=task, reflection="认真学习了党章全文，体会很深。")
+    row.refresh_from_db()
+    assert (row.applicable, row.met) == (1, 1)

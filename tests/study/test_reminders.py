@@ -479,6 +479,7 @@ def test_the_officer_digest_waits_for_the_deadline(committee, sibling_secretary,
 def test_the_beat_schedule_runs_the_four_jobs_at_their_times():
     from portal.celery import app
 
+    app.autodiscover_tasks(force=True)  # as a worker does at start: every app's tasks.py
     schedule = settings.CELERY_BEAT_SCHEDULE
     by_task = {}
     for entry in schedule.values():
