@@ -832,12 +832,18 @@ def _analyze(*models_to_analyze) -> None:
 
 
 def history_generate(
-    *, root: Organization, year: int, today: datetime.date, seed: int = 2026, noncompliant_share: float = 0.15
+    *,
+    root: Organization,
+    year: int,
+    today: datetime.date,
+    seed: int = 2026,
+    noncompliant_share: float = 0.15,
+    exclude_ids: Iterable[int] = (),
 ) -> HistoryStats:
     """Generate the year's organisational life (1 January to the day before `today`) for every branch under `root`
-    that has active members and no meeting in the year yet, then recompute the year's compliance (the whole
-    tree when `root` is the top, else `root`'s subtree) and the branches' M1 flags. See the module docstring.
-    Returns what was written; a second call for the same root and year writes nothing."""
+    that has active members and no meeting in the year yet (and is not in `exclude_ids`), then recompute the
+    year's compliance (the whole tree when `root` is the top, else `root`'s subtree) and the branches' M1 flags.
+    See the module docstring. Returns what was written; a second call for the same root and year writes nothing."""
     if year > today.year:
         raise ValueError(f"history_generate: year {year} has not started on {today}")
     if not 0 <= noncompliant_share <= 1:
@@ -845,7 +851,7 @@ def history_generate(
     started = time.perf_counter()
     stats = HistoryStats(year=year)
     branch_ids = _branches_under(root)
-    existing = _with_meetings(branch_ids, year)
+    existing = _with_meetings(branch_ids, year) | set(exclude_ids)
     todo = [pk for pk in branch_ids if pk not in existing]
     stats.branches_skipped = len(branch_ids) - len(todo)
     for start in range(0, len(todo), BRANCH_CHUNK):

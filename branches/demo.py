@@ -387,6 +387,7 @@ COMMITTEE_ROLES = {
 # Demo logins
 # ---------------------------------------------------------------------------
 
+DEMO_DISTRICT_CODE = "BJ-DC"  # 东城区委: the demo officer's district
 DEMO_BRANCH_CODE = "BJ-DC-EDU-S01-01"  # 东城区教育系统第一中学教工第一党支部, branch number 0
 
 

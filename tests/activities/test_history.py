@@ -318,3 +318,21 @@ def test_a_branch_founded_mid_year_meets_from_its_founding(district):
     results = ComplianceResult.objects.filter(organization=branch)
     assert not results.filter(period_start__lt=founded).exists()
     assert branch.pk not in missed_branch_ids(district)
+
+
+def test_seed_demo_history_fills_the_demo_district_and_keeps_the_demo_branch_story(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from activities.models import Meeting
+    from branches.demo import DEMO_BRANCH_CODE, DEMO_DISTRICT_CODE
+    from branches.models import Organization, OrganizationKind
+
+    call_command("seed_demo", "--history", stdout=StringIO())
+    district = Organization.objects.get(code=DEMO_DISTRICT_CODE)
+    branches = Organization.objects.filter(path__startswith=district.path, kind=OrganizationKind.BRANCH)
+    with_meetings = branches.filter(meetings__isnull=False).distinct().count()
+    assert with_meetings == branches.filter(members__isnull=False).distinct().count()
+    # The demo branch keeps the hand-made story: a 主题党日 planned next week.
+    assert Meeting.objects.filter(organization__code=DEMO_BRANCH_CODE, status="planned").exists()

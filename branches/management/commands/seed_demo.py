@@ -64,6 +64,15 @@ class Command(BaseCommand):
             help=_("随机种子：相同的种子和日期生成相同的数据（默认%(n)d）") % {"n": demo.DEFAULT_SEED},
         )
         parser.add_argument("--today", type=_date, default=None, help=_("基准日期 YYYY-MM-DD（默认今天）"))
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help=_(
+                "为东城区委（演示账号 district 所在的区）的其余党支部生成今年1月1日至昨天的完整组织生活："
+                "每月主题党日、党小组会、支委会，每季度党员大会和党课，七一仪式教育，出勤、补学和归档记录，"
+                "部分党支部有意不达标。区级规模用 --branches 9000（东城区委约2000个党支部、5万名党员）。"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         today = options["today"] or timezone.localdate()
@@ -114,6 +123,8 @@ class Command(BaseCommand):
                 "seconds": study_result.seconds,
             }
         )
+        if options["history"]:
+            self._generate_history(seed=seed, today=today)
         try:
             activities_result = activities_demo.activities_demo_seed(seed=seed, today=today, log=self.stdout.write)
         except ValidationError as error:
@@ -123,6 +134,31 @@ class Command(BaseCommand):
         self._write_summary(demo.demo_summary(today=today))
         self._write_study_summary(study_demo.study_demo_summary(today=today))
         self._write_logins(result.logins)
+
+    def _generate_history(self, *, seed: int, today: datetime.date) -> None:
+        """A generated year for the demo district's branches; the demo branch keeps its hand-made story (the
+        activities demo below writes it)."""
+        from activities.history import history_generate
+        from branches.models import Organization
+
+        root = Organization.objects.get(code=demo.DEMO_DISTRICT_CODE)
+        demo_branch_ids = Organization.objects.filter(code=demo.DEMO_BRANCH_CODE).values_list("pk", flat=True)
+        stats = history_generate(root=root, year=today.year, today=today, seed=seed, exclude_ids=demo_branch_ids)
+        self.stdout.write(
+            _(
+                "组织生活历史（%(root)s）：%(branches)d个党支部（%(skipped)d个已有数据未重复生成），"
+                "会议活动%(meetings)d次，出勤记录%(attendance)d条，补学任务%(makeup)d项；用时%(seconds).1f秒。"
+            )
+            % {
+                "root": root.name,
+                "branches": stats.branches,
+                "skipped": stats.branches_skipped,
+                "meetings": stats.meetings,
+                "attendance": stats.attendance,
+                "makeup": stats.makeup_tasks,
+                "seconds": stats.seconds,
+            }
+        )
 
     def _recompute_compliance(self, *, today: datetime.date) -> None:
         """The demo's meetings are written in bulk, so the stored compliance results and member flags are built
