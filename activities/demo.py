@@ -40,11 +40,10 @@ key. Deterministic: every branch and member draws from its own generator (seed, 
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from types import SimpleNamespace
@@ -55,6 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities import reminders, services
+from activities.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -834,25 +834,6 @@ class _Story:
 # ---------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _story_timestamps() -> Iterator[None]:
-    """Let bulk_create keep the story's created_at / updated_at instead of stamping "now" (auto_now and
-    auto_now_add are switched off for the models written here while the block runs, single-threaded)."""
-    fields = [
-        model._meta.get_field(name)
-        for model in (Meeting, StudyTask, HeartTalk, Commitment, PioneerPost)
-        for name in ("created_at", "updated_at")
-    ] + [MeetingVersion._meta.get_field("created_at")]
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
 _EMPTY: dict[type, Any] = {}
 
 
@@ -947,32 +928,7 @@ class _Makeup:
 
 
 # The fast path on PostgreSQL: ids from the sequence, rows by COPY (as written, no per-value preparation).
-# Elsewhere (SQLite in the tests): bulk_create, with the story's timestamps kept by _story_timestamps.
-
-
-def _is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _allocate_ids(model, count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(model, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    from psycopg import sql
-
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model._meta.db_table),
-        sql.SQL(", ").join(sql.Identifier(model._meta.get_field(name).column) for name in columns),
-    )
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
+# Elsewhere (SQLite in the tests): bulk_create, with the story's timestamps kept by story_timestamps.
 
 
 _DEFAULTS: dict[type, dict[str, Any]] = {}
@@ -996,7 +952,7 @@ def _insert(model, objects: list, *, with_pk: bool = False) -> None:
     """Write model instances or `_row`s (primary keys already set when `with_pk`)."""
     if not objects:
         return
-    if not _is_postgresql():
+    if not is_postgresql():
         model.objects.bulk_create(
             [obj if isinstance(obj, models.Model) else model(**vars(obj)) for obj in objects], batch_size=BATCH_SIZE
         )
@@ -1005,7 +961,7 @@ def _insert(model, objects: list, *, with_pk: bool = False) -> None:
 
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     getters = [(f.attname, isinstance(f, models.JSONField)) for f in fields]
-    _copy(
+    copy_rows(
         model,
         tuple(f.attname for f in fields),
         (
@@ -1020,8 +976,8 @@ def _insert_rows(model, rows: list[NamedTuple]) -> None:
     if not rows:
         return
     columns = rows[0]._fields
-    if _is_postgresql():
-        _copy(model, columns, rows)
+    if is_postgresql():
+        copy_rows(model, columns, rows)
     else:
         model.objects.bulk_create([model(**row._asdict()) for row in rows], batch_size=BATCH_SIZE)
 
@@ -1029,9 +985,9 @@ def _insert_rows(model, rows: list[NamedTuple]) -> None:
 def _write_meetings(stories: list[_Story], result: ActivitiesDemoResult) -> None:
     plans = [plan for story in stories for plan in story.plans]
     meetings = [plan.meeting for plan in plans]
-    copying = _is_postgresql() and bool(meetings)
+    copying = is_postgresql() and bool(meetings)
     if copying:
-        for meeting, pk in zip(meetings, _allocate_ids(Meeting, len(meetings)), strict=True):
+        for meeting, pk in zip(meetings, allocate_ids(Meeting, len(meetings)), strict=True):
             meeting.pk = pk
     else:
         Meeting.objects.bulk_create(meetings, batch_size=BATCH_SIZE)
@@ -1283,7 +1239,10 @@ def activities_demo_seed(
         ]
         for story in stories:
             story.build()
-        with transaction.atomic(), _story_timestamps():
+        with (
+            transaction.atomic(),
+            story_timestamps(Meeting, MeetingVersion, StudyTask, HeartTalk, Commitment, PioneerPost),
+        ):
             _write_meetings(stories, result)
             talks = [talk for branch in branches for talk in _talks(branch, seed=seed, today=today)]
             _insert(HeartTalk, talks)

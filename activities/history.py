@@ -35,11 +35,10 @@ are taken in the order of their ID-number digest.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import NamedTuple
@@ -49,6 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities import services
+from activities.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -634,60 +634,18 @@ class _Year:
 # Writing ----------------------------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _story_timestamps() -> Iterator[None]:
-    """Let bulk_create keep the story's created_at / updated_at (auto_now and auto_now_add are switched off for
-    the models written here while the block runs)."""
-    fields = [model._meta.get_field(name) for model in (Meeting, StudyTask) for name in ("created_at", "updated_at")]
-    fields.append(MeetingVersion._meta.get_field("created_at"))
-    saved = [(f, f.auto_now, f.auto_now_add) for f in fields]
-    for f in fields:
-        f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
-
-
-def _is_postgresql() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _allocate_ids(model, count: int) -> list[int]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [model._meta.db_table, model._meta.pk.column, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _copy(model, columns: Iterable[str], rows: Iterable[tuple]) -> None:
-    """COPY rows into the model's table (PostgreSQL): the fastest bulk path, values as given."""
-    from psycopg import sql
-
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(model._meta.db_table),
-        sql.SQL(", ").join(sql.Identifier(model._meta.get_field(name).column) for name in columns),
-    )
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def _insert(model, objects: list, *, with_pk: bool = False) -> None:
     """Write model instances: COPY on PostgreSQL (primary keys given when `with_pk`), bulk_create elsewhere."""
     if not objects:
         return
-    if not _is_postgresql():
+    if not is_postgresql():
         model.objects.bulk_create(objects, batch_size=BATCH_SIZE)
         return
     from psycopg.types.json import Jsonb
 
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
     getters = [(f.attname, isinstance(f, models.JSONField)) for f in fields]
-    _copy(
+    copy_rows(
         model,
         [f.attname for f in fields],
         (tuple(Jsonb(getattr(o, name)) if is_json else getattr(o, name) for name, is_json in getters) for o in objects),
@@ -698,8 +656,8 @@ def _insert_rows(model, rows: list[NamedTuple]) -> None:
     """Write rows given as named tuples of the model's column attributes."""
     if not rows:
         return
-    if _is_postgresql():
-        _copy(model, rows[0]._fields, rows)
+    if is_postgresql():
+        copy_rows(model, rows[0]._fields, rows)
     else:
         model.objects.bulk_create([model(**row._asdict()) for row in rows], batch_size=BATCH_SIZE)
 
@@ -761,9 +719,9 @@ def _write(years: list[_Year], stats: HistoryStats, *, seed: int, today: datetim
     meetings = [p.meeting for p in planned]
     if not meetings:
         return
-    copying = _is_postgresql()
+    copying = is_postgresql()
     if copying:
-        for meeting, pk in zip(meetings, _allocate_ids(Meeting, len(meetings)), strict=True):
+        for meeting, pk in zip(meetings, allocate_ids(Meeting, len(meetings)), strict=True):
             meeting.pk = pk
         _insert(Meeting, meetings, with_pk=True)
     else:
@@ -821,7 +779,7 @@ def _write(years: list[_Year], stats: HistoryStats, *, seed: int, today: datetim
 
 def _analyze(*models_to_analyze) -> None:
     """Fresh planner statistics after a bulk load (autovacuum may be off, or not have run yet)."""
-    if not _is_postgresql():
+    if not is_postgresql():
         return
     with connection.cursor() as cursor:
         for model in models_to_analyze:
@@ -862,7 +820,7 @@ def history_generate(
         ]
         for branch_year in years:
             branch_year.build()
-        with transaction.atomic(), _story_timestamps():
+        with transaction.atomic(), story_timestamps(Meeting, MeetingVersion, StudyTask):
             _write(years, stats, seed=seed, today=today)
         stats.branches += len(years)
         stats.noncompliant_branches += sum(1 for y in years if y.noncompliant)

@@ -7,8 +7,6 @@ period) whatever the number of retries or beats.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
-from collections.abc import Iterable
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from activities.models import Meeting, MeetingKind, MeetingStatus
 from activities.services import expected_attendees_q
 from branches.models import MANAGING_ROLE_KINDS, Member, Role
+from branches.selectors import manager_user_ids
 from notifications.models import ReminderKind
 from notifications.services import ReminderMessage, reminders_send
 
@@ -93,17 +92,6 @@ def meeting_unfiled_reminders_schedule(*, today: datetime.date) -> int:
     return len(chunks)
 
 
-def _managers_of(organization_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Active users holding a managing role at each organisation (not above it: the branch files its own
-    records). One query."""
-    managers: dict[int, set[int]] = defaultdict(set)
-    for organization_id, user_id in Role.objects.filter(
-        organization_id__in=list(organization_ids), kind__in=MANAGING_ROLE_KINDS, user__is_active=True
-    ).values_list("organization_id", "user_id"):
-        managers[organization_id].add(user_id)
-    return {organization_id: sorted(user_ids) for organization_id, user_ids in managers.items()}
-
-
 def meeting_unfiled_reminders_send(*, organization_ids: list[int], today: datetime.date, email: bool = True) -> int:
     """Remind the managers of each organisation (among `organization_ids`) of every meeting it held at least
     7 days ago that is still not filed: once per meeting and recipient, whatever the number of runs (period
@@ -114,7 +102,7 @@ def meeting_unfiled_reminders_send(*, organization_ids: list[int], today: dateti
         .values_list("pk", "organization_id", "organization__name", "group__name", "kind", "topic", "held_on")
         .order_by("held_on", "pk")
     )
-    managers = _managers_of({row[1] for row in meetings})
+    managers = manager_user_ids(organization_ids={row[1] for row in meetings})
     messages = []
     for pk, organization_id, organization_name, group_name, kind, topic, held_on in meetings:
         holder = f"{organization_name} {group_name}" if group_name else organization_name

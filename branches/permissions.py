@@ -258,7 +258,7 @@ def can_read_talk_summary(user: User | AnonymousUser, talk) -> bool:
     member = own_member(user)
     if member is not None and member.pk in (talk.initiator_id, talk.counterpart_id):
         return True
-    return any(org_id == talk.organization_id and kind == RoleKind.SECRETARY for _p, kind, org_id in _roles(user))
+    return is_branch_secretary_of(user, talk.organization_id)
 
 
 def is_branch_secretary_of(user: User | AnonymousUser, organization_id: int) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
@@ -13,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import (
     COMMITTEE_ROLE_KINDS,
+    MANAGING_ROLE_KINDS,
     TERM_DUE_WARNING_DAYS,
     Member,
     MemberCategory,
@@ -336,3 +339,14 @@ def member_roles(*, member: Member) -> list[Role]:
 def branch_choices_for(*, user: User) -> QuerySet[Organization]:
     """Branches the user may pick in forms (e.g. a transfer's destination)."""
     return organizations_visible_to(user).filter(kind=OrganizationKind.BRANCH).order_by("path")
+
+
+def manager_user_ids(*, organization_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Active users holding a managing role (书记, 副书记, 组织委员, officers, administrators) at each of the
+    organisations themselves (not above them): whom reminders about its own records go to. One query."""
+    managers: dict[int, set[int]] = defaultdict(set)
+    for organization_id, user_id in Role.objects.filter(
+        organization_id__in=list(organization_ids), kind__in=MANAGING_ROLE_KINDS, user__is_active=True
+    ).values_list("organization_id", "user_id"):
+        managers[organization_id].add(user_id)
+    return {organization_id: sorted(user_ids) for organization_id, user_ids in managers.items()}

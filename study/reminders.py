@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from branches.models import MANAGING_ROLE_KINDS, MemberStatus, Organization, OrganizationKind, Role, RoleKind
+from branches.selectors import manager_user_ids
 from notifications.models import ReminderKind
 from notifications.services import ReminderMessage, reminders_send
 from study.models import TASK_TITLE, PlanStatus, StudyPlan, StudyPlanItem, StudyTask, TaskStatus
@@ -72,16 +73,6 @@ def _managed_branches() -> QuerySet[Organization]:
     managed = Role.objects.filter(kind__in=MANAGING_ROLE_KINDS, user__is_active=True).values("organization_id")
     with_members = Organization.objects.filter(members__status=MemberStatus.ACTIVE).values("pk")
     return Organization.objects.filter(kind=OrganizationKind.BRANCH, pk__in=managed).filter(pk__in=with_members)
-
-
-def _manager_ids(organization_ids: Iterable[int]) -> dict[int, list[int]]:
-    """Users holding a managing role (书记, 副书记, 组织委员, …) at each branch: one query."""
-    managers: dict[int, set[int]] = defaultdict(set)
-    for organization_id, user_id in Role.objects.filter(
-        organization_id__in=list(organization_ids), kind__in=MANAGING_ROLE_KINDS, user__is_active=True
-    ).values_list("organization_id", "user_id"):
-        managers[organization_id].add(user_id)
-    return {organization_id: sorted(user_ids) for organization_id, user_ids in managers.items()}
 
 
 # Tasks due within three days (daily) ------------------------------------------------------------------------
@@ -224,7 +215,7 @@ def monthly_plan_reminders_send(*, organization_ids: list[int], today: datetime.
     branches = list(
         _branches_without_month(month).filter(pk__in=organization_ids).values_list("pk", "name").order_by("pk")
     )
-    managers = _manager_ids(pk for pk, _name in branches)
+    managers = manager_user_ids(organization_ids=(pk for pk, _name in branches))
     messages = []
     for organization_id, name in branches:
         title = _("%(org)s尚未安排%(year)d年%(month)d月的学习计划") % {
@@ -323,7 +314,7 @@ def annual_plan_reminders_send(*, organization_ids: list[int], today: datetime.d
     year = today.year
     branches = list(_unfiled_branches(year).filter(pk__in=organization_ids).values_list("pk", "name").order_by("pk"))
     statuses = _current_plan_statuses((pk for pk, _name in branches), year)
-    managers = _manager_ids(pk for pk, _name in branches)
+    managers = manager_user_ids(organization_ids=(pk for pk, _name in branches))
     next_step = {
         None: _("本支部还没有%(year)d年度学习计划，请尽快制定并报送上级党组织备案。"),
         PlanStatus.DRAFT: _("计划还是草稿，请完善后报送上级党组织备案。"),
