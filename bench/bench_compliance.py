@@ -53,13 +53,13 @@ def pad(text: str, width: int) -> str:
 
 
 def ensure_tree(tree_branches: int, today: datetime.date) -> None:
-    from branches import demo
     from branches.models import Organization, OrganizationKind
+    from demo import tree
 
     if Organization.objects.filter(kind=OrganizationKind.BRANCH, code__startswith="BJ-").count() >= tree_branches:
         return
     started = time.perf_counter()
-    result = demo.demo_seed(branches=tree_branches, seed=demo.DEFAULT_SEED, today=today)
+    result = tree.demo_seed(branches=tree_branches, seed=tree.DEFAULT_SEED, today=today)
     print(
         f"demo tree: {result.branches_created} branches, {result.members_created} members created "
         f"in {time.perf_counter() - started:.1f} s"
@@ -68,8 +68,9 @@ def ensure_tree(tree_branches: int, today: datetime.date) -> None:
 
 def ensure_small_subtree(root, today: datetime.date):
     """A 街道工委 of exactly 20 branches under the root (BJ-CY-BENCH20)."""
-    from branches import demo, services
+    from branches import services
     from branches.models import Organization, OrganizationCategory, OrganizationKind
+    from demo import tree
 
     node = Organization.objects.filter(code=SMALL_CODE).first()
     if node is None:
@@ -81,10 +82,10 @@ def ensure_small_subtree(root, today: datetime.date):
             category=OrganizationCategory.COMMUNITY,
         )
     for number, size in enumerate(SMALL_SIZES, start=1):
-        demo.demo_branch_add(
+        tree.demo_branch_add(
             parent=node,
             code=f"{SMALL_CODE}-{number:02d}",
-            name=f"朝阳区基准测试街道第{demo.chinese_number(number)}社区党支部",
+            name=f"朝阳区基准测试街道第{tree.chinese_number(number)}社区党支部",
             category=OrganizationCategory.COMMUNITY,
             size=size,
             today=today,
@@ -274,9 +275,9 @@ def main() -> None:
     from django.utils import timezone
 
     from activities import services as activities
-    from activities.history import history_generate
     from activities.models import Attendance, Meeting, MeetingStatus
     from branches.models import Member, MemberStatus, Organization, OrganizationKind, RoleKind, User
+    from demo.history import history_generate
     from reviews import tasks as review_tasks
     from reviews.member_rules import member_flags_refresh
     from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag

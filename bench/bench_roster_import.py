@@ -76,10 +76,11 @@ def roster_xlsx(rows: int, today) -> bytes:
     from django.utils import translation
     from openpyxl import Workbook
 
-    from branches import demo, idnumbers
+    from branches import idnumbers
     from branches.models import Education, Gender, MemberCategory, MembershipType, MemberStatus
+    from demo import tree
 
-    members = demo.demo_roster_members(count=rows, today=today)
+    members = tree.demo_roster_members(count=rows, today=today)
     check_no_collisions([idnumbers.digest(member.id_number) for member in members])
     with translation.override("zh-hans"):
         genders = {value: str(label) for value, label in Gender.choices}

@@ -29,15 +29,15 @@ def ensure_data(branches: int) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from branches import demo
     from branches.models import Organization, OrganizationCategory, OrganizationKind
+    from demo import tree
 
     existing = Organization.objects.filter(kind=OrganizationKind.BRANCH, code__startswith="BJ-").count()
     if existing < branches:
         started = time.perf_counter()
         call_command("seed_demo", f"--branches={branches}", stdout=io.StringIO())
         print(f"seed_demo --branches {branches}: {time.perf_counter() - started:.1f} s")
-    demo.demo_branch_add(
+    tree.demo_branch_add(
         parent=Organization.objects.get(code="BJ-DC"),
         code=BENCH_BRANCH_CODE,
         name="东城区朝阳门街道机关联合党支部",

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "study",
     "activities",
     "reviews",
+    "demo",
 ]
 
 MIDDLEWARE = [

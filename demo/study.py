@@ -59,7 +59,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from branches import demo as tree_demo
 from branches.models import (
     MANAGING_ROLE_KINDS,
     Member,
@@ -73,6 +72,7 @@ from branches.models import (
     RoleKind,
     User,
 )
+from demo import tree as tree_demo
 from notifications.models import Notification, ReminderKind
 from notifications.services import notification_mark_read
 from study import reminders, services

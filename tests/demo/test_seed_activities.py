@@ -10,7 +10,6 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from activities import demo as activities_demo
 from activities import services
 from activities.models import (
     Attendance,
@@ -25,8 +24,9 @@ from activities.models import (
     PioneerPost,
 )
 from activities.services import AttendanceEntry
-from branches import demo
 from branches.models import Member, Organization, User
+from demo import activities as activities_demo
+from demo import tree
 from notifications.models import Notification, Reminder, ReminderKind
 from reviews.selectors import branch_obligations
 from study.models import StudyTask, TaskKind, TaskStatus
@@ -48,7 +48,7 @@ def counts() -> dict[str, int]:
 
 
 def demo_meetings():
-    return Meeting.objects.filter(organization__code=demo.DEMO_BRANCH_CODE)
+    return Meeting.objects.filter(organization__code=tree.DEMO_BRANCH_CODE)
 
 
 def test_it_seeds_records_that_verify_and_adds_nothing_the_second_time():
@@ -71,7 +71,7 @@ def test_it_seeds_records_that_verify_and_adds_nothing_the_second_time():
 def test_the_demo_branch_has_a_year_of_meetings_with_a_gap_this_month():
     seed()
     meetings = demo_meetings()
-    branch = Organization.objects.get(code=demo.DEMO_BRANCH_CODE)
+    branch = Organization.objects.get(code=tree.DEMO_BRANCH_CODE)
     members = Member.objects.filter(organization=branch, status="active").count()
     kinds_by_month: dict[int, set[str]] = {}
     for held_on, kind in CountedKind.objects.filter(meeting__in=meetings).values_list("meeting__held_on", "kind"):

@@ -54,7 +54,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities import reminders, services
-from activities.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -71,7 +70,6 @@ from activities.models import (
     PioneerPostKind,
     ThemeDayPart,
 )
-from branches import demo as tree_demo
 from branches.models import (
     COMMITTEE_ROLE_KINDS,
     Member,
@@ -84,7 +82,9 @@ from branches.models import (
     Role,
     RoleKind,
 )
-from study import demo as study_demo
+from demo import study as study_demo
+from demo import tree as tree_demo
+from demo.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
 from study.models import Audience, StudyForm, StudyPlanItem, StudyTask, TaskKind, TaskStatus
 
 CITY_CODE = tree_demo.CITY_CODE

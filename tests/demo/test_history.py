@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.db.models import Count, F
 
 from activities import services
-from activities.history import HistoryStats, history_generate
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -21,8 +20,9 @@ from activities.models import (
     MeetingVersion,
 )
 from activities.services import AttendanceEntry
-from branches import demo
 from branches.models import Member, MemberStatus, Organization, OrganizationKind, PartyGroup
+from demo import tree
+from demo.history import HistoryStats, history_generate
 from reviews.models import ComplianceResult, ComplianceRollup, FlagLevel, MemberFlag
 from reviews.rules import GRACE_DAYS_DEFAULT
 from reviews.services import compliance_recompute, organizations_recompute
@@ -38,7 +38,7 @@ SEED = 2026
 @pytest.fixture
 def district():
     """东城区委 of a 10-branch demo tree: nine branches (with and without groups, some with a committee)."""
-    demo.demo_seed(branches=10, seed=demo.DEFAULT_SEED, today=TODAY)
+    tree.demo_seed(branches=10, seed=tree.DEFAULT_SEED, today=TODAY)
     return Organization.objects.get(code="BJ-DC")
 
 
@@ -326,8 +326,8 @@ def test_seed_demo_history_fills_the_demo_district_and_keeps_the_demo_branch_sto
     from django.core.management import call_command
 
     from activities.models import Meeting
-    from branches.demo import DEMO_BRANCH_CODE, DEMO_DISTRICT_CODE
     from branches.models import Organization, OrganizationKind
+    from demo.tree import DEMO_BRANCH_CODE, DEMO_DISTRICT_CODE
 
     call_command("seed_demo", "--history", stdout=StringIO())
     district = Organization.objects.get(code=DEMO_DISTRICT_CODE)

@@ -48,7 +48,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities import services
-from activities.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -71,6 +70,7 @@ from branches.models import (
     Role,
     RoleKind,
 )
+from demo.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
 from reviews.member_rules import member_flags_refresh
 from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag
 from reviews.rules import COMMITTEE_MIN_MEMBERS, GRACE_DAYS_DEFAULT

@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities.models import HeartTalk, Meeting
-from branches import demo
 from branches.models import (
     Member,
     Membership,
@@ -21,8 +20,9 @@ from branches.models import (
     Role,
     User,
 )
+from demo import study as study_demo
+from demo import tree
 from notifications.models import Notification, Reminder, ReminderKind
-from study import demo as study_demo
 from study import services
 from study.models import (
     TASK_TITLE,
@@ -145,7 +145,7 @@ def wipe() -> None:
 
 
 def demo_branch() -> Organization:
-    return Organization.objects.get(code=demo.DEMO_BRANCH_CODE)
+    return Organization.objects.get(code=tree.DEMO_BRANCH_CODE)
 
 
 def current_plan(code: str, year: int = TODAY.year) -> StudyPlan | None:
@@ -210,7 +210,7 @@ def test_it_gives_the_demo_member_a_task_due_within_three_days_and_reminds_them(
 
 def test_it_publishes_materials_in_every_category_from_the_city_and_a_few_from_the_district():
     seed()
-    city_materials = StudyMaterial.objects.filter(organization__code=demo.CITY_CODE)
+    city_materials = StudyMaterial.objects.filter(organization__code=tree.CITY_CODE)
     assert set(city_materials.values_list("category", flat=True)) == set(MaterialCategory.values)
     assert city_materials.filter(is_required=True).exists()
     titles = set(StudyMaterial.objects.values_list("title", flat=True))
@@ -250,8 +250,8 @@ def test_it_publishes_the_districts_templates_for_this_year_and_the_next():
 
 def test_it_gives_most_branches_a_filed_plan_and_some_branches_problems():
     seed()
-    assert current_plan(demo.DEMO_BRANCH_CODE).status == PlanStatus.FILED
-    assert current_plan(demo.DEMO_BRANCH_CODE, TODAY.year + 1) is None
+    assert current_plan(tree.DEMO_BRANCH_CODE).status == PlanStatus.FILED
+    assert current_plan(tree.DEMO_BRANCH_CODE, TODAY.year + 1) is None
     assert current_plan("BJ-DC-FG01-01").status == PlanStatus.SUBMITTED
     assert current_plan("BJ-DC-LT01-01").status == PlanStatus.DRAFT
     assert current_plan("BJ-DC-LY01-01") is None
@@ -299,7 +299,7 @@ def test_it_writes_the_rows_the_services_would_write():
         StudyPlan.objects.filter(
             organization__code__startswith="BJ-DC", year=TODAY.year, is_template=False, status=PlanStatus.FILED
         )
-        .exclude(organization__code__in=[demo.DEMO_BRANCH_CODE, *study_demo.SHOWCASE_STATES])
+        .exclude(organization__code__in=[tree.DEMO_BRANCH_CODE, *study_demo.SHOWCASE_STATES])
         .select_related("organization")
         .order_by("organization__code")
     ):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from branches import demo, idnumbers
+from branches import idnumbers
 from branches.models import (
     Member,
     MemberCategory,
@@ -21,6 +21,7 @@ from branches.models import (
     RoleKind,
     User,
 )
+from demo import tree
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_it_builds_every_kind_of_organisation_and_every_branch_category():
     city = Organization.objects.get(code="BJ")
     assert city.name == "北京市委"
     assert set(Organization.objects.filter(parent=city).values_list("name", flat=True)) >= {"东城区委", "西城区委"}
-    assert Organization.objects.get(code=demo.DEMO_BRANCH_CODE).name == "东城区教育系统第一中学教工第一党支部"
+    assert Organization.objects.get(code=tree.DEMO_BRANCH_CODE).name == "东城区教育系统第一中学教工第一党支部"
     assert branches.filter(is_weak=True, weak_since__isnull=False).exclude(weak_reason="").exists()
     assert branches.filter(term_ends_on__gte=TODAY, term_ends_on__lte=TODAY + datetime.timedelta(days=60)).exists()
     assert branches.filter(term_ends_on__lt=TODAY).exists()
@@ -148,7 +149,7 @@ def test_it_creates_one_demo_login_per_role():
     committee = Role.objects.get(user__username="committee", kind=RoleKind.OFFICER).organization
     assert committee.kind == OrganizationKind.PRIMARY_COMMITTEE
     secretary = User.objects.get(username="secretary")
-    branch = Organization.objects.get(code=demo.DEMO_BRANCH_CODE)
+    branch = Organization.objects.get(code=tree.DEMO_BRANCH_CODE)
     assert Role.objects.filter(user=secretary, organization=branch, kind=RoleKind.SECRETARY).exists()
     assert secretary.member.organization == branch
     assert secretary.first_name == secretary.member.name
@@ -156,11 +157,11 @@ def test_it_creates_one_demo_login_per_role():
     assert member.member.organization == branch
     assert not member.roles.exists()
     assert not secretary.has_perm("branches.view_full_id_number")
-    phones = set(User.objects.filter(username__in=demo.DEMO_LOGINS_BY_USERNAME).values_list("phone", flat=True))
-    emails = set(User.objects.filter(username__in=demo.DEMO_LOGINS_BY_USERNAME).values_list("email", flat=True))
+    phones = set(User.objects.filter(username__in=tree.DEMO_LOGINS_BY_USERNAME).values_list("phone", flat=True))
+    emails = set(User.objects.filter(username__in=tree.DEMO_LOGINS_BY_USERNAME).values_list("email", flat=True))
     assert len(phones) == len(emails) == 5 and None not in phones and "" not in emails
     # Every other branch committee member has an account without a password (first-login link).
-    other = Role.objects.exclude(user__username__in=demo.DEMO_LOGINS_BY_USERNAME).select_related("user").first()
+    other = Role.objects.exclude(user__username__in=tree.DEMO_LOGINS_BY_USERNAME).select_related("user").first()
     assert not other.user.has_usable_password()
     assert other.user.member.organization_id == other.organization_id
 
@@ -184,7 +185,7 @@ def test_it_prints_the_logins_and_they_log_in_with_the_printed_password(client):
     output = seed(branches=10)
     line = next(line for line in output.splitlines() if re.search(r"\bsecretary\b", line))
     password = line.split()[2]
-    assert password == demo.DEMO_PASSWORD
+    assert password == tree.DEMO_PASSWORD
     assert "TOTP" in output
     assert client.login(username="secretary", password=password)
     client.logout()
@@ -244,7 +245,7 @@ def test_it_refuses_a_code_held_by_another_kind_of_organisation():
 def test_it_adds_a_branch_of_a_given_size_for_benchmarks():
     seed(branches=3)
     district = Organization.objects.get(code="BJ-DC")
-    branch = demo.demo_branch_add(
+    branch = tree.demo_branch_add(
         parent=district,
         code="BJ-DC-BENCH",
         name="东城区测试党支部",
@@ -252,7 +253,7 @@ def test_it_adds_a_branch_of_a_given_size_for_benchmarks():
         size=60,
         today=TODAY,
     )
-    again = demo.demo_branch_add(
+    again = tree.demo_branch_add(
         parent=district,
         code="BJ-DC-BENCH",
         name="东城区测试党支部",
@@ -270,7 +271,7 @@ def test_it_adds_a_branch_of_a_given_size_for_benchmarks():
 
 
 def test_it_counts_chinese_ordinals():
-    assert [demo.chinese_number(n) for n in (1, 10, 11, 20, 21, 100, 101, 110, 115)] == [
+    assert [tree.chinese_number(n) for n in (1, 10, 11, 20, 21, 100, 101, 110, 115)] == [
         "一",
         "十",
         "十一",
@@ -284,7 +285,7 @@ def test_it_counts_chinese_ordinals():
 
 
 def test_it_explains_its_options_in_chinese():
-    from branches.management.commands.seed_demo import Command
+    from demo.management.commands.seed_demo import Command
 
     text = Command().create_parser("manage.py", "seed_demo").format_help()
     assert "--branches" in text and "党支部数量" in text and "随机种子" in text

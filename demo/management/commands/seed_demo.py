@@ -11,10 +11,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activities import demo as activities_demo
-from branches import demo
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
-from study import demo as study_demo
+from demo import activities as activities_demo
+from demo import study as study_demo
+from demo import tree
 from study.models import PlanStatus
 
 
@@ -54,14 +54,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--branches",
             type=int,
-            default=demo.DEFAULT_BRANCHES,
-            help=_("党支部数量（默认%(n)d，平均每个支部约25名党员）") % {"n": demo.DEFAULT_BRANCHES},
+            default=tree.DEFAULT_BRANCHES,
+            help=_("党支部数量（默认%(n)d，平均每个支部约25名党员）") % {"n": tree.DEFAULT_BRANCHES},
         )
         parser.add_argument(
             "--seed",
             type=int,
-            default=demo.DEFAULT_SEED,
-            help=_("随机种子：相同的种子和日期生成相同的数据（默认%(n)d）") % {"n": demo.DEFAULT_SEED},
+            default=tree.DEFAULT_SEED,
+            help=_("随机种子：相同的种子和日期生成相同的数据（默认%(n)d）") % {"n": tree.DEFAULT_SEED},
         )
         parser.add_argument("--today", type=_date, default=None, help=_("基准日期 YYYY-MM-DD（默认今天）"))
         parser.add_argument(
@@ -82,7 +82,7 @@ class Command(BaseCommand):
             % {"branches": branches, "seed": seed, "today": today.isoformat()}
         )
         try:
-            result = demo.demo_seed(branches=branches, seed=seed, today=today, log=self.stdout.write)
+            result = tree.demo_seed(branches=branches, seed=seed, today=today, log=self.stdout.write)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         if result.organizations_created == 0:
@@ -131,18 +131,18 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from None
         self._write_activities_result(activities_result)
         self._recompute_compliance(today=today)
-        self._write_summary(demo.demo_summary(today=today))
+        self._write_summary(tree.demo_summary(today=today))
         self._write_study_summary(study_demo.study_demo_summary(today=today))
         self._write_logins(result.logins)
 
     def _generate_history(self, *, seed: int, today: datetime.date) -> None:
         """A generated year for the demo district's branches; the demo branch keeps its hand-made story (the
         activities demo below writes it)."""
-        from activities.history import history_generate
         from branches.models import Organization
+        from demo.history import history_generate
 
-        root = Organization.objects.get(code=demo.DEMO_DISTRICT_CODE)
-        demo_branch_ids = Organization.objects.filter(code=demo.DEMO_BRANCH_CODE).values_list("pk", flat=True)
+        root = Organization.objects.get(code=tree.DEMO_DISTRICT_CODE)
+        demo_branch_ids = Organization.objects.filter(code=tree.DEMO_BRANCH_CODE).values_list("pk", flat=True)
         stats = history_generate(root=root, year=today.year, today=today, seed=seed, exclude_ids=demo_branch_ids)
         self.stdout.write(
             _(
@@ -209,7 +209,7 @@ class Command(BaseCommand):
                 )
             )
 
-    def _write_summary(self, summary: demo.DemoSummary) -> None:
+    def _write_summary(self, summary: tree.DemoSummary) -> None:
         self.stdout.write("")
         self.stdout.write(_("演示组织树（北京市委及其下级）："))
         kinds = "，".join(
@@ -293,7 +293,7 @@ class Command(BaseCommand):
             }
         )
         inboxes = "，".join(
-            _("%(role)s%(n)d条") % {"role": demo.DEMO_LOGINS_BY_USERNAME[username].role_label, "n": count}
+            _("%(role)s%(n)d条") % {"role": tree.DEMO_LOGINS_BY_USERNAME[username].role_label, "n": count}
             for username, count in summary.demo_notifications.items()
         )
         self.stdout.write("  " + _("演示账号的站内通知：%(list)s") % {"list": inboxes})
@@ -306,7 +306,7 @@ class Command(BaseCommand):
             % {"next": summary.year + 1}
         )
 
-    def _write_logins(self, logins: list[demo.DemoLoginResult]) -> None:
+    def _write_logins(self, logins: list[tree.DemoLoginResult]) -> None:
         self.stdout.write("")
         self.stdout.write(_("演示账号（用户名、手机号或邮箱均可登录）："))
         rows = [[_("角色"), _("用户名"), _("密码"), _("手机号"), _("邮箱"), _("姓名"), _("所在组织"), _("状态")]]
@@ -316,7 +316,7 @@ class Command(BaseCommand):
                 [
                     login.role_label,
                     login.username,
-                    demo.DEMO_PASSWORD,
+                    tree.DEMO_PASSWORD,
                     login.phone,
                     login.email,
                     entry.full_name,
