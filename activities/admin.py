@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from activities import services
+from activities.meetings import services
 from activities.models import (
     Attendance,
     Commitment,
@@ -25,13 +25,8 @@ from activities.models import (
     MeetingVersion,
     PioneerPost,
 )
-from branches.permissions import (
-    can_manage_organization,
-    can_read_talk_summary,
-    meetings_visible_to,
-    members_visible_to,
-    talks_visible_to,
-)
+from activities.permissions import can_read_talk_summary, meetings_visible_to, talks_visible_to
+from branches.permissions import can_manage_organization, members_visible_to
 
 # The texts an administrator may correct before filing; everything else is changed on the portal's pages.
 MEETING_ADMIN_EDITABLE = ("topic", "location", "agenda", "minutes", "observers")

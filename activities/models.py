@@ -101,7 +101,7 @@ class MeetingStatus(models.TextChoices):
 
 class MeetingQuerySet(models.QuerySet):
     def visible_to(self, user) -> "MeetingQuerySet":
-        from branches.permissions import meetings_visible_to
+        from activities.permissions import meetings_visible_to  # imports this module
 
         return meetings_visible_to(user, queryset=self)
 

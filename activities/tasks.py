@@ -11,7 +11,7 @@ RETRY = {"autoretry_for": (SMTPException, ConnectionError), "retry_backoff": Tru
 
 @shared_task(acks_late=True, **RETRY)
 def meeting_planned_notify(*, meeting_id: int) -> int:
-    from activities.reminders import meeting_planned_notify as service
+    from activities.meetings.reminders import meeting_planned_notify as service
 
     return service(meeting_id=meeting_id)
 
@@ -26,13 +26,13 @@ def _date(today: str | None) -> datetime.date:
 
 @shared_task(acks_late=True, **RETRY)
 def meeting_unfiled_reminders_schedule(*, today: str | None = None) -> int:
-    from activities.reminders import meeting_unfiled_reminders_schedule as service
+    from activities.meetings.reminders import meeting_unfiled_reminders_schedule as service
 
     return service(today=_date(today))
 
 
 @shared_task(acks_late=True, **RETRY)
 def meeting_unfiled_reminders_send(*, organization_ids: list[int], today: str) -> int:
-    from activities.reminders import meeting_unfiled_reminders_send as service
+    from activities.meetings.reminders import meeting_unfiled_reminders_send as service
 
     return service(organization_ids=organization_ids, today=_date(today))

@@ -1,11 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-from activities import attachment_views, calendar_views, signin_views, talk_views, views
+from activities.attachments import views as attachment_views
+from activities.calendar import views as calendar_views
+from activities.meetings import views
+from activities.signin import views as signin_views
+from activities.talks import views as talk_views
 
 app_name = "activities"
 
 urlpatterns = [
-    # Meetings: schedule, edit, record, file, amend, detail (views.py)
+    # Meetings: schedule, edit, record, file, amend, detail (meetings/)
     path("orgs/<int:pk>/meetings/new/", views.meeting_create, name="meeting_create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting_edit"),
@@ -13,12 +17,12 @@ urlpatterns = [
     path("meetings/<int:pk>/file/", views.meeting_file, name="meeting_file"),
     path("meetings/<int:pk>/amend/", views.meeting_amend, name="meeting_amend"),
     path("meetings/<int:pk>/delete/", views.meeting_delete, name="meeting_delete"),
-    # Month view, 我的会议, attendance histories (calendar_views.py)
+    # Month view, 我的会议, attendance histories (calendar/)
     path("orgs/<int:pk>/meetings/", calendar_views.month, name="month"),
     path("me/meetings/", calendar_views.my_meetings, name="my_meetings"),
     path("members/<int:pk>/attendance/", calendar_views.member_attendance, name="member_attendance"),
     path("orgs/<int:pk>/attendance/", calendar_views.attendance_year, name="attendance_year"),
-    # QR sign-in and attachments (signin_views.py, attachment_views.py)
+    # QR sign-in and attachments (signin/, attachments/)
     path("meetings/<int:pk>/qr/", signin_views.meeting_qr, name="meeting_qr"),
     path("meetings/<int:pk>/qr.svg", signin_views.meeting_qr_svg, name="meeting_qr_svg"),
     path("sign-in/<str:token>/", signin_views.sign_in, name="sign_in"),
@@ -26,7 +30,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", attachment_views.attachment_file, name="attachment_file"),
     path("attachments/<int:pk>/thumbnail/", attachment_views.attachment_thumbnail, name="attachment_thumbnail"),
     path("attachments/<int:pk>/delete/", attachment_views.attachment_delete, name="attachment_delete"),
-    # Talks, commitments, pioneer posts (talk_views.py)
+    # Talks, commitments, pioneer posts (talks/)
     path("orgs/<int:pk>/talks/", talk_views.talk_list, name="talk_list"),
     path("orgs/<int:pk>/talks/new/", talk_views.talk_create, name="talk_create"),
     path("talks/<int:pk>/", talk_views.talk_detail, name="talk_detail"),

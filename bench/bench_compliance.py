@@ -5,13 +5,13 @@ committee dashboard, the branch to-do and the roll-up update after filing one me
 
 Data (created when missing; `--recreate` drops the database first):
 
-* the demo tree of `branches.demo.demo_seed` with `--tree-branches` branches (default 7,250), which puts about
+* the demo tree of `demo.tree.demo_seed` with `--tree-branches` branches (default 7,250), which puts about
   1,980 branches and 50,000 members in 朝阳区委 (`--root`, the district measured), plus a 街道工委 of exactly 20
   branches under it (code BJ-CY-BENCH20: the small subtree whose dashboard must cost the same number of queries);
 * the district's study plans: a 12-month template published by the district, adopted, submitted and filed (备案)
   by every branch through the study services, and 85 % of the tasks due before today done (`--no-study` skips it),
   so that the dashboard's study figure aggregates a district's worth of tasks;
-* `activities.history.history_generate` for the district: about 100,000 meetings and 1.5 million attendance rows,
+* `demo.history.history_generate` for the district: about 100,000 meetings and 1.5 million attendance rows,
   with the compliance recompute and the M1 flags it runs at the end.
 
 Then it prints: the rows generated and the time; a full recompute of the district year (what
@@ -19,7 +19,7 @@ Then it prints: the rows generated and the time; a full recompute of the distric
 a district officer with TOTP enrolled and PORTAL_MFA_REQUIRED on (as in production), and of the 20-branch
 subtree — server time median and p95 over `--runs` requests after 3 warm-ups, SQL queries, the SQL time Django
 saw, and the bare time of its roll-up queries (re-run directly on a separate connection) with the ratio of
-server time to it; the branch to-do block `reviews.selectors.branch_obligations`; and filing one meeting
+server time to it; the branch to-do block `reviews.compliance.selectors.branch_obligations`; and filing one meeting
 (`meeting_file`) followed by the worker's part (`reviews.tasks.compliance_refresh`, and the M1 refresh), each
 for 20 different branches. What the services enqueue after commit goes to Redis (REDIS_URL, default database 10,
 emptied at the end), as in production; no worker runs here.
@@ -114,8 +114,8 @@ def ensure_study(root, officer, year: int, today: datetime.date) -> None:
     from django.db import connection
 
     from branches.models import Member, MemberStatus, Organization, OrganizationKind
-    from study import services
     from study.models import Audience, PlanStatus, StudyForm, StudyPlan
+    from study.plans import services
 
     branches = (
         Organization.objects.filter(path__startswith=root.path, kind=OrganizationKind.BRANCH)
@@ -148,7 +148,7 @@ def ensure_study(root, officer, year: int, today: datetime.date) -> None:
         services.plan_submit(plan=plan, submitted_by=officer)
     submitted = list(plans.filter(status=PlanStatus.SUBMITTED).order_by("pk"))
     with connection.cursor() as cursor:
-        # study.services._tasks_insert (its PostgreSQL INSERT … SELECT) does not write the `kind` and `topic` columns
+        # study.learning.services._tasks_insert (its INSERT … SELECT) does not write the `kind` and `topic` columns
         # added for the 补学 tasks, which have no database default: give them one for the filing, then drop it.
         cursor.execute(
             "ALTER TABLE study_studytask ALTER COLUMN kind SET DEFAULT 'plan', ALTER COLUMN topic SET DEFAULT ''"
@@ -274,15 +274,15 @@ def main() -> None:
     from django.urls import NoReverseMatch, reverse
     from django.utils import timezone
 
-    from activities import services as activities
     from activities.models import Attendance, Meeting, MeetingStatus
+    from activities.records import services as records_services
     from branches.models import Member, MemberStatus, Organization, OrganizationKind, RoleKind, User
     from demo.history import history_generate
     from reviews import tasks as review_tasks
-    from reviews.member_rules import member_flags_refresh
+    from reviews.compliance.selectors import branch_obligations
+    from reviews.compliance.services import compliance_recompute
+    from reviews.members.rules import member_flags_refresh
     from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag
-    from reviews.selectors import branch_obligations
-    from reviews.services import compliance_recompute
 
     today = timezone.localdate()
     year = today.year
@@ -411,7 +411,7 @@ def main() -> None:
     file_ms, refresh_ms, flags_ms = [], [], []
     for meeting in held:
         started = time.perf_counter()
-        activities.meeting_file(meeting=meeting, version=meeting.version, filed_by=filer)
+        records_services.meeting_file(meeting=meeting, version=meeting.version, filed_by=filer)
         file_ms.append((time.perf_counter() - started) * 1000)
         started = time.perf_counter()
         review_tasks.compliance_refresh(organization_id=meeting.organization_id, years=[meeting.held_on.year])

@@ -50,9 +50,10 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from activities import services
+    from activities.meetings import services as services
+    from activities.meetings.services import AttendanceEntry
     from activities.models import AttendanceStatus, Meeting, MeetingKind, MeetingStatus
-    from activities.services import AttendanceEntry
+    from activities.records import services as records_services
     from branches.models import (
         COMMITTEE_ROLE_KINDS,
         Member,
@@ -191,7 +192,7 @@ def main() -> None:
                         meeting=meeting, version=meeting.version, entries=entries, recorded_by=user
                     )
                 else:
-                    meeting = services.meeting_file(meeting=meeting, version=meeting.version, filed_by=user)
+                    meeting = records_services.meeting_file(meeting=meeting, version=meeting.version, filed_by=user)
                 if counted:
                     context.__exit__(None, None, None)
                     queries[name].append(len(context.captured_queries))
@@ -206,7 +207,7 @@ def main() -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     started = time.perf_counter()
-    checked, problems = services.records_verify()
+    checked, problems = records_services.records_verify()
     verify_seconds = time.perf_counter() - started
 
     filed = Meeting.objects.filter(status=MeetingStatus.FILED).count()

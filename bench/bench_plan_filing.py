@@ -37,8 +37,8 @@ def main() -> None:
     from django.db import connection
 
     from branches.models import Member, MemberStatus, Organization, OrganizationKind, Role, RoleKind, User
-    from study import services
     from study.models import Audience, StudyForm, StudyPlan, StudyTask
+    from study.plans import services
 
     if Organization.objects.filter(kind=OrganizationKind.BRANCH).count() < args.branches:
         started = time.perf_counter()

@@ -125,7 +125,7 @@ def check_no_collisions(digests: list[str]) -> None:
 def timed_import(branch, content: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from branches.roster import roster_import
+    from branches.roster.services import roster_import
 
     upload = SimpleUploadedFile(
         "花名册.xlsx", content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -12,7 +12,6 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from branches import roster
 from branches.models import Member, Membership, Organization, OrganizationKind, PartyGroup, Role, User
 from branches.permissions import (
     can_manage_organization,
@@ -23,6 +22,8 @@ from branches.permissions import (
     sees_everything,
 )
 from branches.resources import MemberRosterResource, RosterXLSX
+from branches.roster import export as roster_export
+from branches.roster import services as roster
 
 
 class ScopedAdminMixin:
@@ -196,7 +197,7 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
             organization = form.cleaned_data["organization"]
             if wants_template:
                 response = HttpResponse(
-                    roster.roster_template_xlsx(organization=organization), content_type=RosterXLSX.CONTENT_TYPE
+                    roster_export.roster_template_xlsx(organization=organization), content_type=RosterXLSX.CONTENT_TYPE
                 )
                 response["Content-Disposition"] = content_disposition_header(
                     as_attachment=True, filename=str(_("花名册模板.xlsx"))

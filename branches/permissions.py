@@ -222,45 +222,6 @@ def reaching_user_q(user: User | AnonymousUser, field: str = "organization") -> 
     return Q(**{f"{field}_id__in": ancestor_ids}) | _path_q(f"{field}__path", scope_paths(user))
 
 
-def meetings_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
-    """Meetings held in the user's scope, plus those of the user's own branch (members see their branch's)."""
-    from activities.models import Meeting
-
-    qs = Meeting.objects.all() if queryset is None else queryset
-    if sees_everything(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    q = organization_scope_q(user)
-    member = own_member(user)
-    if member is not None:
-        q |= Q(organization_id=member.organization_id)
-    return qs.filter(q)
-
-
-def talks_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
-    """谈心谈话 records in the user's scope and those the user took part in. Whether the summary may be read is
-    `can_read_talk_summary`: seeing that a talk happened is not reading what was said."""
-    from activities.models import HeartTalk
-
-    qs = HeartTalk.objects.all() if queryset is None else queryset
-    if sees_everything(user):
-        return qs
-    if not user.is_authenticated:
-        return qs.none()
-    return qs.filter(organization_scope_q(user) | Q(initiator__user=user) | Q(counterpart__user=user))
-
-
-def can_read_talk_summary(user: User | AnonymousUser, talk) -> bool:
-    """The summary is for the two members and the branch's secretary only (not officers above, not admins)."""
-    if not user.is_authenticated:
-        return False
-    member = own_member(user)
-    if member is not None and member.pk in (talk.initiator_id, talk.counterpart_id):
-        return True
-    return is_branch_secretary_of(user, talk.organization_id)
-
-
 def is_branch_secretary_of(user: User | AnonymousUser, organization_id: int) -> bool:
     return user.is_authenticated and any(
         org_id == organization_id and kind == RoleKind.SECRETARY for _p, kind, org_id in _roles(user)

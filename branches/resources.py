@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from import_export import resources
 from import_export.formats import base_formats
 
-from branches import roster
 from branches.models import Member
+from branches.roster import columns as roster_columns
+from branches.roster import export as roster_export
 
 ORGANIZATION_HEADER = "所在党支部"
 
@@ -28,21 +29,21 @@ class MemberRosterResource(resources.Resource):
 
     @classmethod
     def get_display_name(cls) -> str:
-        return roster.SHEET_TITLE
+        return roster_columns.SHEET_TITLE
 
     def filter_export(self, queryset: QuerySet[Member], **kwargs: Any) -> QuerySet[Member]:
         # One query for the whole export, however many members.
         return queryset.select_related("organization", "group")
 
     def get_export_headers(self, selected_fields=None) -> list[str]:
-        return [ORGANIZATION_HEADER, *roster.EXPORT_HEADERS]
+        return [ORGANIZATION_HEADER, *roster_columns.EXPORT_HEADERS]
 
     def export_resource(self, instance: Member, selected_fields=None, **kwargs: Any) -> list[Any]:
-        return [instance.organization.name, *roster.member_export_row(instance, show_full_id=self.show_full_id)]
+        return [instance.organization.name, *roster_export.member_export_row(instance, show_full_id=self.show_full_id)]
 
 
 class RosterXLSX(base_formats.XLSX):
     """xlsx written by the roster's writer: string cells are never formulas, dates stay dates."""
 
     def export_data(self, dataset, **kwargs: Any) -> bytes:
-        return roster.rows_to_xlsx(headers=dataset.headers, rows=dataset)
+        return roster_export.rows_to_xlsx(headers=dataset.headers, rows=dataset)

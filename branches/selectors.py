@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from branches.permissions import (
     scope_paths,
     visible_ancestor_ids,
 )
+from portal import hooks
 
 ROSTER_PAGE_SIZE = 25
 SEARCH_LIMIT = 50
@@ -312,18 +313,13 @@ def roster_queryset(*, user: User, organization: Organization, filters: RosterFi
 def member_get(*, user: User, pk: int) -> Member:
     """A member in scope with organisation, group and account; DoesNotExist outside the scope.
 
-    For the member page (亮明身份) also `current_pioneer_posts` (one prefetch query) and `current_commitment_id`
-    (this year's 承诺, a subquery)."""
-    from activities.talk_selectors import current_commitment_id, current_pioneer_posts_prefetch
-
+    What the member page (亮明身份) shows from the apps above — this year's 承诺, the current 先锋岗 — they add as
+    annotations and prefetches through `portal.hooks.member_page_queryset`, in a fixed number of queries."""
     today = timezone.localdate()
-    return (
-        members_visible_to(user)
-        .select_related("organization", "group", "user")
-        .annotate(current_commitment_id=Subquery(current_commitment_id(year=today.year)))
-        .prefetch_related(current_pioneer_posts_prefetch(today=today))
-        .get(pk=pk)
-    )
+    queryset = members_visible_to(user).select_related("organization", "group", "user")
+    for receiver in hooks.member_page_queryset.receivers():
+        queryset = receiver(queryset, today=today)
+    return queryset.get(pk=pk)
 
 
 def member_history(*, member: Member) -> QuerySet:

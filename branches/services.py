@@ -7,6 +7,7 @@ validates with `full_clean()` before saving.
 from __future__ import annotations
 
 import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -30,6 +31,7 @@ from branches.models import (
     RoleKind,
     User,
 )
+from portal import hooks
 
 ORGANIZATION_FIELDS = {
     "name",
@@ -215,10 +217,11 @@ def member_status_change(*, member: Member, status: str, on: datetime.date) -> M
 
 
 def _member_tasks_sync_on_commit(member: Member) -> None:
-    """A member who joins, moves or leaves gets their study tasks brought in line (study app)."""
-    from study.tasks import member_tasks_sync
-
-    member_tasks_sync.delay_on_commit(member_id=member.pk)
+    """A member who joins, moves or leaves: the apps above follow after commit (study brings their study
+    tasks in line), through `portal.hooks.member_changed`."""
+    member_id = member.pk
+    for receiver in hooks.member_changed.receivers():
+        transaction.on_commit(partial(receiver, member_id=member_id))
 
 
 ADMINISTRATORS_GROUP = "系统管理员"

@@ -8,7 +8,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from branches import roster, selectors, services
+from branches import selectors, services
 from branches.forms import (
     AccountCreateForm,
     MemberForm,
@@ -29,6 +29,8 @@ from branches.permissions import (
     groups_visible_to,
     organizations_visible_to,
 )
+from branches.roster import export as roster_xlsx
+from branches.roster import services as roster
 from portal.forms import apply_service_errors
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -382,7 +384,7 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
     organization = organization_or_404(request, pk)
-    return _xlsx_response(roster.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
+    return _xlsx_response(roster_xlsx.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
 
 
 @login_required
@@ -391,7 +393,7 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
     organization = organization_or_404(request, pk)
     if not organization.is_branch:
         raise Http404
-    content = roster.roster_export_xlsx(
+    content = roster_xlsx.roster_export_xlsx(
         members=selectors.roster_queryset(
             user=request.user, organization=organization, filters=selectors.RosterFilters(status="")
         ),

@@ -1,6 +1,6 @@
 """Organisational-life demo data (组织生活演示数据) for `manage.py seed_demo`: a year so far of meetings with
 attendance, 补学 tasks, filed versions with their content hashes, talks, commitments and pioneer posts, on top
-of the demo tree of `branches.demo` and the study plans of `study.demo`.
+of the demo tree of `demo.tree` and the study plans of `study.demo`.
 
 The story, with dates relative to `today` (year Y = today's year), for every branch under 北京市委:
 
@@ -28,10 +28,10 @@ The story, with dates relative to `today` (year Y = today's year), for every bra
 How it is written: in bulk (`bulk_create`), producing the rows the services produce — `meeting_create`
 (held_on, counted kinds, linked plan items), `sign_in`, `attendance_record` (every expected attendee listed,
 a 补学 task per 请假 at a meeting with study content, due 30 days after the recording), `meeting_file`
-(version 1: `services.meeting_snapshot` and `services.content_hash` of exactly the rows written) and
+(version 1: `records_services.meeting_snapshot` and `records_services.content_hash` of exactly the rows written) and
 `meeting_amend` (version 2 with the reason) — with the story's moments in the timestamps, and `version`
 counting the writes as the services do. `python manage.py verify_records` passes on the result. The reminders
-to file go through `activities.reminders` (inbox only). The notices of planned meetings are not replayed.
+to file go through `activities.meetings.reminders` (inbox only). The notices of planned meetings are not replayed.
 
 Idempotent: a branch that has any meeting or talk in year Y is left alone, and every reminder has its unique
 key. Deterministic: every branch and member draws from its own generator (seed, code or ID-number digest).
@@ -53,7 +53,8 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activities import reminders, services
+from activities.meetings import reminders
+from activities.meetings import services as services
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -70,6 +71,7 @@ from activities.models import (
     PioneerPostKind,
     ThemeDayPart,
 )
+from activities.records import services as records_services
 from branches.models import (
     COMMITTEE_ROLE_KINDS,
     Member,
@@ -866,14 +868,14 @@ class _Entry(NamedTuple):
 
 
 def _snapshot(meeting: Meeting, kinds: list[_Kind], item, attendances: list[_Entry]) -> dict:
-    """`services.meeting_snapshot` of the rows about to be written (served from a prefetch cache, no query)."""
+    """`records_services.meeting_snapshot` of the rows about to be written (served from a prefetch cache, no query)."""
     meeting._prefetched_objects_cache = {
         "counted_kinds": _cached(CountedKind, kinds),
         "plan_items": _cached(StudyPlanItem, [StudyPlanItem(pk=item[0], key=item[1])] if item else []),
         "attendances": _cached(Attendance, attendances),
         "attachments": _cached(MeetingAttachment, []),
     }
-    return services.meeting_snapshot(meeting)
+    return records_services.meeting_snapshot(meeting)
 
 
 @dataclass
@@ -1044,7 +1046,7 @@ def _rows_for(
             meeting_id=meeting.pk,
             number=1,
             content=content,
-            content_hash=services.content_hash(content),
+            content_hash=records_services.content_hash(content),
             created_by_id=meeting.filed_by_id,
             created_at=meeting.filed_at,
         )
@@ -1066,7 +1068,7 @@ def _rows_for(
                 meeting_id=meeting.pk,
                 number=2,
                 content=content,
-                content_hash=services.content_hash(content),
+                content_hash=records_services.content_hash(content),
                 reason=reason,
                 created_by_id=story.user_id,
                 created_at=at,

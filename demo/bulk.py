@@ -1,4 +1,4 @@
-"""Bulk writing for the demo data and the generated history (activities.demo, activities.history).
+"""Bulk writing for the demo data and the generated history (demo.activities, demo.history).
 
 On PostgreSQL rows go in by COPY with primary keys taken from the sequence beforehand; elsewhere (SQLite in the
 tests) through bulk_create, with the story's own timestamps kept by `story_timestamps`.

@@ -17,15 +17,15 @@ before `today`:
   code in some branches), 8 % 请假 with a reason — a 补学 task for a meeting with study content, as
   `services.attendance_record` gives one — and 4 % 缺席; a few members drifted away and have missed everything
   for three to eight months (rule M1: warned, or flagged at six);
-* meetings held more than 7 days ago are filed (归档, version 1 with `services.meeting_snapshot` /
-  `services.content_hash` of exactly the rows written: `manage.py verify_records` passes); the last week's,
+* meetings held more than 7 days ago are filed (归档, version 1 with `records_services.meeting_snapshot` /
+  `records_services.content_hash` of exactly the rows written: `manage.py verify_records` passes); the last week's,
   and a few older ones, are held and wait to be filed.
 
 The rows are those the services write (`meeting_create`, `attendance_record`, `meeting_file`: `held_on`, counted
 kinds, `version` counting the writes, the 补学 task's topic, hours and due date), with the story's moments in
 the timestamps. They are written in bulk — COPY on PostgreSQL, `bulk_create` elsewhere — one transaction per
-chunk of branches; then the year's compliance results are recomputed (reviews.services), the M1 flags of the
-branches refreshed (reviews.member_rules) and, on PostgreSQL, the tables analysed (autovacuum may be off).
+chunk of branches; then the year's compliance results are recomputed (reviews.compliance.services), the M1 flags of the
+branches refreshed (reviews.members.rules) and, on PostgreSQL, the tables analysed (autovacuum may be off).
 
 Idempotent: a branch that already has a meeting held in the year is left alone (so a second call adds nothing).
 Deterministic: each branch and its members draw from a generator seeded with `seed` and the branch code; members
@@ -47,7 +47,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from activities import services
+from activities.meetings import services as services
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -59,6 +59,7 @@ from activities.models import (
     MeetingVersion,
     ThemeDayPart,
 )
+from activities.records import services as records_services
 from branches.models import (
     COMMITTEE_ROLE_KINDS,
     Member,
@@ -71,10 +72,10 @@ from branches.models import (
     RoleKind,
 )
 from demo.bulk import allocate_ids, copy_rows, is_postgresql, story_timestamps
-from reviews.member_rules import member_flags_refresh
+from reviews.compliance.rules import COMMITTEE_MIN_MEMBERS, GRACE_DAYS_DEFAULT
+from reviews.compliance.services import compliance_recompute
+from reviews.members.rules import member_flags_refresh
 from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag
-from reviews.rules import COMMITTEE_MIN_MEMBERS, GRACE_DAYS_DEFAULT
-from reviews.services import compliance_recompute
 from study.models import StudyTask, TaskKind, TaskStatus
 
 BRANCH_CHUNK = 200  # branches per transaction
@@ -663,7 +664,7 @@ def _insert_rows(model, rows: list[NamedTuple]) -> None:
 
 
 def _snapshot(meeting: Meeting, kinds: list[_Kind], attendance: list[_Entry]) -> dict:
-    """`services.meeting_snapshot` of the rows about to be written, read from an in-memory prefetch cache."""
+    """`records_services.meeting_snapshot` of the rows about to be written, read from an in-memory prefetch cache."""
     meeting._prefetched_objects_cache = {
         "counted_kinds": kinds,
         "plan_items": [],
@@ -671,7 +672,7 @@ def _snapshot(meeting: Meeting, kinds: list[_Kind], attendance: list[_Entry]) ->
         "attachments": [],
     }
     try:
-        return services.meeting_snapshot(meeting)
+        return records_services.meeting_snapshot(meeting)
     finally:
         meeting._prefetched_objects_cache = {}
 
@@ -750,7 +751,7 @@ def _write(years: list[_Year], stats: HistoryStats, *, seed: int, today: datetim
                         meeting_id=meeting.pk,
                         number=1,
                         content=content,
-                        content_hash=services.content_hash(content),
+                        content_hash=records_services.content_hash(content),
                         reason="",
                         created_by_id=meeting.filed_by_id,
                         created_at=meeting.filed_at,

@@ -1,5 +1,5 @@
 """Study demo data (学习演示数据) for `manage.py seed_demo`: materials, template plans, branch plans, tasks,
-cadre self-study plans and a few reminders, on top of the demo tree of `branches.demo`.
+cadre self-study plans and a few reminders, on top of the demo tree of `demo.tree`.
 
 The data tells one story, with dates relative to `today` (year Y = today's year):
 
@@ -75,7 +75,9 @@ from branches.models import (
 from demo import tree as tree_demo
 from notifications.models import Notification, ReminderKind
 from notifications.services import notification_mark_read
-from study import reminders, services
+from study import reminders
+from study.learning import services as learning_services
+from study.materials import services as materials_services
 from study.models import (
     Audience,
     CadreStudyPlan,
@@ -89,7 +91,8 @@ from study.models import (
     StudyTask,
     TaskStatus,
 )
-from study.plan_forms import default_due_date
+from study.plans import services as services
+from study.plans.forms import default_due_date
 
 CITY_CODE = tree_demo.CITY_CODE
 DISTRICT_CODE = tree_demo.DISTRICTS[0].code  # 东城区委
@@ -682,7 +685,7 @@ class _Context:
         return _at(self.today, 8)
 
     def officer_above(self, branch: _Branch) -> int | None:
-        """The officer who files: at the nearest committee above that has officers (as study.services)."""
+        """The officer who files: at the nearest committee above that has officers (as study.plans.services)."""
         for organization_id in reversed(branch.ancestor_ids):
             if organization_id in self.officers:
                 return self.officers[organization_id][0]
@@ -713,7 +716,7 @@ def study_demo_seed(
 ) -> StudyDemoResult:
     """Create what is missing of the study demo for the demo tree under 北京市委 (see the module docstring).
 
-    Needs the tree and the demo logins of `branches.demo.demo_seed`. Safe to run again: nothing that exists is
+    Needs the tree and the demo logins of `demo.tree.demo_seed`. Safe to run again: nothing that exists is
     written twice, and reminders already sent are not sent again.
     """
     started = time.perf_counter()
@@ -819,7 +822,7 @@ def _materials_ensure(
         organization, user = publishers[spec.publisher]
         material = existing.get((organization.pk, spec.title))
         if material is None:
-            material = services.material_publish(
+            material = materials_services.material_publish(
                 organization=organization,
                 published_by=user,
                 title=spec.title,
@@ -1236,7 +1239,7 @@ def _demo_outcomes(username: str | None, items: list[_Item], today: datetime.dat
 
 
 def _analyze_tables() -> None:
-    """Fresh planner statistics after the bulk load (as `branches.demo` does for the tree)."""
+    """Fresh planner statistics after the bulk load (as `demo.tree` does for the tree)."""
     models = (StudyPlan, StudyPlanItem, StudyPlanItem.materials.through, PlanStatusChange, StudyTask)
     with connection.cursor() as cursor:
         for model in models:
@@ -1303,7 +1306,7 @@ def _cadre_plans_ensure(context: _Context) -> None:
                     progress = rng.choice((20, 40, 50))
                 else:
                     progress = 0
-                services.cadre_item_save(
+                learning_services.cadre_item_save(
                     member=member,
                     year=context.year,
                     title=title,

@@ -1,9 +1,9 @@
 """Oversight in the Django admin: the rules as data, edited by administrators; results, roll-ups and flags read-only.
 
-A rule change never rewrites the past (reviews/rule_services.py): saving a change to a rule in force creates its
-next version from the date chosen in 生效日期, and the stored row keeps what it said. Every queryset goes through
-branches.permissions: rule sets of the whole city are visible to every administrator but changed only by those
-at the top; a district's rule sets only inside its scope.
+A rule change never rewrites the past (reviews/compliance/rule_versions.py): saving a change to a rule in force
+creates its next version from the date chosen in 生效日期, and the stored row keeps what it said. Every
+queryset goes through branches.permissions: rule sets of the whole city are visible to every administrator
+but changed only by those at the top; a district's rule sets only inside its scope.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from branches.permissions import (
     scope_paths,
     sees_everything,
 )
-from reviews import rule_services
+from reviews.compliance import rule_versions as rule_services
+from reviews.compliance.rule_versions import CONTENT_FIELDS, RuleState
 from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag, Rule, RuleSet
-from reviews.rule_services import CONTENT_FIELDS, RuleState
 
 RECOMPUTE_MESSAGE = _("规则已保存，合规结果正在重新计算")
 
@@ -403,7 +403,7 @@ class MemberFlagAdmin(ReadOnlyScopedAdmin):
     list_filter = ("level",)
     search_fields = ("member__name", "organization__name")
     list_select_related = ("member", "organization")
-    # The talk's summary is confidential (branches.permissions.can_read_talk_summary): show that one was held.
+    # The talk's summary is confidential (activities.permissions.can_read_talk_summary): show that one was held.
     exclude = ("talk",)
 
     @admin.display(description=_("已批评教育"), boolean=True)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Member, Organization, OrganizationCategory, PartyGroup
 from portal.models import TimeStampedModel
-from reviews.rules import Condition, PeriodKind, Scope
+from reviews.compliance.rules import Condition, PeriodKind, Scope
 
 
 class RuleSet(TimeStampedModel):
@@ -81,7 +81,7 @@ class Rule(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
-    # The attributes reviews.rules.evaluate reads -------------------------------------------------------------
+    # The attributes reviews.compliance.rules.evaluate reads ---------------------------------------------------
 
     @property
     def window_start(self) -> tuple[int, int] | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def compliance_refresh(*, organization_id: int, years: list[int]) -> int:
     """Re-judge one organisation after one of its meetings changed (idempotent: it recomputes, never adds)."""
-    from reviews.services import organizations_recompute
+    from reviews.compliance.services import organizations_recompute
 
     return sum(organizations_recompute(organization_ids=[organization_id], year=year) for year in sorted(set(years)))
 
@@ -19,14 +19,14 @@ def compliance_refresh(*, organization_id: int, years: list[int]) -> int:
 @shared_task(acks_late=True)
 def compliance_recompute_nightly(*, today: str | None = None) -> int:
     """The nightly full recompute of the current year (and of last year during January's grace window)."""
-    from reviews.services import compliance_recompute
+    from reviews.compliance.services import compliance_recompute
 
     day = datetime.date.fromisoformat(today) if today else timezone.localdate()
     years = [day.year - 1, day.year] if day.month == 1 else [day.year]
     return sum(compliance_recompute(year=year, today=day) for year in years)
 
 
-# Member rules (M1 flags) and rule changes (reviews/member_rules.py, reviews/rule_services.py) ------------------
+# Member rules (M1 flags) and rule changes (reviews/members/rules.py, reviews/compliance/rule_versions.py) ---
 
 
 def _day(today: str | None) -> datetime.date:
@@ -36,7 +36,7 @@ def _day(today: str | None) -> datetime.date:
 @shared_task(acks_late=True)
 def member_flags_refresh_schedule(*, today: str | None = None) -> int:
     """Nightly (CELERY_BEAT_SCHEDULE): fan out one member_flags_refresh per chunk of branches."""
-    from reviews.member_rules import member_flags_refresh_schedule as service
+    from reviews.members.rules import member_flags_refresh_schedule as service
 
     return service(today=_day(today))
 
@@ -44,7 +44,7 @@ def member_flags_refresh_schedule(*, today: str | None = None) -> int:
 @shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
 def member_flags_refresh(*, organization_ids: list[int], today: str | None = None) -> int:
     """Recompute the M1 flags of a chunk of branches (idempotent: it recomputes, never adds)."""
-    from reviews.member_rules import member_flags_refresh as service
+    from reviews.members.rules import member_flags_refresh as service
 
     return service(organization_ids=organization_ids, today=_day(today))
 
@@ -52,6 +52,6 @@ def member_flags_refresh(*, organization_ids: list[int], today: str | None = Non
 @shared_task(acks_late=True)
 def compliance_recompute_task(*, year: int) -> int:
     """Rebuild a year's results and roll-ups after an administrator changed a rule or a rule set."""
-    from reviews.services import compliance_recompute
+    from reviews.compliance.services import compliance_recompute
 
     return compliance_recompute(year=year)

@@ -1,14 +1,15 @@
 from django.urls import include, path
 
-from reviews import views
+from reviews.compliance import views
 
 app_name = "reviews"
 
 urlpatterns = [
-    path("", include("reviews.member_urls")),
+    path("", include("reviews.members.urls")),
     path("compliance/", views.dashboard_home, name="dashboard_home"),
     path("orgs/<int:pk>/compliance/", views.dashboard, name="dashboard"),
     path("orgs/<int:pk>/todo/", views.branch_todo, name="branch_todo"),
+    path("orgs/<int:pk>/obligations/", views.month_obligations, name="month_obligations"),
     path("orgs/<int:pk>/compliance/export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("orgs/<int:pk>/compliance/circular/", views.circular, name="circular"),
     path("orgs/<int:pk>/compliance/<str:rule_code>/<str:period_key>/", views.result_detail, name="result_detail"),

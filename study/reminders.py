@@ -35,7 +35,7 @@ REMINDER_CHUNK_SIZE = 50  # branches (or committees) per fan-out task
 DUE_SOON_DAYS = 3
 DIGEST_MAX_LINES = 20
 OFFICER_DIGEST_MAX_BRANCHES = 30
-# The officers who file a branch's plan: as in study.services (the nearest committee above that has any).
+# The officers who file a branch's plan: as in study.plans.services (the nearest committee above that has any).
 OFFICER_ROLE_KINDS = (RoleKind.OFFICER, RoleKind.ADMINISTRATOR)
 ANNUAL_PLAN_DEADLINE = (1, 31)  # month, day: filed (备案) before the year's first month ends
 

@@ -1,21 +1,23 @@
 from django.urls import path
 
-from study import plan_views, views
+from study.learning import views as learning_views
+from study.materials import views as materials_views
+from study.plans import views as plan_views
 
 app_name = "study"
 
 urlpatterns = [
-    # A member's own study (views.py)
-    path("me/study/", views.my_study, name="my_study"),
-    path("tasks/<int:pk>/complete/", views.task_complete, name="task_complete"),
-    path("me/self-study/", views.cadre_plan, name="cadre_plan"),
-    path("me/self-study/items/<int:pk>/", views.cadre_item_edit, name="cadre_item_edit"),
-    # Materials (views.py)
-    path("materials/", views.material_list, name="material_list"),
-    path("materials/<int:pk>/", views.material_detail, name="material_detail"),
-    path("materials/<int:pk>/attachment/", views.material_attachment, name="material_attachment"),
-    path("orgs/<int:pk>/materials/new/", views.material_create, name="material_create"),
-    # Plans and their filing workflow (plan_views.py)
+    # A member's own study (learning/)
+    path("me/study/", learning_views.my_study, name="my_study"),
+    path("tasks/<int:pk>/complete/", learning_views.task_complete, name="task_complete"),
+    path("me/self-study/", learning_views.cadre_plan, name="cadre_plan"),
+    path("me/self-study/items/<int:pk>/", learning_views.cadre_item_edit, name="cadre_item_edit"),
+    # Materials (materials/)
+    path("materials/", materials_views.material_list, name="material_list"),
+    path("materials/<int:pk>/", materials_views.material_detail, name="material_detail"),
+    path("materials/<int:pk>/attachment/", materials_views.material_attachment, name="material_attachment"),
+    path("orgs/<int:pk>/materials/new/", materials_views.material_create, name="material_create"),
+    # Plans and their filing workflow (plans/)
     path("orgs/<int:pk>/plans/", plan_views.plan_list, name="plan_list"),
     path("orgs/<int:pk>/plans/new/", plan_views.plan_create, name="plan_create"),
     path("orgs/<int:pk>/plans/adopt/<int:template_pk>/", plan_views.plan_adopt, name="plan_adopt"),
@@ -29,7 +31,7 @@ urlpatterns = [
     path("plans/<int:pk>/return/", plan_views.plan_return, name="plan_return"),
     path("plans/<int:pk>/revise/", plan_views.plan_revise, name="plan_revise"),
     path("plans/<int:pk>/publish/", plan_views.template_publish, name="template_publish"),
-    # Oversight of study (plan_views.py)
+    # Oversight of study (plans/)
     path("orgs/<int:pk>/study-progress/", plan_views.branch_progress, name="branch_progress"),
     path("orgs/<int:pk>/study-progress/remind/", plan_views.branch_progress_remind, name="branch_progress_remind"),
     path("orgs/<int:pk>/plan-filing/", plan_views.plan_filing_status, name="plan_filing_status"),

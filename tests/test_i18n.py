@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
-from branches import roster
 from branches.idnumbers import validate_id_number
 from branches.models import Organization, OrganizationKind
+from branches.roster import columns as roster
 from tests.factories import MemberFactory, PartyGroupFactory
 
 LOCALE = Path(settings.BASE_DIR) / "locale"

@@ -5,8 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services as services
 from activities.models import MeetingKind
+from activities.records import services as records_services
 from tests.factories import MemberFactory
 
 
@@ -46,4 +47,4 @@ def held_meeting(past_meeting, secretary):
 
 @pytest.fixture
 def filed_meeting(held_meeting, secretary):
-    return services.meeting_file(meeting=held_meeting, version=held_meeting.version, filed_by=secretary)
+    return records_services.meeting_file(meeting=held_meeting, version=held_meeting.version, filed_by=secretary)

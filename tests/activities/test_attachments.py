@@ -14,9 +14,11 @@ from django.test import RequestFactory
 from django.urls import reverse
 from PIL import Image
 
-from activities import services
+from activities.attachments import services as attachments_services
+from activities.attachments.services import AttachmentUpload
+from activities.meetings.services import ConcurrentEditError
 from activities.models import MeetingAttachment, MeetingVersion
-from activities.services import AttachmentUpload, ConcurrentEditError
+from activities.records import services as records_services
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +80,7 @@ def detail_url(meeting) -> str:
 def add(meeting, *files, by=None, reason="") -> list[MeetingAttachment]:
     """Attach (name, content, content_type) triples through the service."""
     uploads = [AttachmentUpload(SimpleUploadedFile(name, content), name, kind) for name, content, kind in files]
-    return services.attachment_add(
+    return attachments_services.attachment_add(
         meeting=meeting, version=meeting.version, uploads=uploads, uploaded_by=by, reason=reason
     )
 
@@ -123,7 +125,7 @@ def test_it_uploads_three_photos_at_once_with_thumbnails(client, held_meeting, s
         assert re.fullmatch(r"meetings/[0-9a-f]{32}", attachment.thumbnail.name)
         with Image.open(attachment.thumbnail.path) as thumbnail:
             assert thumbnail.format == "JPEG"
-            assert max(thumbnail.size) <= services.THUMBNAIL_SIZE
+            assert max(thumbnail.size) <= attachments_services.THUMBNAIL_SIZE
     with Image.open(attachments[0].thumbnail.path) as thumbnail:
         assert thumbnail.size == (320, 240)
     assert len(stored_files(media_root)) == 6
@@ -464,7 +466,7 @@ def test_it_records_adding_a_file_to_a_filed_meeting_as_a_new_version(client, fi
     assert first.content["attachments"] == []
     assert second.number == 2 and second.reason == reason and second.created_by == secretary
     assert second.content["attachments"] == [attachment.sha256]
-    assert services.records_verify() == (1, [])
+    assert records_services.records_verify() == (1, [])
 
 
 def test_it_records_removing_a_file_from_a_filed_meeting_as_a_new_version(
@@ -490,17 +492,17 @@ def test_it_records_removing_a_file_from_a_filed_meeting_as_a_new_version(
     assert versions[1].content["attachments"] == [attachment.sha256]
     assert versions[2].content["attachments"] == [] and versions[2].reason == "照片与本次活动无关，误传"
     assert stored_files(media_root) == []
-    assert services.records_verify() == (1, [])
+    assert records_services.records_verify() == (1, [])
 
 
 def test_it_refuses_a_stale_amendment_and_stores_nothing(filed_meeting, secretary, media_root):
     stale = filed_meeting.version
-    services.meeting_amend(
+    records_services.meeting_amend(
         meeting=filed_meeting, version=stale, amended_by=secretary, reason="更正会议地点", location="二楼"
     )
 
     with pytest.raises(ConcurrentEditError):
-        services.attachment_add(
+        attachments_services.attachment_add(
             meeting=filed_meeting,
             version=stale,
             uploads=[AttachmentUpload(SimpleUploadedFile("a.pdf", PDF), "a.pdf", "application/pdf")],
@@ -510,14 +512,14 @@ def test_it_refuses_a_stale_amendment_and_stores_nothing(filed_meeting, secretar
 
     assert not MeetingAttachment.objects.exists()
     assert stored_files(media_root) == []
-    assert services.records_verify() == (1, [])
+    assert records_services.records_verify() == (1, [])
 
 
 def test_it_keeps_the_hash_check_passing_after_files_were_added_before_filing(held_meeting, secretary, photo):
-    meeting = services.meeting_file(meeting=held_meeting, version=held_meeting.version, filed_by=secretary)
+    meeting = records_services.meeting_file(meeting=held_meeting, version=held_meeting.version, filed_by=secretary)
 
     assert MeetingVersion.objects.get(meeting=meeting).content["attachments"] == [photo.sha256]
-    assert services.records_verify() == (1, [])
+    assert records_services.records_verify() == (1, [])
 
 
 # The list partial (included in the meeting detail page) ---------------------------------------------------------

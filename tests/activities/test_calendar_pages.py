@@ -14,12 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import calendar_selectors, services
+from activities.calendar import selectors as calendar_selectors
+from activities.meetings import services as services
+from activities.meetings.services import AttendanceEntry
 from activities.models import AttendanceStatus, MeetingKind, MeetingStatus
-from activities.services import AttendanceEntry
+from activities.records import services as records_services
 from branches.models import MemberStatus
-from reviews.rules import Outcome
-from reviews.selectors import branch_obligations, committee_obligations
+from reviews.compliance.rules import Outcome
+from reviews.compliance.selectors import branch_obligations, committee_obligations
 from study.models import StudyTask, TaskStatus
 from tests.activities.conftest import local
 from tests.factories import MemberFactory, PartyGroupFactory
@@ -73,12 +75,18 @@ def meeting(
     if entries is not None:
         created = services.attendance_record(meeting=created, version=created.version, entries=entries, recorded_by=by)
     if file:
-        created = services.meeting_file(meeting=created, version=created.version, filed_by=by)
+        created = records_services.meeting_file(meeting=created, version=created.version, filed_by=by)
     return created
 
 
 def month_url(organization, month=None):
     url = reverse("activities:month", args=[organization.pk])
+    return f"{url}?month={month}" if month else url
+
+
+def todo_url(organization, month=None):
+    """The month view's to-do, which the page loads by htmx from reviews."""
+    url = reverse("reviews:month_obligations", args=[organization.pk])
     return f"{url}?month={month}" if month else url
 
 
@@ -162,13 +170,13 @@ def test_it_places_meetings_by_the_shanghai_date_at_month_and_quarter_boundaries
 
     response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
     assert [m.pk for m in response.context["calendar"].meetings] == [march.pk]
-    (lecture,) = find(response.context["obligations"], "C5", "quarter")
+    (lecture,) = find(client.get(todo_url(branch, f"{LAST_YEAR}-03")).context["obligations"], "C5", "quarter")
     assert lecture.result.period.key == f"{LAST_YEAR}-Q1"
     assert lecture.result.outcome == Outcome.MET and [m.id for m in lecture.counted] == [march.pk]
 
     response = client.get(month_url(branch, f"{LAST_YEAR}-04"))
     assert [m.pk for m in response.context["calendar"].meetings] == [april.pk]
-    (lecture,) = find(response.context["obligations"], "C5", "quarter")
+    (lecture,) = find(client.get(todo_url(branch, f"{LAST_YEAR}-04")).context["obligations"], "C5", "quarter")
     assert lecture.result.period.key == f"{LAST_YEAR}-Q2"
     assert [m.id for m in lecture.counted] == [april.pk]
 
@@ -176,7 +184,7 @@ def test_it_places_meetings_by_the_shanghai_date_at_month_and_quarter_boundaries
 def test_it_counts_a_meeting_entered_late_in_the_month_it_was_held(client, secretary, branch, branch_members, on_day):
     on_day(datetime.date(LAST_YEAR, 4, 5))
     client.force_login(secretary)
-    response = client.get(month_url(branch))
+    response = client.get(todo_url(branch))
     (grace,) = [o for o in response.context["obligations"].previous if o.result.rule.code == "C3"]
     assert grace.result.outcome == Outcome.GRACE and grace.result.period.key == f"{LAST_YEAR}-03"
     assert f"{LAST_YEAR}年3月 未开展主题党日" in text(response)
@@ -185,11 +193,11 @@ def test_it_counts_a_meeting_entered_late_in_the_month_it_was_held(client, secre
     late = meeting(branch, local(LAST_YEAR, 3, 28, 15), by=secretary, entries={})
     assert late.held_on == datetime.date(LAST_YEAR, 3, 28)
 
-    response = client.get(month_url(branch))
+    response = client.get(todo_url(branch))
     assert not [o for o in response.context["obligations"].previous if o.result.rule.code == "C3"]
     (april,) = find(response.context["obligations"], "C3")
     assert april.result.outcome == Outcome.DUE  # it does not count for April
-    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    response = client.get(todo_url(branch, f"{LAST_YEAR}-03"))
     (march,) = find(response.context["obligations"], "C3")
     assert march.result.outcome == Outcome.MET and [m.id for m in march.counted] == [late.pk]
     assert reverse("activities:meeting_detail", args=[late.pk]) in response.content.decode()
@@ -203,7 +211,7 @@ def test_it_shows_what_is_due_in_grace_and_met(client, secretary, branch, branch
     planned = meeting(branch, local(LAST_YEAR, 4, 20, 9), by=secretary, topic="四月主题党日")
     client.force_login(secretary)
 
-    response = client.get(month_url(branch))
+    response = client.get(todo_url(branch))
 
     obligations = response.context["obligations"]
     assert obligations.is_current
@@ -230,7 +238,7 @@ def test_it_shows_what_is_due_in_grace_and_met(client, secretary, branch, branch
     assert f"{create}?kind=theme_day" in content and f"{create}?kind=collective_study" in content
 
     # March, looked at on 5 April: its 主题党日 met (collapsed, with the meeting), its collective study in grace.
-    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    response = client.get(todo_url(branch, f"{LAST_YEAR}-03"))
     obligations = response.context["obligations"]
     assert not obligations.is_current and obligations.previous == []
     (met,) = find(obligations, "C3")
@@ -246,10 +254,10 @@ def test_it_shows_a_closed_month_as_missed_once_its_grace_is_over(client, secret
     on_day(datetime.date(LAST_YEAR, 4, 11))  # 31 March + 10 days of grace have passed
     client.force_login(secretary)
 
-    response = client.get(month_url(branch))
+    response = client.get(todo_url(branch))
     assert {o.result.rule.code for o in response.context["obligations"].previous} == set()
 
-    response = client.get(month_url(branch, f"{LAST_YEAR}-03"))
+    response = client.get(todo_url(branch, f"{LAST_YEAR}-03"))
     (study,) = find(response.context["obligations"], "C1")
     assert study.result.outcome == Outcome.MISSED
     assert "未完成" in text(response)
@@ -262,7 +270,7 @@ def test_it_lists_a_planned_meeting_whose_day_has_passed_as_awaiting_its_record(
     unrecorded = meeting(branch, local(LAST_YEAR, 5, 8, 9), by=secretary, topic="五月主题党日")
     client.force_login(secretary)
 
-    response = client.get(month_url(branch))
+    response = client.get(todo_url(branch))
 
     (theme_day,) = find(response.context["obligations"], "C3")
     assert theme_day.result.outcome == Outcome.DUE
@@ -288,7 +296,7 @@ def test_it_judges_each_party_group_and_the_committee_meeting_by_the_branchs_siz
     )
     client.force_login(secretary)
 
-    response = client.get(month_url(branch))
+    response = client.get(todo_url(branch))
 
     by_group = {o.result.subject_label: o for o in find(response.context["obligations"], "C1")}
     assert set(by_group) == {"第一党小组", "第二党小组"}
@@ -319,12 +327,13 @@ def test_it_shows_a_committees_own_meetings_and_only_its_leadership_rules(
 
     assert response.status_code == 200
     assert [m.pk for m in response.context["calendar"].meetings] == [democratic.pk]
+    assert "领导班子民主生活会" in text(response) and "支部的主题党日" not in text(response)
+    response = client.get(todo_url(committee))
     obligations = response.context["obligations"]
     assert obligations.month == [] and obligations.quarter == [] and obligations.previous == []
     outcomes = {o.result.rule.code: o.result.outcome for o in obligations.year}
     assert outcomes == {"C7": Outcome.MET, "C8": Outcome.DUE}
     page = text(response)
-    assert "领导班子民主生活会" in page and "支部的主题党日" not in page
     assert "按领导班子组织生活要求" in page and "主题党日" not in page.split("待办")[-1].split("C8")[0]
     # branch_obligations itself never judges a committee by the branch rules.
     same = branch_obligations(organization=committee, today=datetime.date(LAST_YEAR, 12, 20))
@@ -383,11 +392,16 @@ def test_it_answers_404_outside_the_scope(
 ):
     client.force_login(other_branch_secretary)
     assert client.get(month_url(branch)).status_code == 404
+    assert client.get(todo_url(branch)).status_code == 404
+    assert client.post(todo_url(branch)).status_code in (404, 405)
     assert client.get(month_url(other_branch)).status_code == 200
+    assert client.get(todo_url(other_branch)).status_code == 200
 
     client.force_login(district_officer)
     assert client.get(month_url(other_branch)).status_code == 404
+    assert client.get(todo_url(other_branch, f"{LAST_YEAR}-03")).status_code == 404
     assert client.get(month_url(branch)).status_code == 200
+    assert client.get(todo_url(branch)).status_code == 200
 
 
 def test_it_sends_anonymous_visitors_to_log_in(client, branch):
@@ -670,6 +684,11 @@ def test_it_shows_the_month_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(BUDGET):
         response = client.get(url)
     assert len(response.context["calendar"].meetings) == 61 and planned in response.context["calendar"].meetings
+    # The to-do beside the calendar, loaded by htmx, keeps its own fixed count.
+    todo = todo_url(branch, f"{LAST_YEAR}-03")
+    small = queries(client, todo)
+    many_meetings(branch, secretary, 20)
+    assert queries(client, todo) == small
 
 
 def test_it_shows_my_meetings_in_a_fixed_number_of_queries(

@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import talk_selectors, talk_services
 from activities.models import Commitment, PioneerPost, PioneerPostKind
-from activities.talk_services import ReportStage
+from activities.talks import selectors as talk_selectors
+from activities.talks import services as talk_services
+from activities.talks.services import ReportStage
 from branches.models import MemberStatus, RoleKind
 from tests.factories import MemberFactory, UserFactory, give_role
 

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services as services
+from activities.meetings.services import AttendanceEntry
 from activities.models import (
     Attendance,
     AttendanceStatus,
@@ -22,10 +23,11 @@ from activities.models import (
     MeetingStatus,
     MeetingVersion,
 )
-from activities.services import AttendanceEntry
+from activities.records import services as records_services
+from activities.signin import services as signin_services
 from branches.models import Member, RoleKind
-from study import services as study_services
 from study.models import Audience, StudyForm, StudyTask, TaskKind
+from study.plans import services as study_services
 from tests.activities.conftest import local
 from tests.factories import MemberFactory, PartyGroupFactory, UserFactory, give_role, new_id_number
 
@@ -513,7 +515,7 @@ def test_it_redirects_the_edit_of_a_filed_meeting_with_a_message(client, secreta
 
 
 def test_it_shows_everyone_present_by_default_and_who_signed_in(client, secretary, past_meeting, branch_members):
-    services.sign_in(
+    signin_services.sign_in(
         meeting=past_meeting, member=branch_members[1], now=past_meeting.starts_at + datetime.timedelta(minutes=3)
     )
     client.force_login(secretary)
@@ -782,7 +784,7 @@ def test_it_amends_a_filed_meeting_and_shows_the_original_in_the_history(
     assert "学习党章 重温入党誓词</td>" in page  # the original topic, before the correction
     assert f"出勤：{on_leave.name}" in page and "外出培训" in page
     assert f"已归档，内容摘要 {versions[1].content_hash[:12]}" in page
-    _checked, problems = services.records_verify()
+    _checked, problems = records_services.records_verify()
     assert problems == []
 
 
@@ -891,7 +893,7 @@ def test_it_shows_the_detail_in_the_same_few_queries_whatever_the_size(
     small = services.attendance_record(
         meeting=past_meeting, version=past_meeting.version, entries={}, recorded_by=secretary
     )
-    small = services.meeting_file(meeting=small, version=small.version, filed_by=secretary)
+    small = records_services.meeting_file(meeting=small, version=small.version, filed_by=secretary)
     members = bulk_members(branch, 195)
     starts = timezone.now() - datetime.timedelta(days=1)
     large = services.meeting_create(
@@ -913,8 +915,8 @@ def test_it_shows_the_detail_in_the_same_few_queries_whatever_the_size(
         recorded_by=secretary,
     )
     add_attachments(large, 6, secretary)
-    large = services.meeting_file(meeting=large, version=large.version, filed_by=secretary)
-    services.meeting_amend(
+    large = records_services.meeting_file(meeting=large, version=large.version, filed_by=secretary)
+    records_services.meeting_amend(
         meeting=large,
         version=large.version,
         amended_by=secretary,

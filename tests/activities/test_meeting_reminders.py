@@ -8,8 +8,11 @@ from celery.schedules import crontab
 from django.conf import settings
 from django.utils import timezone
 
-from activities import reminders, services, tasks
+from activities import tasks
+from activities.meetings import reminders
+from activities.meetings import services as services
 from activities.models import Meeting, MeetingKind
+from activities.records import services as records_services
 from branches.models import RoleKind
 from notifications.models import Notification, Reminder, ReminderKind
 from tests.factories import MemberFactory, PartyGroupFactory, UserFactory, give_role
@@ -67,7 +70,7 @@ def test_it_reminds_the_secretary_of_a_meeting_held_ten_days_ago_once_only(
 
 def test_it_does_not_remind_of_filed_recent_or_unrecorded_meetings(branch, secretary, branch_members):
     filed = held(branch, secretary, days_ago=12, topic="已归档")
-    services.meeting_file(meeting=filed, version=filed.version, filed_by=secretary)
+    records_services.meeting_file(meeting=filed, version=filed.version, filed_by=secretary)
     held(branch, secretary, days_ago=6, topic="6天前")
     starts = timezone.now() - datetime.timedelta(days=14)
     services.meeting_create(  # planned, never recorded: not "held"
@@ -95,7 +98,7 @@ def test_a_meeting_filed_after_the_reminder_is_not_reminded_again_nor_is_a_secon
 ):
     first = held(branch, secretary, days_ago=9, topic="第一次")
     assert send(branch) == 1
-    services.meeting_file(meeting=first, version=first.version, filed_by=secretary)
+    records_services.meeting_file(meeting=first, version=first.version, filed_by=secretary)
     second = held(branch, secretary, days_ago=8, topic="第二次")
 
     assert send(branch) == 1

@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services
 from activities.models import MeetingKind
 from activities.tasks import meeting_unfiled_reminders_send
 from notifications.models import Notification, Reminder, ReminderKind

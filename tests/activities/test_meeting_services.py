@@ -8,9 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services as services
+from activities.meetings.services import AttendanceEntry, ConcurrentEditError
 from activities.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingStatus, MeetingVersion
-from activities.services import AttendanceEntry, ConcurrentEditError
+from activities.records import services as records_services
 from study.models import StudyTask, TaskKind, TaskStatus
 from tests.factories import BranchFactory, MemberFactory
 
@@ -133,7 +134,7 @@ def test_it_locks_a_filed_meeting(filed_meeting, secretary):
 
 def test_it_stores_an_amendment_as_a_new_version_and_keeps_the_original(filed_meeting, secretary, branch_members):
     original = MeetingVersion.objects.get(meeting=filed_meeting)
-    amendment = services.meeting_amend(
+    amendment = records_services.meeting_amend(
         meeting=filed_meeting,
         version=filed_meeting.version,
         amended_by=secretary,
@@ -145,20 +146,20 @@ def test_it_stores_an_amendment_as_a_new_version_and_keeps_the_original(filed_me
     assert original.content_hash != amendment.content_hash
     assert [a[1] for a in original.content["attendance"]].count("leave") == 0
     assert StudyTask.objects.filter(member=branch_members[3], meeting=filed_meeting).exists()
-    checked, problems = services.records_verify()
+    checked, problems = records_services.records_verify()
     assert checked == 1 and problems == []
 
 
 def test_it_detects_a_silent_change_to_a_filed_record(filed_meeting):
     Meeting.objects.filter(pk=filed_meeting.pk).update(minutes="悄悄修改的纪要")
-    checked, problems = services.records_verify()
+    checked, problems = records_services.records_verify()
     assert checked == 1
     assert len(problems) == 1 and problems[0].meeting_id == filed_meeting.pk
 
 
 def test_it_detects_a_changed_attendance_row_after_filing(filed_meeting, branch_members):
     Attendance.objects.filter(meeting=filed_meeting, member=branch_members[1]).update(status=AttendanceStatus.ABSENT)
-    _checked, problems = services.records_verify()
+    _checked, problems = records_services.records_verify()
     assert [p.meeting_id for p in problems] == [filed_meeting.pk]
 
 

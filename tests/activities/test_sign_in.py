@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services as services
 from activities.models import Attendance, AttendanceStatus, MeetingKind
+from activities.signin import services as signin_services
 from tests.factories import MemberFactory, PartyGroupFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def current_meeting(branch, secretary, branch_members):
 
 
 def sign_in_url(meeting) -> str:
-    return reverse("activities:sign_in", args=[services.sign_in_token(meeting)])
+    return reverse("activities:sign_in", args=[signin_services.sign_in_token(meeting)])
 
 
 def qr_url(meeting) -> str:
@@ -128,7 +129,7 @@ def test_it_needs_the_csrf_token_to_sign_in(current_meeting, member_user):
     [
         "not-a-code",
         signing.dumps({"m": 1}, salt="some.other-salt", compress=True),
-        signing.dumps({"meeting": 1}, salt=services.SIGN_IN_SALT),
+        signing.dumps({"meeting": 1}, salt=signin_services.SIGN_IN_SALT),
     ],
     ids=["garbage", "other-salt", "no-meeting"],
 )
@@ -145,8 +146,8 @@ def test_it_refuses_a_code_the_portal_did_not_issue(client, current_meeting, mem
 
 def test_it_refuses_a_code_rewritten_to_name_another_meeting(client, branch, secretary, current_meeting, member_user):
     other = meeting_at(branch, secretary, starts_in=-datetime.timedelta(minutes=5), topic="党课")
-    payload, signature = services.sign_in_token(current_meeting).rsplit(":", 1)
-    other_payload = services.sign_in_token(other).rsplit(":", 1)[0]
+    payload, signature = signin_services.sign_in_token(current_meeting).rsplit(":", 1)
+    other_payload = signin_services.sign_in_token(other).rsplit(":", 1)[0]
     assert other_payload != payload
     client.force_login(member_user)
 
@@ -169,7 +170,7 @@ def test_it_refuses_an_expired_code(client, past_meeting, member_user):
 
 def test_it_refuses_a_code_before_the_window_opens(client, branch, secretary, member_user, branch_members):
     later = meeting_at(branch, secretary, starts_in=datetime.timedelta(hours=3))
-    opens = timezone.localtime(services.sign_in_window(later)[0]).strftime("%m-%d %H:%M")
+    opens = timezone.localtime(signin_services.sign_in_window(later)[0]).strftime("%m-%d %H:%M")
     client.force_login(member_user)
 
     response = client.post(sign_in_url(later))
@@ -296,7 +297,7 @@ def test_it_shows_the_secretary_a_printable_qr_of_the_absolute_sign_in_url(clien
     assert response.status_code == 200
     shown = re.search(r"http://testserver/sign-in/([^/\s]+)/", content)
     assert shown is not None
-    assert services.sign_in_meeting_id(shown.group(1)) == current_meeting.pk
+    assert signin_services.sign_in_meeting_id(shown.group(1)) == current_meeting.pk
     assert f'src="{qr_svg_url(current_meeting)}"' in content
     assert "activities/css/meeting_qr.css" in content
     assert "已扫码签到 0 人（应到 5 人）" in content
@@ -305,7 +306,7 @@ def test_it_shows_the_secretary_a_printable_qr_of_the_absolute_sign_in_url(clien
 
 def test_it_draws_the_qr_as_svg_on_the_server(client, current_meeting, secretary, monkeypatch):
     # The token carries a timestamp (signing.dumps): pin it so that the expected drawing is the same.
-    monkeypatch.setattr(services, "sign_in_token", lambda meeting: f"token-of-{meeting.pk}")
+    monkeypatch.setattr(signin_services, "sign_in_token", lambda meeting: f"token-of-{meeting.pk}")
     client.force_login(secretary)
 
     response = client.get(qr_svg_url(current_meeting))
@@ -324,7 +325,7 @@ def test_it_draws_the_qr_as_svg_on_the_server(client, current_meeting, secretary
 
 def test_it_counts_the_members_who_signed_in(client, current_meeting, secretary, branch_members):
     for member in branch_members[1:4]:
-        services.sign_in(meeting=current_meeting, member=member)
+        signin_services.sign_in(meeting=current_meeting, member=member)
     client.force_login(secretary)
 
     response = client.get(qr_url(current_meeting))
@@ -383,7 +384,7 @@ def test_it_builds_the_qr_page_in_a_fixed_number_of_queries(
     client, branch, current_meeting, secretary, django_assert_max_num_queries
 ):
     for index in range(40):
-        services.sign_in(meeting=current_meeting, member=MemberFactory(organization=branch, name=f"党员{index}"))
+        signin_services.sign_in(meeting=current_meeting, member=MemberFactory(organization=branch, name=f"党员{index}"))
     client.force_login(secretary)
 
     with django_assert_max_num_queries(9):

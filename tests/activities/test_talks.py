@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import talk_selectors, talk_services
 from activities.models import HeartTalk
+from activities.talks import selectors as talk_selectors
+from activities.talks import services as talk_services
 from branches.models import RoleKind
 from tests.factories import MemberFactory, UserFactory, give_role
 

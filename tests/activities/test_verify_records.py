@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services as services
+from activities.meetings.services import AttendanceEntry
 from activities.models import Attendance, AttendanceStatus, Meeting, MeetingKind, MeetingVersion
-from activities.services import AttendanceEntry
+from activities.records import services as records_services
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,7 @@ def filed_at(organization, user, *, topic: str, days_ago: int = 3) -> Meeting:
         ends_at=starts + datetime.timedelta(hours=1),
     )
     meeting = services.attendance_record(meeting=meeting, version=meeting.version, entries={}, recorded_by=user)
-    return services.meeting_file(meeting=meeting, version=meeting.version, filed_by=user)
+    return records_services.meeting_file(meeting=meeting, version=meeting.version, filed_by=user)
 
 
 def test_it_reports_every_filed_record_consistent_and_exits_zero(filed_meeting, branch, secretary):
@@ -47,7 +48,7 @@ def test_it_reports_every_filed_record_consistent_and_exits_zero(filed_meeting, 
 
 def test_an_amended_record_still_verifies(filed_meeting, secretary, branch_members):
     meeting = Meeting.objects.get(pk=filed_meeting.pk)
-    services.meeting_amend(
+    records_services.meeting_amend(
         meeting=meeting,
         version=meeting.version,
         amended_by=secretary,

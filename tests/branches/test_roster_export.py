@@ -12,7 +12,9 @@ from django.utils import translation
 
 from branches import selectors
 from branches.models import Member, MemberStatus
-from branches.roster import EXPORT_HEADERS, roster_export_xlsx, roster_import
+from branches.roster.columns import EXPORT_HEADERS
+from branches.roster.export import roster_export_xlsx
+from branches.roster.services import roster_import
 from tests.factories import MemberFactory, PartyGroupFactory
 
 pytestmark = pytest.mark.django_db

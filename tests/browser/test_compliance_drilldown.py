@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from activities import services as activities
+from activities.meetings import services as activities
 from activities.models import MeetingKind
-from reviews.services import compliance_recompute
+from reviews.compliance.services import compliance_recompute
 
 pytestmark = pytest.mark.browser
 

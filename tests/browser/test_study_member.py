@@ -11,7 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from branches.models import Member
-from study import services
+from study.learning import services as learning_services
+from study.materials import services as materials_services
 from study.models import MaterialCategory, StudyTask, TaskStatus
 from tests.browser.conftest import DESKTOP, PHONE, SCREENSHOTS
 from tests.study.member_tasks import make_task
@@ -33,7 +34,7 @@ def screenshot(web, name: str) -> None:
 def study_data(member_user, committee):
     member = member_user.member
     today = timezone.localdate()
-    material = services.material_publish(
+    material = materials_services.material_publish(
         organization=committee,
         published_by=None,
         title="中国共产党章程",
@@ -123,8 +124,10 @@ def test_it_lays_out_the_member_study_pages_within_the_screen(
     Member.objects.filter(pk=member.pk).update(is_leading_cadre=True)
     member.refresh_from_db()
     year = timezone.localdate().year
-    services.cadre_item_save(member=member, year=year, title="精读《习近平谈治国理政》", target_month=3, progress=60)
-    services.cadre_item_save(
+    learning_services.cadre_item_save(
+        member=member, year=year, title="精读《习近平谈治国理政》", target_month=3, progress=60
+    )
+    learning_services.cadre_item_save(
         member=member, year=year, title="学习《中国共产党纪律处分条例》", target_month=9, progress=100, note="已完成"
     )
     width = viewport["width"]

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
 
-from activities import services
+from activities.meetings import services as services
+from activities.meetings.services import AttendanceEntry
 from activities.models import (
     STUDY_KINDS,
     Attendance,
@@ -19,13 +20,13 @@ from activities.models import (
     MeetingStatus,
     MeetingVersion,
 )
-from activities.services import AttendanceEntry
+from activities.records import services as records_services
 from branches.models import Member, MemberStatus, Organization, OrganizationKind, PartyGroup
 from demo import tree
 from demo.history import HistoryStats, history_generate
+from reviews.compliance.rules import GRACE_DAYS_DEFAULT
+from reviews.compliance.services import compliance_recompute, organizations_recompute
 from reviews.models import ComplianceResult, ComplianceRollup, FlagLevel, MemberFlag
-from reviews.rules import GRACE_DAYS_DEFAULT
-from reviews.services import compliance_recompute, organizations_recompute
 from study.models import StudyTask, TaskKind, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -280,7 +281,7 @@ def test_the_generated_meetings_can_be_edited_through_the_services(district):
             today=TODAY,
         )
         meeting.refresh_from_db()
-        services.meeting_file(meeting=meeting, version=meeting.version, filed_by=None)
+        records_services.meeting_file(meeting=meeting, version=meeting.version, filed_by=None)
         assert set(meeting.attendances.values_list("member_id", flat=True)) >= set(listed)
         organizations_recompute(organization_ids=[meeting.organization_id], year=YEAR, today=TODAY)
     incremental = compliance_rows(district)

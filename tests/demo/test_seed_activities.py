@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
-from activities import services
+from activities.meetings import services as services
+from activities.meetings.services import AttendanceEntry
 from activities.models import (
     Attendance,
     AttendanceStatus,
@@ -23,12 +24,12 @@ from activities.models import (
     MeetingVersion,
     PioneerPost,
 )
-from activities.services import AttendanceEntry
+from activities.records import services as records_services
 from branches.models import Member, Organization, User
 from demo import activities as activities_demo
 from demo import tree
 from notifications.models import Notification, Reminder, ReminderKind
-from reviews.selectors import branch_obligations
+from reviews.compliance.selectors import branch_obligations
 from study.models import StudyTask, TaskKind, TaskStatus
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +174,7 @@ def test_it_writes_what_the_services_write(kind, with_leave):
         recorded_by=meeting.created_by,
         today=timezone.localtime(meeting.recorded_at).date(),
     )
-    again = services.meeting_file(meeting=again, version=again.version, filed_by=meeting.filed_by)
+    again = records_services.meeting_file(meeting=again, version=again.version, filed_by=meeting.filed_by)
 
     assert {**MeetingVersion.objects.get(meeting=again).content, "meeting": meeting.pk} == written
     redone = StudyTask.objects.filter(meeting=again).values_list("member_id", "topic", "hours", "due_date")

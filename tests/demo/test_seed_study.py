@@ -23,7 +23,6 @@ from branches.models import (
 from demo import study as study_demo
 from demo import tree
 from notifications.models import Notification, Reminder, ReminderKind
-from study import services
 from study.models import (
     TASK_TITLE,
     Audience,
@@ -39,6 +38,7 @@ from study.models import (
     StudyTask,
     TaskStatus,
 )
+from study.plans import services
 
 pytestmark = pytest.mark.django_db
 

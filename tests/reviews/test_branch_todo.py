@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services as activities
+from activities.meetings import services as activities
 from activities.models import MeetingKind
 from tests.factories import MemberFactory
 

@@ -6,11 +6,12 @@ import random
 import pytest
 from django.utils import timezone
 
-from activities import services as activities
+from activities.meetings import services as activities
 from activities.models import Meeting, MeetingKind
+from activities.records import services as records_services
 from branches.models import OrganizationKind
+from reviews.compliance.services import ALL_RULES, compliance_recompute, organizations_recompute
 from reviews.models import ComplianceResult, ComplianceRollup
-from reviews.services import ALL_RULES, compliance_recompute, organizations_recompute
 from tests.factories import BranchFactory, MemberFactory, OrganizationFactory, PartyGroupFactory
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_it_gives_the_same_rows_incrementally_as_a_full_recompute(tree, seed):
         elif action < 0.9:
             meeting = rng.choice(existing)
             if meeting.status == "held":
-                activities.meeting_file(meeting=meeting, version=meeting.version, filed_by=None)
+                records_services.meeting_file(meeting=meeting, version=meeting.version, filed_by=None)
         else:
             meeting = rng.choice(existing)
             activities.meeting_delete(meeting=meeting, version=meeting.version)
@@ -156,8 +157,9 @@ def test_it_recomputes_from_the_command(tree, district):
 
 
 def test_it_carries_a_completed_study_task_up_the_roll_ups(branch, member_user, django_capture_on_commit_callbacks):
-    from study import services as study
+    from study.learning import services as learning_services
     from study.models import Audience, StudyForm, StudyTask
+    from study.plans import services as study
 
     today = timezone.localdate()
     plan = study.plan_create(organization=branch, year=today.year, title="学习计划", created_by=None)
@@ -177,6 +179,6 @@ def test_it_carries_a_completed_study_task_up_the_roll_ups(branch, member_user, 
     assert (row.applicable, row.met) == (1, 0)
     task = StudyTask.objects.get(member=member_user.member)
     with django_capture_on_commit_callbacks(execute=True):
-        study.task_complete(task=task, reflection="认真学习了党章全文，体会很深。")
+        learning_services.task_complete(task=task, reflection="认真学习了党章全文，体会很深。")
     row.refresh_from_db()
     assert (row.applicable, row.met) == (1, 1)

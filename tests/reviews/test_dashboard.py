@@ -10,14 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services as activities
+from activities.meetings import services as activities
 from activities.models import Meeting, MeetingKind
 from branches.models import OrganizationCategory, OrganizationKind, RoleKind
-from reviews import dashboard_selectors as selectors
+from reviews.compliance import circular as compliance_circular
+from reviews.compliance import dashboard as selectors
+from reviews.compliance.services import compliance_recompute
 from reviews.models import FlagLevel, MemberFlag
-from reviews.services import compliance_recompute
-from study import services as study
 from study.models import Audience, StudyForm, StudyTask, TaskStatus
+from study.plans import services as study
 from tests.branches.test_query_budgets import bulk_branches
 from tests.conftest import enrol_totp
 from tests.factories import BranchFactory, MemberFactory, OrganizationFactory, UserFactory, give_role
@@ -499,7 +500,7 @@ def test_it_names_a_bad_circular_period_and_shows_the_default(client, district_o
     response = client.get(reverse("reviews:circular", args=[district.pk]) + "?period=2026-Q9")
     assert response.status_code == 200
     assert "通报周期格式应为" in text(response)
-    assert response.context["circular"].period == selectors.default_circular_period(TODAY)
+    assert response.context["circular"].period == compliance_circular.default_circular_period(TODAY)
     future = f"{TODAY.year + 1}-Q1"
     response = client.get(reverse("reviews:circular", args=[district.pk]) + f"?period={future}")
     assert "尚未开始" in text(response)

@@ -10,17 +10,18 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services as activities
+from activities.meetings import services as activities
+from activities.meetings.services import AttendanceEntry
 from activities.models import AttendanceStatus, HeartTalk, MeetingKind
-from activities.services import AttendanceEntry
 from branches.models import MembershipType, MemberStatus, Organization, RoleKind
 from branches.selectors import branch_facts, organization_get
-from reviews import member_rules, tasks
-from reviews.member_rules import MonthAttendance, missed_months
+from reviews import tasks
+from reviews.members import rules as member_rules
+from reviews.members.rules import MonthAttendance, missed_months
 from reviews.models import FlagLevel, MemberFlag
+from study.learning.selectors import my_study_get
+from study.learning.services import task_complete
 from study.models import StudyTask, TaskStatus
-from study.selectors import my_study_get
-from study.services import task_complete
 from tests.activities.conftest import local
 from tests.factories import BranchFactory, MemberFactory, PartyGroupFactory, UserFactory, give_role
 

@@ -1,10 +1,10 @@
-"""reviews.rules.evaluate at the edges: period boundaries, grace, 七一 window, conditions, late creation."""
+"""reviews.compliance.rules.evaluate at the edges: period boundaries, grace, 七一 window, conditions, late creation."""
 
 import datetime
 
 import pytest
 
-from reviews.rules import (
+from reviews.compliance.rules import (
     MEETING_RULES,
     MeetingFact,
     Outcome,

@@ -10,11 +10,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from activities import services as activities
+from activities.meetings import services as activities
 from activities.models import MeetingKind
 from branches.models import RoleKind
+from reviews.compliance.rules import PeriodKind, period_containing
 from reviews.models import ComplianceResult, FlagLevel, MemberFlag, Rule, RuleSet
-from reviews.rules import PeriodKind, period_containing
 from tests.activities.conftest import local
 from tests.conftest import enrol_totp
 from tests.factories import BranchFactory, MemberFactory, UserFactory, give_role

@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from study import services
 from study.models import Audience, StudyForm, StudyPlan
+from study.plans import services
 
 YEAR = datetime.date.today().year
 

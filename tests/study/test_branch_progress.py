@@ -10,9 +10,10 @@ from django.utils import timezone
 from branches import services as branch_services
 from branches.models import MembershipType, MemberStatus, RoleKind
 from notifications.models import Notification, Reminder, ReminderKind
-from study import services
+from study.learning import services as learning_services
 from study.models import Audience, StudyForm, StudyTask
-from study.plan_selectors import CELL_DONE, CELL_NONE, CELL_OPEN, CELL_OVERDUE
+from study.plans import services as services
+from study.plans.selectors import CELL_DONE, CELL_NONE, CELL_OPEN, CELL_OVERDUE
 from tests.factories import MemberFactory, UserFactory, give_role
 from tests.study.conftest import YEAR
 
@@ -63,7 +64,7 @@ def past_plan(branch, secretary, member_user, district_officer):
 
 def test_it_shows_members_by_tasks_with_done_open_overdue_and_not_assigned(client, secretary, member_user, past_plan):
     task = StudyTask.objects.get(member=member_user.member, item__topic="三月：学习党章总纲")
-    services.task_complete(task=task, reflection=REFLECTION)
+    learning_services.task_complete(task=task, reflection=REFLECTION)
     client.force_login(secretary)
     response = client.get(progress_url(past_plan.organization, f"{YEAR - 1}-03"))
     assert response.status_code == 200
@@ -132,7 +133,7 @@ def test_it_falls_back_to_this_month_for_a_bad_month(client, secretary, branch, 
 
 def test_it_opens_a_done_cells_reflection_with_htmx_or_without(client, secretary, member_user, past_plan):
     task = StudyTask.objects.get(member=member_user.member, item__topic="三月：学习党章总纲")
-    services.task_complete(task=task, reflection=REFLECTION)
+    learning_services.task_complete(task=task, reflection=REFLECTION)
     client.force_login(secretary)
     month = f"{YEAR - 1}-03"
     page = client.get(progress_url(past_plan.organization, month)).content.decode()
@@ -156,7 +157,7 @@ def test_it_answers_404_for_a_task_that_is_open_foreign_or_not_a_number(
     MemberFactory(organization=other_branch, name="西城党员")
     foreign_plan = file_plan(other_branch, YEAR - 1, other_branch_secretary, None, [(3, 10, "西城", Audience.ALL)])
     foreign_task = StudyTask.objects.get(item__plan=foreign_plan)
-    services.task_complete(task=foreign_task, reflection=REFLECTION)
+    learning_services.task_complete(task=foreign_task, reflection=REFLECTION)
     client.force_login(secretary)
     for task in (open_task.pk, foreign_task.pk, "x"):
         assert client.get(progress_url(past_plan.organization, f"{YEAR - 1}-03", task=task)).status_code == 404
@@ -203,7 +204,7 @@ def test_it_reminds_each_member_behind_this_month_once(client, secretary, member
     no_login = MemberFactory(organization=branch, name="无账号党员")
     plan = this_month_plan(branch, secretary, district_officer)
     done = StudyTask.objects.get(member=secretary.member, item__plan=plan)
-    services.task_complete(task=done, reflection=REFLECTION)
+    learning_services.task_complete(task=done, reflection=REFLECTION)
     client.force_login(secretary)
     url = reverse("study:branch_progress_remind", args=[branch.pk])
 
@@ -269,7 +270,7 @@ def test_the_grid_costs_the_same_for_a_big_branch(
         [(3, day, f"三月第{day}日", Audience.ALL if day % 2 else Audience.LEADING_CADRES) for day in (5, 10, 15, 20)],
     )
     for task in StudyTask.objects.filter(item__plan=plan)[:30]:
-        services.task_complete(task=task, reflection=REFLECTION)
+        learning_services.task_complete(task=task, reflection=REFLECTION)
 
     def count(user, organization):
         client.force_login(user)

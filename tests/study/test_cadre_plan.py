@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from study import services
+from study.learning import services
 from study.models import CadreStudyItem, CadreStudyPlan
 from tests.factories import MemberFactory, UserFactory
 

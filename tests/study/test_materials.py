@@ -14,8 +14,8 @@ from django.utils import timezone
 from PIL import Image
 
 from branches.models import RoleKind
-from study import services
-from study.forms import DOCX_TYPE
+from portal.uploads import DOCX_TYPE
+from study.materials import services
 from study.models import MaterialCategory, MaterialRead, StudyMaterial
 from tests.conftest import enrol_totp
 from tests.factories import MemberFactory, UserFactory, give_role

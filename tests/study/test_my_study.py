@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import RoleKind
-from study import selectors, services
+from study.learning import selectors
+from study.learning import services as learning_services
+from study.materials import services as materials_services
 from study.models import REQUIRED_HOURS_COMMITTEE, REQUIRED_HOURS_MEMBER, MaterialCategory, StudyTask, TaskStatus
 from tests.factories import MemberFactory, UserFactory, give_role
 from tests.study.conftest import YEAR
@@ -38,7 +40,7 @@ def member(member_user):
 
 @pytest.fixture
 def material(committee):
-    return services.material_publish(
+    return materials_services.material_publish(
         organization=committee,
         published_by=None,
         title="中国共产党章程",
@@ -91,8 +93,8 @@ def test_it_does_not_count_a_committee_role_in_another_organisation(client, memb
 
 def test_it_sorts_tasks_into_overdue_this_month_upcoming_and_done(member_user, member, filed_plan):
     tasks = {task.item.month: task for task in StudyTask.objects.filter(member=member).select_related("item")}
-    services.task_complete(task=tasks[3], reflection=REFLECTION)
-    services.task_complete(task=tasks[8], reflection=REFLECTION)
+    learning_services.task_complete(task=tasks[3], reflection=REFLECTION)
+    learning_services.task_complete(task=tasks[8], reflection=REFLECTION)
     StudyTask.objects.filter(pk=tasks[4].pk).update(status=TaskStatus.CLOSED)
 
     study = selectors.my_study_get(user=member_user, member=member, today=datetime.date(YEAR, 6, 10))
@@ -109,7 +111,7 @@ def test_it_sorts_tasks_into_overdue_this_month_upcoming_and_done(member_user, m
 
 def test_it_keeps_a_task_done_this_month_in_this_month_and_in_done(member_user, member, filed_plan):
     june = StudyTask.objects.get(member=member, item__month=6)
-    services.task_complete(task=june, reflection=REFLECTION)
+    learning_services.task_complete(task=june, reflection=REFLECTION)
 
     study = selectors.my_study_get(user=member_user, member=member, today=datetime.date(YEAR, 6, 26))
 

@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import OrganizationKind, RoleKind
-from study import services
+from study.learning import services as learning_services
 from study.models import Audience, PlanStatus, StudyForm, StudyPlan, StudyTask
-from study.plan_selectors import (
+from study.plans import services as services
+from study.plans.selectors import (
     FILING_PAGE_SIZE,
     LEVEL_FINE,
     LEVEL_NO_NEXT_MONTH,
@@ -140,7 +141,7 @@ def test_it_shows_each_branchs_task_completion_so_far(client, district_officer, 
     plan = make_plan(branch, PlanStatus.FILED, months=[3, 4], year=YEAR - 1, officer=district_officer)
     tasks = list(StudyTask.objects.filter(item__plan=plan).order_by("pk"))
     assert len(tasks) == 2
-    services.task_complete(task=tasks[0], reflection=REFLECTION)
+    learning_services.task_complete(task=tasks[0], reflection=REFLECTION)
     client.force_login(district_officer)
     status = client.get(status_url(committee, year=YEAR - 1)).context["status"]
     rows = {row.pk: row for row in status.rows}

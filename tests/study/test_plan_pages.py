@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from branches.models import RoleKind
-from study import services
+from study.materials import services as materials_services
 from study.models import Audience, MaterialCategory, PlanStatus, StudyForm, StudyPlan, StudyPlanItem, StudyTask
-from study.plan_selectors import default_plan_year
+from study.plans import services as services
+from study.plans.selectors import default_plan_year
 from tests.conftest import enrol_totp
 from tests.factories import MemberFactory, PartyGroupFactory, UserFactory, give_role
 from tests.study.conftest import YEAR, add_monthly_items
@@ -63,7 +64,7 @@ def published_template(template, district_officer):
 
 
 def material(organization, title, **fields):
-    return services.material_publish(
+    return materials_services.material_publish(
         organization=organization,
         published_by=None,
         title=title,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from branches import services as branch_services
 from branches.models import MembershipType, MemberStatus, RoleKind
-from study import services
+from study.learning import services as learning_services
 from study.models import (
     Audience,
     PlanStatus,
@@ -19,7 +19,8 @@ from study.models import (
     StudyTask,
     TaskStatus,
 )
-from study.permissions import can_file_plan
+from study.plans import services as services
+from study.plans.permissions import can_file_plan
 from tests.conftest import enrol_totp
 from tests.factories import MemberFactory, PartyGroupFactory, UserFactory, give_role
 from tests.study.conftest import YEAR, add_monthly_items
@@ -122,7 +123,7 @@ def test_it_revises_a_filed_plan_as_a_new_revision_whose_tasks_follow_the_items(
     member = member_user.member
     items = {item.month: item for item in filed_plan.items.all()}
     done = StudyTask.objects.get(member=member, item=items[2])
-    services.task_complete(task=done, reflection="学习了党章第二章，体会很深。")
+    learning_services.task_complete(task=done, reflection="学习了党章第二章，体会很深。")
     dropped_done_task = done
 
     revision = services.plan_revise(plan=filed_plan, revised_by=secretary)
@@ -367,7 +368,7 @@ def test_it_closes_but_keeps_the_open_tasks_of_a_member_who_transfers_out(
 ):
     member = member_user.member
     first = StudyTask.objects.filter(member=member).order_by("due_date").first()
-    services.task_complete(task=first, reflection="认真学习了党章，收获很大。")
+    learning_services.task_complete(task=first, reflection="认真学习了党章，收获很大。")
     before = StudyTask.objects.filter(member=member).count()
     with django_capture_on_commit_callbacks(execute=True):
         branch_services.member_transfer(member=member, to_organization=sibling_branch, on=timezone.localdate())

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from study import services
 from study.models import PlanStatus, StudyPlan, StudyTask
+from study.plans import services
 from tests.factories import BranchFactory, MemberFactory
 from tests.study.conftest import YEAR, add_monthly_items
 

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from branches.models import RoleKind
 from notifications.models import Notification, Reminder, ReminderKind
-from study import reminders, services, tasks
+from study import reminders, tasks
+from study.learning import services as learning_services
 from study.models import StudyTask, TaskStatus
+from study.plans import services as services
 from tests.conftest import enrol_totp
 from tests.factories import BranchFactory, MemberFactory, UserFactory, give_role
 from tests.study.conftest import YEAR, add_monthly_items
@@ -30,7 +32,7 @@ def no_login_member(branch):
 def plan_with_tasks(filed_plan, member_user, no_login_member):
     """The filed branch plan (an item due on the 25th of each month) with tasks for every active member:
     the secretary and member_user (with logins) and a member without a login."""
-    services.tasks_sync_for_plan(plan=filed_plan)
+    learning_services.tasks_sync_for_plan(plan=filed_plan)
     return filed_plan
 
 
@@ -89,7 +91,7 @@ def test_it_reminds_only_inside_the_three_day_window(plan_with_tasks, branch, da
 
 
 def test_it_does_not_remind_of_done_or_closed_tasks(plan_with_tasks, branch, secretary, member_user):
-    services.task_complete(task=task_of(member_user, 3), reflection="认真学习了党章第三章，体会很深。")
+    learning_services.task_complete(task=task_of(member_user, 3), reflection="认真学习了党章第三章，体会很深。")
     StudyTask.objects.filter(pk=task_of(secretary, 3).pk).update(status=TaskStatus.CLOSED)
 
     sent = reminders.due_task_reminders_send(organization_ids=[branch.pk], today=datetime.date(YEAR, 3, 23))
@@ -153,7 +155,7 @@ def test_the_scan_costs_the_same_queries_whatever_the_number_of_tasks(
     add_monthly_items(sibling_plan)
     services.plan_submit(plan=sibling_plan, submitted_by=district_officer)
     services.plan_file(plan=sibling_plan, filed_by=district_officer)
-    services.tasks_sync_for_plan(plan=plan_with_tasks)
+    learning_services.tasks_sync_for_plan(plan=plan_with_tasks)
 
     with django_assert_num_queries(1):
         assert reminders.due_task_reminders_schedule(today=datetime.date(YEAR, 3, 23)) == 1
@@ -187,7 +189,7 @@ class RefusingEmailBackend(BaseEmailBackend):
 def test_it_sends_each_member_one_digest_of_their_overdue_tasks(
     plan_with_tasks, branch, secretary, member_user, no_login_member
 ):
-    services.task_complete(task=task_of(member_user, 2), reflection="二月的学习任务已经完成，收获很大。")
+    learning_services.task_complete(task=task_of(member_user, 2), reflection="二月的学习任务已经完成，收获很大。")
     monday = datetime.date(YEAR, 3, 30)
 
     sent = reminders.overdue_task_digests_send(organization_ids=[branch.pk], today=monday)
@@ -225,7 +227,7 @@ def test_it_sends_the_digest_once_a_week_and_again_the_next_week(plan_with_tasks
 
 def test_a_member_with_nothing_overdue_gets_no_digest(plan_with_tasks, branch, member_user):
     for month in (1, 2):
-        services.task_complete(task=task_of(member_user, month), reflection="按时完成了本月的学习任务。")
+        learning_services.task_complete(task=task_of(member_user, month), reflection="按时完成了本月的学习任务。")
 
     reminders.overdue_task_digests_send(organization_ids=[branch.pk], today=datetime.date(YEAR, 3, 2))
 
@@ -543,7 +545,7 @@ def test_member_reminders_cost_the_same_queries_for_2_or_17_members(plan_with_ta
     small = queries_of_a_rerun(send, organization_ids=[branch.pk], today=today)
     for i in range(15):
         MemberFactory(organization=branch, name=f"新党员{i}", user=UserFactory())
-    services.tasks_sync_for_plan(plan=plan_with_tasks)
+    learning_services.tasks_sync_for_plan(plan=plan_with_tasks)
 
     large = queries_of_a_rerun(send, organization_ids=[branch.pk], today=today)
 

@@ -21,7 +21,7 @@ from django.core import mail
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from notifications.models import Notification, Reminder, ReminderKind
-from study import services
+from study.learning import services
 from study.tasks import due_task_reminders_send
 from tests.factories import MemberFactory
 from tests.study.conftest import YEAR

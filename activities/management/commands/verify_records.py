@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from activities.services import records_verify
+from activities.records.services import records_verify
 from branches.models import Organization
 
 

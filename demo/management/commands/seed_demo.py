@@ -1,5 +1,5 @@
-"""`manage.py seed_demo`: the demo tree, members and logins (see `branches.demo`), then the study data on top of
-it (see `study.demo`) and the organisational life (see `activities.demo`)."""
+"""`manage.py seed_demo`: the demo tree, members and logins (see `demo.tree`), then the study data on top of
+it (see `study.demo`) and the organisational life (see `demo.activities`)."""
 
 import argparse
 import datetime
@@ -164,8 +164,8 @@ class Command(BaseCommand):
         """The demo's meetings are written in bulk, so the stored compliance results and member flags are built
         here, as the nightly jobs would (idempotent: a rebuild gives the same rows)."""
         from branches.models import Organization
-        from reviews.member_rules import member_flags_refresh
-        from reviews.services import compliance_recompute
+        from reviews.compliance.services import compliance_recompute
+        from reviews.members.rules import member_flags_refresh
 
         started = timezone.now()
         years = [today.year - 1, today.year] if today.month == 1 else [today.year]

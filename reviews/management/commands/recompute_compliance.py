@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from branches.models import Organization
-from reviews.services import compliance_recompute
+from reviews.compliance.services import compliance_recompute
 
 
 class Command(BaseCommand):

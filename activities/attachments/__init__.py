@@ -1,0 +1,1 @@
+"""Photos, scans and documents attached to meetings."""

@@ -1,0 +1,1 @@
+"""The month view, 我的会议 and the attendance histories."""

@@ -1,0 +1,1 @@
+"""Filed records: filing, amendments, content hashes and their verification."""

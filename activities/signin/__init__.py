@@ -1,0 +1,1 @@
+"""QR sign-in at a meeting."""

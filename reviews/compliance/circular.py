@@ -1,0 +1,91 @@
+"""The 情况通报: what each organisation of a subtree missed in a period after grace, grouped by rule, with
+the source; read from the stored results of the subtree."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from branches.models import Organization
+from reviews.compliance.dashboard import is_closed, period_from_key, period_keys_within
+from reviews.compliance.rules import (
+    GRACE_DAYS_DEFAULT,
+    Outcome,
+    Period,
+    PeriodKind,
+    RuleResult,
+    period_containing,
+)
+from reviews.models import ComplianceResult
+
+
+@dataclass
+class CircularItem:
+    organization: Organization
+    gaps: list[tuple[str, str, str]]  # (gap text, rule code, rule source)
+
+
+@dataclass
+class CircularGroup:
+    parent: Organization | None
+    items: list[CircularItem]
+
+
+@dataclass
+class Circular:
+    organization: Organization
+    period: Period
+    today: datetime.date
+    is_closed: bool
+    groups: list[CircularGroup]
+    organizations_judged: int
+
+    @property
+    def organizations_missed(self) -> int:
+        return sum(len(group.items) for group in self.groups)
+
+    @property
+    def gaps_count(self) -> int:
+        return sum(len(item.gaps) for group in self.groups for item in group.items)
+
+
+def default_circular_period(today: datetime.date) -> Period:
+    """The latest quarter whose grace window has closed (last year's fourth quarter early in the year)."""
+    period = period_containing(PeriodKind.QUARTER, today)
+    while not is_closed(period.end, today):
+        period = period_containing(PeriodKind.QUARTER, period.start - datetime.timedelta(days=1))
+    return period
+
+
+def circular(*, organization: Organization, period: Period, today: datetime.date) -> Circular:
+    """The subtree's organisations that missed rules in the period (only rule-periods past their grace window),
+    grouped by parent, each with what is missing. A quarter includes its months, a year every period. Two
+    queries: the missed results with their organisations, and the number of organisations judged."""
+    keys = sorted(period_keys_within(period))
+    cutoff = today - datetime.timedelta(days=GRACE_DAYS_DEFAULT)
+    scope = ComplianceResult.objects.filter(
+        organization__path__startswith=organization.path, period_key__in=keys, period_end__lt=cutoff
+    )
+    missed = list(
+        scope.filter(is_met=False)
+        .select_related("organization__parent", "rule", "group")
+        .order_by("organization__path", "period_start", "rule_code", "subject")
+    )
+    judged = scope.values("organization_id").distinct().count()
+    groups: dict[int | None, CircularGroup] = {}
+    items: dict[int, CircularItem] = {}
+    for result in missed:
+        org = result.organization
+        item = items.get(org.pk)
+        if item is None:
+            item = items[org.pk] = CircularItem(org, [])
+            group = groups.get(org.parent_id)
+            if group is None:
+                group = groups[org.parent_id] = CircularGroup(org.parent, [])
+            group.items.append(item)
+        subject = result.group.name if result.group_id else ""
+        result_period = period_from_key(result.period_key)
+        gap = RuleResult(result.rule, result_period, Outcome.MISSED, result.count, subject_label=subject).gap
+        item.gaps.append((gap, result.rule_code, result.rule.source))
+    ordered = sorted(groups.values(), key=lambda group: group.parent.path if group.parent else "")
+    return Circular(organization, period, today, is_closed(period.end, today), ordered, judged)

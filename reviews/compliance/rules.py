@@ -1,0 +1,329 @@
+"""The rules the portal checks (DESIGN.md §3) and the one function that judges a rule for a period.
+
+`evaluate` is pure: it takes a rule (anything with the attributes of `RuleSpec`), a period and the facts
+(meetings with the kinds they count as, dated by the day they were held) and returns the outcome with the
+meetings that counted. The branch to-do (reviews.compliance.selectors.branch_obligations) and the compliance
+roll-ups both call it, so a rule is written down once.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+GRACE_DAYS_DEFAULT = 10
+
+
+class PeriodKind(models.TextChoices):
+    MONTH = "month", _("月")
+    QUARTER = "quarter", _("季度")
+    YEAR = "year", _("年")
+
+
+class Outcome(models.TextChoices):
+    MET = "met", _("已完成")
+    DUE = "due", _("待完成")
+    GRACE = "grace", _("补录期")
+    MISSED = "missed", _("未完成")
+    NOT_APPLICABLE = "not_applicable", _("不适用")
+
+
+class Scope(models.TextChoices):
+    """What a rule is judged for."""
+
+    BRANCH = "branch", _("党支部")
+    BRANCH_WITH_COMMITTEE = "branch_with_committee", _("设支委会的党支部")
+    BRANCH_WITHOUT_GROUPS = "branch_without_groups", _("不设党小组的党支部")
+    GROUP = "group", _("党小组")
+    COMMITTEE = "committee", _("党委（党组）领导班子")
+
+
+class Condition(models.TextChoices):
+    NONE = "", _("无")
+    WITH_THEMATIC_DISCUSSION = "with_thematic_discussion", _("同时开展专题研讨")
+    BY_SECRETARY = "by_secretary", _("由书记讲授")
+
+
+# A branch with this many members sets up a committee (中国共产党支部工作条例（试行）2018 第九条).
+COMMITTEE_MIN_MEMBERS = 7
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """A rule's shape. The administrators' rule rows have the same attributes."""
+
+    code: str
+    title: str
+    source: str
+    scope: str
+    period: str
+    kinds: frozenset[str]
+    min_count: int = 1
+    condition: str = ""
+    # For a window inside the year (七一): (month, day) to (month, day), both inclusive.
+    window_start: tuple[int, int] | None = None
+    window_end: tuple[int, int] | None = None
+    missing_text: str = ""
+
+
+def _kinds(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# The meeting rules of DESIGN.md §3, with their source. C10 (plans) and C11 (talks) are judged from their own
+# records (reviews.compliance.selectors); M1–M3 and O1 are per member / per structure.
+MEETING_RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        code="C1",
+        title=_("党小组每月至少组织一次集中学习"),
+        source=_("《实施方案》二.1：党小组每月至少要组织党员进行一至两次集中学习"),
+        scope=Scope.GROUP,
+        period=PeriodKind.MONTH,
+        kinds=_kinds("group_meeting", "collective_study"),
+        missing_text=_("未组织党小组集中学习"),
+    ),
+    RuleSpec(
+        code="C1",
+        title=_("不设党小组的党支部每月至少组织一次集中学习"),
+        source=_("《实施方案》二.1：不设党小组的，以党支部为单位集中学习"),
+        scope=Scope.BRANCH_WITHOUT_GROUPS,
+        period=PeriodKind.MONTH,
+        kinds=_kinds("collective_study", "group_meeting"),
+        missing_text=_("未组织集中学习"),
+    ),
+    RuleSpec(
+        code="C2",
+        title=_("每季度召开一次支部党员大会，组织专题研讨"),
+        source=_("《实施方案》二.1：党支部每季度召开一次全体党员会议，组织专题研讨"),
+        scope=Scope.BRANCH,
+        period=PeriodKind.QUARTER,
+        kinds=_kinds("general_meeting"),
+        condition=Condition.WITH_THEMATIC_DISCUSSION,
+        missing_text=_("未召开支部党员大会（专题研讨）"),
+    ),
+    RuleSpec(
+        code="C3",
+        title=_("每月至少开展一次主题党日"),
+        source=_("《实施方案》二.3：党支部每月至少固定一天，组织党员集中学习、听党课，开展民主议事和志愿服务等活动"),
+        scope=Scope.BRANCH,
+        period=PeriodKind.MONTH,
+        kinds=_kinds("theme_day"),
+        missing_text=_("未开展主题党日"),
+    ),
+    RuleSpec(
+        code="C4",
+        title=_("每月召开一次支部委员会"),
+        source=_("《中国共产党支部工作条例（试行）》（2018）：支部委员会会议一般每月召开1次"),
+        scope=Scope.BRANCH_WITH_COMMITTEE,
+        period=PeriodKind.MONTH,
+        kinds=_kinds("committee_meeting"),
+        missing_text=_("未召开支部委员会"),
+    ),
+    RuleSpec(
+        code="C5",
+        title=_("每季度至少上一次党课"),
+        source=_("《中国共产党支部工作条例（试行）》（2018）：党课一般每季度1次"),
+        scope=Scope.BRANCH,
+        period=PeriodKind.QUARTER,
+        kinds=_kinds("party_lecture"),
+        missing_text=_("未上党课"),
+    ),
+    RuleSpec(
+        code="C6",
+        title=_("每年召开一次组织生活会"),
+        source=_("《实施方案》二.3：民主生活会和组织生活会要严肃认真开展批评和自我批评；要坚持开展民主评议党员"),
+        scope=Scope.BRANCH,
+        period=PeriodKind.YEAR,
+        kinds=_kinds("org_life_meeting"),
+        missing_text=_("未召开组织生活会"),
+    ),
+    RuleSpec(
+        code="C7",
+        title=_("领导班子每年召开一次民主生活会"),
+        source=_("《实施方案》二.3：民主生活会和组织生活会要严肃认真开展批评和自我批评"),
+        scope=Scope.COMMITTEE,
+        period=PeriodKind.YEAR,
+        kinds=_kinds("democratic_life_meeting"),
+        missing_text=_("未召开民主生活会"),
+    ),
+    RuleSpec(
+        code="C8",
+        title=_("党委（党组）书记每年至少为基层党员讲一次党课"),
+        source=_("《实施方案》二.6：各级党委（党组）书记每年至少为基层党员讲一次党课"),
+        scope=Scope.COMMITTEE,
+        period=PeriodKind.YEAR,
+        kinds=_kinds("party_lecture"),
+        condition=Condition.BY_SECRETARY,
+        missing_text=_("书记未讲党课"),
+    ),
+    RuleSpec(
+        code="C9",
+        title=_("七一前后开展仪式教育"),
+        source=_("《实施方案》二.3：“七一”前后，要集中组织党员开展仪式教育"),
+        scope=Scope.BRANCH,
+        period=PeriodKind.YEAR,
+        kinds=_kinds("ceremony"),
+        window_start=(6, 15),
+        window_end=(7, 15),
+        missing_text=_("七一前后未开展仪式教育"),
+    ),
+)
+
+
+# Periods (local dates, Asia/Shanghai: a meeting's `held_on` is already its local date) --------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    kind: str
+    start: datetime.date
+    end: datetime.date  # inclusive
+
+    @property
+    def key(self) -> str:
+        """'2026-07', '2026-Q3' or '2026'."""
+        if self.kind == PeriodKind.MONTH:
+            return f"{self.start.year}-{self.start.month:02d}"
+        if self.kind == PeriodKind.QUARTER:
+            return f"{self.start.year}-Q{(self.start.month - 1) // 3 + 1}"
+        return str(self.start.year)
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.MONTH:
+            return gettext("%(year)d年%(month)d月") % {"year": self.start.year, "month": self.start.month}
+        if self.kind == PeriodKind.QUARTER:
+            # One whole msgid per quarter: the Chinese ordinal (第三季度) must not be spliced into the English text.
+            labels = (
+                gettext("%(year)d年第一季度"),
+                gettext("%(year)d年第二季度"),
+                gettext("%(year)d年第三季度"),
+                gettext("%(year)d年第四季度"),
+            )
+            return labels[(self.start.month - 1) // 3] % {"year": self.start.year}
+        return gettext("%(year)d年") % {"year": self.start.year}
+
+
+def period_containing(kind: str, day: datetime.date) -> Period:
+    if kind == PeriodKind.MONTH:
+        start = day.replace(day=1)
+        end = day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    elif kind == PeriodKind.QUARTER:
+        first_month = (day.month - 1) // 3 * 3 + 1
+        start = datetime.date(day.year, first_month, 1)
+        end = datetime.date(day.year, first_month + 2, calendar.monthrange(day.year, first_month + 2)[1])
+    elif kind == PeriodKind.YEAR:
+        start, end = datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
+    else:
+        raise ValueError(kind)
+    return Period(kind, start, end)
+
+
+def periods_of_year(kind: str, year: int) -> list[Period]:
+    if kind == PeriodKind.MONTH:
+        return [period_containing(kind, datetime.date(year, month, 1)) for month in range(1, 13)]
+    if kind == PeriodKind.QUARTER:
+        return [period_containing(kind, datetime.date(year, month, 1)) for month in (1, 4, 7, 10)]
+    return [period_containing(kind, datetime.date(year, 1, 1))]
+
+
+def rule_window(rule, period: Period) -> tuple[datetime.date, datetime.date]:
+    """The dates inside the period when a counting meeting must be held (the whole period, or e.g. 七一)."""
+    if rule.window_start and rule.window_end:
+        year = period.start.year
+        return datetime.date(year, *rule.window_start), datetime.date(year, *rule.window_end)
+    return period.start, period.end
+
+
+# Facts and results ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeetingFact:
+    """What a rule needs to know about a meeting."""
+
+    id: int
+    held_on: datetime.date
+    kinds: frozenset[str]
+    group_id: int | None = None
+    lecturer_is_secretary: bool = False
+
+
+@dataclass
+class RuleResult:
+    rule: RuleSpec
+    period: Period
+    outcome: str
+    count: int = 0
+    meeting_ids: list[int] = field(default_factory=list)
+    subject_label: str = ""  # e.g. the 党小组's name for C1
+
+    @property
+    def outcome_label(self) -> str:
+        return str(Outcome(self.outcome).label)
+
+    @property
+    def gap(self) -> str:
+        """What is missing, in words: '2026年第三季度 未召开支部党员大会'."""
+        if self.outcome in (Outcome.MET, Outcome.NOT_APPLICABLE):
+            return ""
+        who = f"{self.subject_label} " if self.subject_label else ""
+        return f"{self.period.label} {who}{self.rule.missing_text}"
+
+
+def _counts(rule, fact: MeetingFact) -> bool:
+    if not (fact.kinds & set(rule.kinds)):
+        return False
+    if rule.condition == Condition.WITH_THEMATIC_DISCUSSION:
+        return "thematic_discussion" in fact.kinds
+    if rule.condition == Condition.BY_SECRETARY:
+        return fact.lecturer_is_secretary
+    return True
+
+
+def evaluate(
+    rule,
+    *,
+    period: Period,
+    meetings: Iterable[MeetingFact],
+    today: datetime.date,
+    applies_from: datetime.date | None = None,
+    grace_days: int = GRACE_DAYS_DEFAULT,
+    subject_label: str = "",
+) -> RuleResult:
+    """Judge one rule for one period from the meetings of the organisation (or group) it is judged for.
+
+    met: at least `min_count` counting meetings held inside the window. Otherwise: due while the window is
+    open, grace for `grace_days` after it closes (late entry lands in the right period), then missed.
+    Not applicable when the organisation did not exist yet when the window opened (`applies_from`: its rules
+    apply from the first full period). Meetings held after `today` never count.
+    """
+    start, end = rule_window(rule, period)
+    if applies_from is not None and applies_from > start:
+        return RuleResult(rule, period, Outcome.NOT_APPLICABLE, subject_label=subject_label)
+    counted = sorted(fact.id for fact in meetings if start <= fact.held_on <= min(end, today) and _counts(rule, fact))
+    if len(counted) >= rule.min_count:
+        outcome = Outcome.MET
+    elif today <= end:
+        outcome = Outcome.DUE
+    elif today <= end + datetime.timedelta(days=grace_days):
+        outcome = Outcome.GRACE
+    else:
+        outcome = Outcome.MISSED
+    return RuleResult(rule, period, outcome, len(counted), counted, subject_label=subject_label)
+
+
+def branch_scopes(*, member_count: int, group_count: int) -> set[str]:
+    """The scopes a branch falls under, from its size and whether it has groups."""
+    scopes = {Scope.BRANCH}
+    if member_count >= COMMITTEE_MIN_MEMBERS:
+        scopes.add(Scope.BRANCH_WITH_COMMITTEE)
+    if group_count == 0:
+        scopes.add(Scope.BRANCH_WITHOUT_GROUPS)
+    return scopes

@@ -1,0 +1,333 @@
+"""Reads for the branch's 本月/本季度待办 (`branch_obligations`), judged by reviews.compliance.rules."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from activities.models import CountedKind, MeetingKind, MeetingStatus
+from branches.models import MemberStatus, Organization, PartyGroup
+from reviews.compliance.rules import (
+    GRACE_DAYS_DEFAULT,
+    MeetingFact,
+    Outcome,
+    Period,
+    PeriodKind,
+    RuleResult,
+    Scope,
+    branch_scopes,
+    evaluate,
+    period_containing,
+    rule_window,
+)
+from reviews.models import Rule
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """The rules in force, loaded once: each with the subtree its rule set covers."""
+
+    rules: tuple[tuple[Rule, str], ...]  # (rule, path prefix of its rule set's organisation or "")
+
+    def for_period(self, organization: Organization, start: datetime.date, period_kind: str) -> list[Rule]:
+        return [
+            rule
+            for rule, prefix in self.rules
+            if rule.period == period_kind
+            and rule.effective_from <= start
+            and (rule.effective_to is None or rule.effective_to >= start)
+            and organization.path.startswith(prefix)
+            and (not rule.categories or organization.category in rule.categories)
+        ]
+
+
+def rule_book_load() -> RuleBook:
+    """Every rule of the active rule sets (one query)."""
+    rows = Rule.objects.filter(rule_set__is_active=True).select_related("rule_set__organization").order_by("pk")
+    return RuleBook(
+        tuple((rule, rule.rule_set.organization.path if rule.rule_set.organization else "") for rule in rows)
+    )
+
+
+def rules_fingerprint() -> tuple:
+    """Changes whenever a rule or rule set is edited: a recompute that sees it change starts its chunk over."""
+    return tuple(
+        Rule.objects.aggregate(n=Count("pk"), changed=Max("updated_at"), sets=Max("rule_set__updated_at")).values()
+    )
+
+
+def counted_statuses() -> tuple[str, ...]:
+    """Which meetings count: held and filed, or filed only (setting COMPLIANCE_COUNT_FILED_ONLY)."""
+    if getattr(settings, "COMPLIANCE_COUNT_FILED_ONLY", False):
+        return (MeetingStatus.FILED,)
+    return (MeetingStatus.HELD, MeetingStatus.FILED)
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    """A meeting the to-do links to: one scheduled for an obligation, or one that counted for it."""
+
+    id: int
+    held_on: datetime.date
+    kinds: frozenset[str]
+    group_id: int | None
+    awaiting_record: bool = False  # planned, its day has passed, attendance not recorded yet
+
+
+ScheduledMeeting = MeetingRef
+
+
+@dataclass
+class Obligation:
+    """A rule result with what the branch has already scheduled for it and the meetings that counted."""
+
+    result: RuleResult
+    scheduled: list[MeetingRef] = field(default_factory=list)
+    counted: list[MeetingRef] = field(default_factory=list)
+    group_id: int | None = None  # the 党小组 it is judged for (C1), if any
+
+    @property
+    def schedule_kind(self) -> str:
+        """The kind a meeting held for it would most plainly be (to pre-select when scheduling one)."""
+        kinds = set(self.result.rule.kinds)
+        if self.group_id is None:
+            kinds = kinds - {MeetingKind.GROUP_MEETING}
+        return next((kind for kind in MeetingKind.values if kind in kinds), "")
+
+    @property
+    def is_open(self) -> bool:
+        return self.result.outcome in (Outcome.DUE, Outcome.GRACE)
+
+    @property
+    def is_met(self) -> bool:
+        return self.result.outcome == Outcome.MET
+
+    @property
+    def is_missed(self) -> bool:
+        return self.result.outcome == Outcome.MISSED
+
+
+@dataclass
+class ObligationSection:
+    """One block of the to-do: the open (and missed) obligations first, the met ones apart."""
+
+    key: str  # "previous", "month", "quarter", "year"
+    period: Period | None  # None for "previous" (each obligation names its own period)
+    pending: list[Obligation]
+    met: list[Obligation]
+
+
+@dataclass
+class BranchObligations:
+    organization: Organization
+    today: datetime.date
+    month: list[Obligation]
+    quarter: list[Obligation]
+    year: list[Obligation]
+    previous: list[Obligation]  # periods just closed, still in their grace window
+    # The periods judged (those containing the month asked for; today's by default).
+    month_period: Period | None = None
+    quarter_period: Period | None = None
+    year_period: Period | None = None
+    grace_days: int = GRACE_DAYS_DEFAULT
+
+    @property
+    def open(self) -> list[Obligation]:
+        return [o for o in (*self.previous, *self.month, *self.quarter, *self.year) if o.is_open]
+
+    @property
+    def is_current(self) -> bool:
+        """Whether the month judged is today's (then `previous` holds what is still in grace)."""
+        return self.month_period is None or self.month_period.start <= self.today <= self.month_period.end
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.previous or self.month or self.quarter or self.year)
+
+    @property
+    def sections(self) -> list[ObligationSection]:
+        sections = []
+        if self.previous:
+            sections.append(ObligationSection("previous", None, list(self.previous), []))
+        for key, period, obligations in (
+            ("month", self.month_period, self.month),
+            ("quarter", self.quarter_period, self.quarter),
+            ("year", self.year_period, self.year),
+        ):
+            if obligations:
+                sections.append(
+                    ObligationSection(
+                        key, period, [o for o in obligations if not o.is_met], [o for o in obligations if o.is_met]
+                    )
+                )
+        return sections
+
+
+def meeting_facts(
+    *, organization_ids: list[int], start: datetime.date, end: datetime.date, statuses: tuple[str, ...]
+) -> dict[int, list[MeetingFact]]:
+    """The meetings of the organisations held in [start, end], as facts per organisation. One query."""
+    rows = (
+        CountedKind.objects.filter(
+            meeting__organization_id__in=organization_ids,
+            meeting__held_on__gte=start,
+            meeting__held_on__lte=end,
+            meeting__status__in=statuses,
+        )
+        .values_list(
+            "meeting__organization_id",
+            "meeting_id",
+            "meeting__held_on",
+            "meeting__group_id",
+            "meeting__lecturer_is_secretary",
+            "kind",
+        )
+        .order_by()
+    )
+    grouped: dict[tuple[int, int], dict] = {}
+    for organization_id, meeting_id, held_on, group_id, by_secretary, kind in rows:
+        entry = grouped.setdefault(
+            (organization_id, meeting_id),
+            {"held_on": held_on, "group_id": group_id, "by_secretary": by_secretary, "kinds": set()},
+        )
+        entry["kinds"].add(kind)
+    facts: dict[int, list[MeetingFact]] = defaultdict(list)
+    for (organization_id, meeting_id), entry in grouped.items():
+        facts[organization_id].append(
+            MeetingFact(
+                id=meeting_id,
+                held_on=entry["held_on"],
+                kinds=frozenset(entry["kinds"]),
+                group_id=entry["group_id"],
+                lecturer_is_secretary=entry["by_secretary"],
+            )
+        )
+    return facts
+
+
+def branch_obligations(
+    *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
+) -> BranchObligations:
+    """What the branch owes in the month of `month` (default: this month), its quarter and its year, judged on
+    `today`; for this month also what just closed and is still in grace (last month, last quarter, and in early
+    January last year). For a month gone by it is that month's results (met, grace or missed).
+
+    A committee (党委, 党总支) is judged by its leadership team's rules instead: see `committee_obligations`.
+    Four queries whatever the branch's size: the meetings held in the periods judged (with what they count as),
+    the meetings scheduled, the groups, the number of active members.
+    """
+    if not organization.is_branch:
+        return committee_obligations(organization=organization, today=today, month=month)
+    groups = list(PartyGroup.objects.filter(organization=organization).order_by("name", "pk").values_list("pk", "name"))
+    member_count = organization.members.filter(status=MemberStatus.ACTIVE).aggregate(n=Count("pk"))["n"]
+    scopes = branch_scopes(member_count=member_count, group_count=len(groups))
+    return _obligations(organization=organization, today=today, month=month, scopes=scopes, groups=groups)
+
+
+def committee_obligations(
+    *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
+) -> BranchObligations:
+    """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE), for the
+    same periods as `branch_obligations` and through the same `evaluate`. Two queries."""
+    return _obligations(organization=organization, today=today, month=month, scopes={Scope.COMMITTEE}, groups=[])
+
+
+def _obligations(
+    *,
+    organization: Organization,
+    today: datetime.date | None,
+    month: datetime.date | None,
+    scopes: set[str],
+    groups: list[tuple[int, str]],
+) -> BranchObligations:
+    today = today or timezone.localdate()
+    day = month or today
+    month_period = period_containing(PeriodKind.MONTH, day)
+    quarter = period_containing(PeriodKind.QUARTER, day)
+    year = period_containing(PeriodKind.YEAR, day)
+    is_current = month_period.start <= today <= month_period.end
+    # Periods just closed whose grace window is still open: only shown with this month.
+    closed: list[tuple[Period, str]] = []
+    if is_current:
+        closed = [
+            (period_containing(PeriodKind.MONTH, month_period.start - datetime.timedelta(days=1)), PeriodKind.MONTH),
+            (period_containing(PeriodKind.QUARTER, quarter.start - datetime.timedelta(days=1)), PeriodKind.QUARTER),
+        ]
+        last_year = period_containing(PeriodKind.YEAR, year.start - datetime.timedelta(days=1))
+        if today <= last_year.end + datetime.timedelta(days=GRACE_DAYS_DEFAULT):
+            closed.append((last_year, PeriodKind.YEAR))
+    start = min([year.start, quarter.start, *(period.start for period, _kind in closed)])
+    facts = meeting_facts(
+        organization_ids=[organization.pk], start=start, end=year.end, statuses=counted_statuses()
+    ).get(organization.pk, [])
+    by_id = {fact.id: fact for fact in facts}
+    planned = meeting_facts(
+        organization_ids=[organization.pk], start=start, end=year.end, statuses=(MeetingStatus.PLANNED,)
+    ).get(organization.pk, [])
+    scheduled = sorted(
+        (MeetingRef(f.id, f.held_on, f.kinds, f.group_id, awaiting_record=f.held_on < today) for f in planned),
+        key=lambda ref: (ref.held_on, ref.id),
+    )
+
+    def ref(fact: MeetingFact) -> MeetingRef:
+        return MeetingRef(fact.id, fact.held_on, fact.kinds, fact.group_id)
+
+    def judge(period: Period, rules_for_period) -> list[Obligation]:
+        obligations = []
+        for rule in rules_for_period:
+            if rule.scope == Scope.GROUP:
+                subjects = list(groups)
+            elif rule.scope in scopes:
+                subjects = [(None, "")]
+            else:
+                continue
+            for group_id, name in subjects:
+                own = [f for f in facts if group_id is None or f.group_id == group_id]
+                result = evaluate(
+                    rule,
+                    period=period,
+                    meetings=own,
+                    today=today,
+                    applies_from=organization.established_on,
+                    subject_label=name,
+                )
+                if result.outcome == Outcome.NOT_APPLICABLE:
+                    continue
+                counted = [ref(by_id[meeting_id]) for meeting_id in result.meeting_ids]
+                upcoming = []
+                if result.outcome != Outcome.MET:
+                    window_start, window_end = rule_window(rule, period)
+                    upcoming = [
+                        s
+                        for s in scheduled
+                        if window_start <= s.held_on <= window_end
+                        and s.kinds & set(rule.kinds)
+                        and (group_id is None or s.group_id == group_id)
+                    ]
+                obligations.append(Obligation(result, upcoming, counted, group_id=group_id))
+        return obligations
+
+    book = rule_book_load()
+
+    def rules(period: Period, kind: str) -> list:
+        return book.for_period(organization, period.start, kind)
+
+    previous = [
+        o for period, kind in closed for o in judge(period, rules(period, kind)) if o.result.outcome == Outcome.GRACE
+    ]
+    return BranchObligations(
+        organization=organization,
+        today=today,
+        month=judge(month_period, rules(month_period, PeriodKind.MONTH)),
+        quarter=judge(quarter, rules(quarter, PeriodKind.QUARTER)),
+        year=judge(year, rules(year, PeriodKind.YEAR)),
+        previous=previous,
+        month_period=month_period,
+        quarter_period=quarter,
+        year_period=year,
+    )

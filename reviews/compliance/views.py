@@ -1,0 +1,259 @@
+"""Oversight pages: the committee dashboard of a node, its xlsx export, the drill-down to one rule-period and
+the printable 情况通报. Read-only: the node comes from the access module (404 outside the scope), the figures
+from reviews.dashboard_selectors."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from activities.calendar.selectors import can_view_attendance, parse_month
+from branches.models import Organization, OrganizationCategory
+from branches.permissions import (
+    can_manage_organization,
+    can_view_organization,
+    primary_organization_id,
+    visible_ancestor_ids,
+)
+from branches.roster.export import rows_to_xlsx
+from branches.views import XLSX_CONTENT_TYPE, organization_or_404
+from reviews.compliance import circular as compliance_circular
+from reviews.compliance import dashboard as selectors
+from reviews.compliance import results as compliance_results
+from reviews.compliance.forms import CircularForm, DashboardFilterForm
+from reviews.compliance.selectors import branch_obligations
+from reviews.members.rules import can_view_member_flags, member_rules_get
+from study.plans.selectors import can_view_filing_status
+
+
+def _node_or_404(request: HttpRequest, pk: int) -> Organization:
+    """A node of the user's committee work: in scope through a role (officers, administrators, a branch's own
+    committee). Members without a role see no dashboard, not even their branch's: 404."""
+    organization = organization_or_404(request, pk)
+    if not can_view_organization(request.user, organization):
+        raise Http404
+    return organization
+
+
+def can_view_circular(user, organization: Organization) -> bool:
+    """The 情况通报 is issued by committee staff (officers, administrators, the committee's own secretaries)."""
+    return not organization.is_branch and can_manage_organization(user, organization)
+
+
+def _ancestors(request: HttpRequest, organization: Organization) -> list[Organization]:
+    """The breadcrumb's visible ancestors, top first. Always one query (the node is asked for with them), so a
+    node at the top of the user's scope costs the same queries as one deep below it."""
+    ids = [*visible_ancestor_ids(request.user, organization), organization.pk]
+    return [node for node in Organization.objects.filter(pk__in=ids).order_by("path") if node.pk != organization.pk]
+
+
+def _board(request: HttpRequest, organization: Organization, today) -> tuple[DashboardFilterForm, selectors.Dashboard]:
+    """The filter form (bad values named, defaults used) and the dashboard for its filters."""
+    rules = selectors.rule_choices()
+    form = DashboardFilterForm(request.GET, today=today, rules=rules, with_category=not organization.is_branch)
+    board = selectors.dashboard(organization=organization, filters=form.filters(), today=today, rules=rules)
+    return form, board
+
+
+@login_required
+@require_GET
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    """The dashboard of the user's own (highest) organisation."""
+    organization_id = primary_organization_id(request.user)
+    if organization_id is None:
+        return redirect("home")
+    return redirect("reviews:dashboard", pk=organization_id)
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+    """A node's compliance for a year: headline figures, children × months, children by obligations missed,
+    the trend, and for a branch (or a committee's own leadership rules) the rule × period grid."""
+    organization = _node_or_404(request, pk)
+    today = timezone.localdate()
+    form, board = _board(request, organization, today)
+    filters = board.filters
+    query = urlencode(filters.as_query())
+    context = {
+        "organization": organization,
+        "ancestors": _ancestors(request, organization),
+        "form": form,
+        "board": board,
+        "chart_data": board.chart_data(),
+        "heat_rows": selectors.heat_rows(
+            board.children,
+            filters=filters,
+            dashboard_url=lambda pk: reverse("reviews:dashboard", args=[pk]),
+        ),
+        "query": query,
+        "category_label": dict(OrganizationCategory.choices).get(filters.category, ""),
+        "export_url": reverse("reviews:dashboard_export", args=[organization.pk]) + (f"?{query}" if query else ""),
+        "can_view_circular": can_view_circular(request.user, organization),
+        "can_view_member_flags": can_view_member_flags(request.user, organization),
+        "can_view_filing_status": can_view_filing_status(request.user, organization),
+    }
+    return render(request, "reviews/dashboard.html", context)
+
+
+def _percent(value: int | None) -> int | str:
+    return "" if value is None else value
+
+
+@login_required
+@require_GET
+def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dashboard's table for the same filters as xlsx: children × figures, or a branch's rule-periods."""
+    organization = _node_or_404(request, pk)
+    today = timezone.localdate()
+    _form, board = _board(request, organization, today)
+    filters = board.filters
+    if organization.is_branch or not board.children:
+        headers = [_("规则编号"), _("规则"), _("检查对象"), _("周期"), _("结果"), _("已开展"), _("要求次数"), _("依据")]
+        rows = [
+            [
+                row.code,
+                row.title,
+                row.subject_label,
+                column.label,
+                cell.outcome_label,
+                cell.result.count,
+                cell.result.required,
+                row.source,
+            ]
+            for section in board.grid
+            for row in section.rows
+            for column, cell in zip(section.columns, row.cells, strict=True)
+            if cell.result is not None
+        ]
+        title = _("检查结果")
+    else:
+        headers = [
+            _("下级党组织"),
+            _("组织代码"),
+            _("单位类别"),
+            _("党支部数"),
+            _("合规率（%）"),
+            _("已完成"),
+            _("应完成（已过补录期）"),
+            _("未完成（已过补录期）"),
+            _("进行中未完成"),
+            _("连续6个月未参加组织生活的党员"),
+            _("连续3至5个月未参加组织生活的党员"),
+            _("学习任务完成率（%）"),
+            _("学习计划未备案的党支部"),
+        ]
+        rows = [
+            [
+                row.organization.name,
+                row.organization.code,
+                row.organization.get_category_display(),
+                row.figures.branches,
+                _percent(row.total.rate),
+                row.total.met,
+                row.total.applicable,
+                row.total.missed,
+                row.total.pending,
+                row.figures.flagged,
+                row.figures.warned,
+                _percent(row.figures.task_rate),
+                row.figures.plans_not_filed,
+            ]
+            for row in board.children
+        ]
+        title = _("下级党组织")
+    content = rows_to_xlsx(headers=headers, rows=rows, title=title)
+    filename = _("%(name)s%(year)d年组织生活落实情况-%(date)s.xlsx") % {
+        "name": organization.name,
+        "year": filters.year,
+        "date": today,
+    }
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    return response
+
+
+@login_required
+@require_GET
+def result_detail(request: HttpRequest, pk: int, rule_code: str, period_key: str) -> HttpResponse:
+    """One rule-period of one organisation: the meetings that counted, or what is missing, with the rule's
+    source."""
+    organization = _node_or_404(request, pk)
+    today = timezone.localdate()
+    detail = compliance_results.rule_detail(
+        user=request.user, organization=organization, rule_code=rule_code, period_key=period_key, today=today
+    )
+    if detail is None:
+        raise Http404
+    context = {
+        "organization": organization,
+        "ancestors": _ancestors(request, organization),
+        "detail": detail,
+        "dashboard_url": reverse("reviews:dashboard", args=[organization.pk]) + f"?year={detail.period.start.year}",
+    }
+    return render(request, "reviews/result_detail.html", context)
+
+
+@login_required
+@require_GET
+def circular(request: HttpRequest, pk: int) -> HttpResponse:
+    """情况通报: the subtree's organisations that missed rules in a period (past the grace window), printable."""
+    organization = _node_or_404(request, pk)
+    if organization.is_branch:
+        raise Http404
+    if not can_view_circular(request.user, organization):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = CircularForm(request.GET, today=today, default=compliance_circular.default_circular_period(today))
+    period = form.chosen_period()
+    context = {
+        "organization": organization,
+        "ancestors": _ancestors(request, organization),
+        "form": form,
+        "circular": compliance_circular.circular(organization=organization, period=period, today=today),
+    }
+    return render(request, "reviews/circular.html", context)
+
+
+@login_required
+@require_GET
+def branch_todo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch page's 本月/本季度待办 block (loaded by htmx after the page, so the roster keeps its budget):
+    the same judgement as the month view (reviews.compliance.selectors.branch_obligations) and, for the branch's
+    managers, the member rules (M1 warnings, M2, M3)."""
+    organization = organization_or_404(request, pk)
+    today = timezone.localdate()
+    can_manage = can_manage_organization(request.user, organization)
+    context = {
+        "organization": organization,
+        "obligations": branch_obligations(organization=organization, today=today),
+        "can_schedule": can_manage,
+        "member_rules": member_rules_get(organization=organization, today=today)
+        if organization.is_branch and can_view_attendance(request.user, organization)
+        else None,
+    }
+    return render(request, "reviews/partials/_branch_todo.html", context)
+
+
+@login_required
+@require_GET
+def month_obligations(request: HttpRequest, pk: int) -> HttpResponse:
+    """The month view's to-do (loaded by htmx beside the calendar): what the month, its quarter and its year
+    require, judged as on the dashboards. Anyone who may open the month view."""
+    organization = organization_or_404(request, pk)
+    today = timezone.localdate()
+    first, _month_ok = parse_month(request.GET.get("month"), today=today)
+    context = {
+        "obligations": branch_obligations(organization=organization, today=today, month=first),
+        "can_schedule": can_manage_organization(request.user, organization),
+    }
+    return render(request, "reviews/partials/_obligations.html", context)

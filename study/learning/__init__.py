@@ -1,0 +1,1 @@
+"""Members' study tasks (我的学习), study hours and the leading cadres' self-study plans."""

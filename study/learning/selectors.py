@@ -1,0 +1,194 @@
+"""Reads for a member's own study (我的学习), the study hours (M3) and the cadre self-study plan, each in a
+fixed number of queries."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import DecimalField, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Role, User
+from portal import hooks
+from study.models import (
+    REQUIRED_HOURS_COMMITTEE,
+    REQUIRED_HOURS_MEMBER,
+    CadreStudyItem,
+    StudyTask,
+    TaskStatus,
+)
+
+UPCOMING_DAYS = 30
+HOURS_QUANTUM = Decimal("0.1")
+
+
+@dataclass
+class StudyHours:
+    """Rule M3 (DESIGN.md §3): hours from completed tasks and attended collective study (the meetings'
+    length) against the yearly requirement — never time on screen."""
+
+    done: Decimal
+    required: int
+    holds_committee_role: bool
+    from_meetings: Decimal = Decimal(0)
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(self.done * 100 / self.required)) if self.required else 100
+
+    @property
+    def is_met(self) -> bool:
+        return self.done >= self.required
+
+    @property
+    def missing(self) -> Decimal:
+        return max(Decimal(0), self.required - self.done)
+
+
+@dataclass
+class MyStudy:
+    member: Member
+    today: datetime.date
+    hours: StudyHours
+    this_month: list[StudyTask] = field(default_factory=list)
+    overdue: list[StudyTask] = field(default_factory=list)
+    upcoming: list[StudyTask] = field(default_factory=list)
+    done: list[StudyTask] = field(default_factory=list)
+
+    @property
+    def year(self) -> int:
+        return self.today.year
+
+    @property
+    def upcoming_until(self) -> datetime.date:
+        return _month_end(self.today) + datetime.timedelta(days=UPCOMING_DAYS)
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def holds_committee_role(*, user: User, member: Member) -> bool:
+    """Whether the user sits on their own branch's committee (书记, 副书记, 支委 …): 56 学时 instead of 32."""
+    return Role.objects.filter(
+        user=user, organization_id=member.organization_id, kind__in=COMMITTEE_ROLE_KINDS
+    ).exists()
+
+
+def member_tasks(*, member: Member) -> QuerySet[StudyTask]:
+    """The member's own tasks with their item and the item's materials (the only way a task is read)."""
+    return StudyTask.objects.filter(member=member).select_related("item").prefetch_related("item__materials")
+
+
+def my_study_get(*, user: User, member: Member, today: datetime.date | None = None) -> MyStudy:
+    """Everything on "我的学习" in four queries: the committee role, the tasks, their materials, the attended
+    collective study.
+
+    This month: tasks due this month that are done or not yet overdue. Overdue: open tasks past their due
+    date (any year). Upcoming: tasks due after this month, up to 30 days beyond its end. Done: completed
+    this year, most recent first; their items' hours are the year's study hours.
+    """
+    today = today or timezone.localdate()
+    month_start = today.replace(day=1)
+    upcoming_until = _month_end(today) + datetime.timedelta(days=UPCOMING_DAYS)
+    tz = timezone.get_current_timezone()
+    year_start = datetime.datetime(today.year, 1, 1, tzinfo=tz)
+    year_end = datetime.datetime(today.year + 1, 1, 1, tzinfo=tz)
+    tasks = list(
+        member_tasks(member=member)
+        .exclude(status=TaskStatus.CLOSED)
+        .filter(
+            Q(status=TaskStatus.OPEN, due_date__lte=upcoming_until)
+            | Q(status=TaskStatus.DONE, completed_at__gte=year_start, completed_at__lt=year_end)
+            | Q(due_date__gte=month_start, due_date__lte=upcoming_until)
+        )
+        .order_by("due_date", "pk")
+    )
+    committee = holds_committee_role(user=user, member=member)
+    study = MyStudy(
+        member=member,
+        today=today,
+        hours=StudyHours(
+            done=Decimal(0),
+            required=REQUIRED_HOURS_COMMITTEE if committee else REQUIRED_HOURS_MEMBER,
+            holds_committee_role=committee,
+        ),
+    )
+    for task in tasks:
+        is_open = task.status == TaskStatus.OPEN
+        if is_open and task.due_date < today:
+            study.overdue.append(task)
+        elif month_start <= task.due_date <= _month_end(today):
+            study.this_month.append(task)
+        elif _month_end(today) < task.due_date <= upcoming_until:
+            study.upcoming.append(task)
+        if task.status == TaskStatus.DONE and year_start <= task.completed_at < year_end:
+            study.done.append(task)
+            study.hours.done += task.credit_hours
+    study.hours.from_meetings = attended_study_hours(member=member, year=today.year)
+    study.hours.done += study.hours.from_meetings
+    study.done.sort(key=lambda task: (task.completed_at, task.pk), reverse=True)
+    return study
+
+
+def attended_study_hours(*, member: Member, year: int) -> Decimal:
+    """Hours of the collective study the member attended in the year (see `meeting_hours_by_member`)."""
+    return meeting_hours_by_member(member_ids=[member.pk], year=year).get(member.pk, Decimal("0.0"))
+
+
+def meeting_hours_by_member(*, member_ids: Iterable[int], year: int) -> dict[int, Decimal]:
+    """Hours of collective study attended in the year, by member id: held meetings with study content, counted
+    by the day they were held, their length. Meetings are activities' records, so activities answers through
+    `portal.hooks.meeting_study_hours` (one query)."""
+    member_ids = list(member_ids)
+    hours: dict[int, Decimal] = {}
+    for receiver in hooks.meeting_study_hours.receivers():
+        for member_id, value in receiver(member_ids=member_ids, year=year).items():
+            hours[member_id] = hours.get(member_id, Decimal("0.0")) + value
+    return hours
+
+
+def task_hours_by_member(*, organization_id: int, year: int) -> dict[int, Decimal]:
+    """Hours of study tasks completed in the year by the branch's active members (the plan item's 学时, or a
+    补学's own), by member id. One query. With `meeting_hours_by_member` these are the study hours (M3): the
+    only place they are computed; 我的学习 adds the same task hours from the tasks it already shows."""
+    rows = (
+        StudyTask.objects.filter(
+            member__organization_id=organization_id,
+            member__status=MemberStatus.ACTIVE,
+            status=TaskStatus.DONE,
+            completed_at__gte=_year_start(year),
+            completed_at__lt=_year_start(year + 1),
+        )
+        .values("member_id")
+        .annotate(
+            hours=Sum(Coalesce("item__hours", "hours"), output_field=DecimalField(max_digits=8, decimal_places=1))
+        )
+        .order_by()
+        .values_list("member_id", "hours")
+    )
+    return {member_id: Decimal(hours or 0).quantize(HOURS_QUANTUM) for member_id, hours in rows}
+
+
+def _year_start(year: int) -> datetime.datetime:
+    return datetime.datetime(year, 1, 1, tzinfo=timezone.get_current_timezone())
+
+
+def member_task_get(*, member: Member, pk: int) -> StudyTask:
+    """One of the member's own tasks; DoesNotExist for anybody else's."""
+    return member_tasks(member=member).get(pk=pk)
+
+
+def cadre_items(*, member: Member, year: int) -> list[CadreStudyItem]:
+    """The items of a leading cadre's 个人自学计划 for the year (one query)."""
+    return list(CadreStudyItem.objects.filter(plan__member=member, plan__year=year).order_by("target_month", "pk"))
+
+
+def cadre_item_get(*, member: Member, pk: int) -> CadreStudyItem:
+    """One of the member's own self-study items; DoesNotExist for anybody else's."""
+    return CadreStudyItem.objects.select_related("plan").get(plan__member=member, pk=pk)

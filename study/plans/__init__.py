@@ -1,0 +1,1 @@
+"""Annual and monthly study plans, their filing (备案), district templates and the oversight of study."""
