@@ -324,7 +324,7 @@ def test_it_lets_the_owner_cancel_a_queued_job_but_not_a_running_one(django_capt
 def _running(owner, *, kind=ECHO, attempts=1, beat_minutes_ago=10, params=None) -> Job:
     beat = timezone.now() - datetime.timedelta(minutes=beat_minutes_ago)
     params = params or {}
-    return Job.objects.create(
+    job = Job.objects.create(
         kind=kind,
         owner=owner,
         params=params,
@@ -334,6 +334,8 @@ def _running(owner, *, kind=ECHO, attempts=1, beat_minutes_ago=10, params=None) 
         started_at=beat,
         heartbeat_at=beat,
     )
+    progress_forget(job.pk)  # ids repeat between test runs; a shared (Redis) cache may hold an old entry
+    return job
 
 
 def test_it_requeues_a_stale_running_job_and_runs_it_again(django_capture_on_commit_callbacks, owner):
@@ -360,7 +362,7 @@ def test_it_fails_a_stale_running_job_after_its_last_attempt(django_capture_on_c
 def test_it_leaves_a_running_job_whose_heartbeat_is_fresh(owner):
     old_column = _running(owner, beat_minutes_ago=10)
     ProgressReporter(old_column)(1, 5)  # the cache carries the beat (column not written in a transaction)
-    fresh_column = _running(owner, beat_minutes_ago=1, params={"n": 2})
+    _running(owner, beat_minutes_ago=1, params={"n": 2})
     assert jobs_reap_stale.apply(kwargs={"now": timezone.now().isoformat()}).get() == {"requeued": 0, "failed": 0}
     assert Job.objects.filter(state=JobState.RUNNING).count() == 2
     progress_forget(old_column.pk)
