@@ -402,3 +402,15 @@ def test_it_renders_the_status_partial_in_a_fixed_number_of_queries(
 def test_it_has_a_beat_entry_for_the_reaper(settings):
     entries = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
     assert "portal.jobs.tasks.jobs_reap_stale" in entries
+
+
+def test_it_shows_a_failed_jobs_error_in_the_read_only_admin(django_capture_on_commit_callbacks, client, owner):
+    job = run_started(django_capture_on_commit_callbacks, owner, kind=CRASHING)
+    superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    enrol_totp(superuser)
+    client.force_login(superuser)
+    page = client.get(reverse("admin:portal_job_change", args=[job.pk]))
+    assert page.status_code == 200
+    assert "RuntimeError: boom" in page.content.decode()
+    assert client.post(reverse("admin:portal_job_delete", args=[job.pk])).status_code == 403
+    assert Job.objects.filter(pk=job.pk).exists()
