@@ -68,6 +68,7 @@ def job_start(
         params_key=key,
         message=str(MESSAGE_QUEUED),
     )
+    job.full_clean(exclude=["input_file"], validate_unique=False, validate_constraints=False)  # the save decides
     if input_file is not None:
         job.input_file.save(input_file.name or "input", input_file, save=False)
     try:
