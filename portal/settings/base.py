@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "study.tasks.annual_plan_reminders_schedule",
         "schedule": crontab(minute=0, hour=9, day_of_month="1", month_of_year="2"),
     },
+    # Background jobs whose worker died (no heartbeat) are re-queued or failed (portal/jobs/services.py).
+    "portal-jobs-reap-stale": {
+        "task": "portal.jobs.tasks.jobs_reap_stale",
+        "schedule": crontab(minute="*"),
+    },
     "activities-meeting-unfiled-reminders": {
         "task": "activities.tasks.meeting_unfiled_reminders_schedule",
         "schedule": crontab(minute=30, hour=8),

@@ -1,0 +1,1 @@
+import portal.jobs.admin  # noqa: F401 - registers the background job's admin
