@@ -443,12 +443,13 @@ class RoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
             kwargs["choices"] = [(value, label) for value, label in db_field.choices if value in grantable]
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
-    def get_actions(self, request):
-        # Bulk deletion would skip the per-role check below.
-        actions = super().get_actions(request)
-        if not sees_everything(request.user):
-            actions.pop("delete_selected", None)
-        return actions
+    def delete_queryset(self, request, queryset):
+        # The bulk action checks only the model permission: each role must be one the user could grant.
+        roles = list(queryset.select_related("user", "organization"))
+        if not all(can_grant_role(request.user, r.organization, r.kind, grantee=r.user) for r in roles):
+            raise PermissionDenied
+        for role in roles:
+            services.role_revoke(role=role)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
