@@ -26,13 +26,14 @@ from activities.models import (
     PioneerPost,
 )
 from activities.permissions import can_read_talk_summary, meetings_visible_to, talks_visible_to
+from branches.admin import ScopedAdminMixin
 from branches.permissions import can_manage_organization, members_visible_to
 
 # The texts an administrator may correct before filing; everything else is changed on the portal's pages.
 MEETING_ADMIN_EDITABLE = ("topic", "location", "agenda", "minutes", "observers")
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ScopedAdminMixin, admin.TabularInline):
     """Part of the meeting's record: shown to whoever may see the meeting, never edited here."""
 
     extra = 0
@@ -103,7 +104,7 @@ class MeetingAdminForm(forms.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = MeetingAdminForm
     list_display = ("topic", "kind", "organization", "group", "held_on", "status", "filed_at")
     list_filter = ("kind", "status", "held_on")
@@ -173,7 +174,7 @@ class MeetingAdmin(admin.ModelAdmin):
         obj.version = current.version
 
 
-class ViewOnlyAdmin(admin.ModelAdmin):
+class ViewOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Records members and secretaries write on the portal, through their services: looked at here only."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -1,10 +1,15 @@
 from django import forms
+from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.contenttypes.views import shortcut
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -12,31 +17,134 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
-from branches.models import Member, Membership, Organization, OrganizationKind, PartyGroup, Role, User
+from branches import services
+from branches.models import Member, Membership, Organization, OrganizationKind, PartyGroup, Role, RoleKind, User
 from branches.permissions import (
+    can_grant_role,
+    can_manage_account,
+    can_manage_member,
     can_manage_organization,
     can_view_full_id_number,
     groups_visible_to,
     members_visible_to,
     organizations_visible_to,
+    role_kinds_grantable_by,
+    roles_visible_to,
+    rows_visible_to,
     sees_everything,
+    users_visible_to,
 )
 from branches.resources import MemberRosterResource, RosterXLSX
 from branches.roster import export as roster_export
 from branches.roster import services as roster
 
+OUT_OF_SCOPE_CHOICE = _("所选的对象不存在或不在您的管理范围内，请重新选择。")
+
+
+def scoped_choices(request: HttpRequest, queryset: QuerySet) -> QuerySet:
+    """The rows of `queryset` the user may pick in an admin form: through the access module.
+
+    Models the access module knows directly are filtered there; the portal's other models through their own
+    (scoped) admin's queryset; a model with neither offers nothing but to superusers.
+    """
+    if sees_everything(request.user):
+        return queryset
+    scoped = rows_visible_to(request.user, queryset)
+    if scoped is not None:
+        return scoped
+    related_admin = admin.site._registry.get(queryset.model)
+    if isinstance(related_admin, ScopedAdminMixin):
+        return queryset.filter(pk__in=related_admin.get_queryset(request).values("pk"))
+    return queryset.none()
+
 
 class ScopedAdminMixin:
-    """Admin querysets go through the access module like every page does."""
+    """Every admin and inline of the portal goes through the access module like every page does.
+
+    The list and the objects (`get_queryset`, with `scope_function` when set); the choices of every foreign key
+    and many-to-many field, which also bound what a raw-id or autocomplete widget may submit (an id outside
+    them is refused with `OUT_OF_SCOPE_CHOICE`); the autocomplete results; and an object outside the scope
+    answers 404 (Django's admin would redirect to its index).
+    """
 
     scope_function = None
 
     def get_queryset(self, request):
-        return type(self).scope_function(request.user, queryset=super().get_queryset(request))
+        queryset = super().get_queryset(request)
+        if type(self).scope_function is None:
+            return queryset
+        return type(self).scope_function(request.user, queryset=queryset)
+
+    def field_choices(self, request: HttpRequest, db_field, queryset: QuerySet) -> QuerySet:
+        """The rows `db_field` may point at; an admin narrows single fields further by overriding."""
+        return scoped_choices(request, queryset)
+
+    def _choice_queryset(self, db_field, request: HttpRequest, kwargs: dict) -> QuerySet:
+        queryset = kwargs.get("queryset")
+        if queryset is None:
+            queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
+        return self.field_choices(request, db_field, queryset)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs["queryset"] = self._choice_queryset(db_field, request, kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.error_messages["invalid_choice"] = OUT_OF_SCOPE_CHOICE
+        return formfield
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs["queryset"] = self._choice_queryset(db_field, request, kwargs)
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None:
+            formfield.error_messages["invalid_choice"] = OUT_OF_SCOPE_CHOICE
+            formfield.error_messages["invalid_pk_value"] = OUT_OF_SCOPE_CHOICE
+        return formfield
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search, and for the autocomplete of a form field only the rows that field may point at."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        queryset = scoped_choices(request, queryset)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name == "autocomplete":
+            queryset = self._autocomplete_choices(request, queryset)
+        return queryset, may_have_duplicates
+
+    def _autocomplete_choices(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        try:
+            source_model = apps.get_model(request.GET["app_label"], request.GET["model_name"])
+            source_field = source_model._meta.get_field(request.GET["field_name"])
+        except (KeyError, LookupError, FieldDoesNotExist):
+            return queryset.none()
+        source_admin = self.admin_site._registry.get(source_model)
+        if not isinstance(source_admin, ScopedAdminMixin):
+            return queryset if sees_everything(request.user) else queryset.none()
+        return source_admin.field_choices(request, source_field, queryset)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Missing and out of scope look the same, and answer 404 like the portal's pages.
+        raise Http404
+
+
+def view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
+    """The admin's "view on site" (/admin/r/…): 404 for an object outside the user's scope, then Django's view.
+
+    Django's own view redirects for any object that exists, which tells anyone whether it does.
+    """
+    content_type = get_object_or_404(ContentType, pk=content_type_id)
+    if not sees_everything(request.user):
+        model_admin = admin.site._registry.get(content_type.model_class())
+        if not isinstance(model_admin, ScopedAdminMixin) or not model_admin.has_view_or_change_permission(request):
+            raise Http404
+        if model_admin.get_object(request, unquote(object_id)) is None:
+            raise Http404
+    return shortcut(request, content_type_id, object_id)
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAdminMixin, DjangoUserAdmin):
+    scope_function = staticmethod(users_visible_to)
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("联系方式"), {"fields": ("phone",)}),
@@ -44,16 +152,14 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ("username", "first_name", "email", "phone", "is_staff", "is_active")
     search_fields = ("username", "first_name", "email", "phone")
 
-    def get_queryset(self, request):
-        """Accounts of members, and holders of roles, inside the user's scope."""
-        qs = super().get_queryset(request)
-        if sees_everything(request.user):
-            return qs
-        return qs.filter(
-            Q(member__in=members_visible_to(request.user))
-            | Q(roles__organization__in=organizations_visible_to(request.user))
-            | Q(pk=request.user.pk)
-        ).distinct()
+    def has_change_permission(self, request, obj=None):
+        # Never an account stronger than one's own: that would be taking it over (its password, its e-mail).
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_manage_account(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or (obj.pk != request.user.pk and can_manage_account(request.user, obj)))
 
     def get_readonly_fields(self, request, obj=None):
         # Only superusers hand out superuser status, staff status, groups and permissions:
@@ -64,10 +170,62 @@ class UserAdmin(DjangoUserAdmin):
         return readonly
 
 
-class RoleInline(admin.TabularInline):
+ROLE_NOT_GRANTABLE = _(
+    "您只能在自己管理范围内的党组织授予职务，且不能高于您本人的职务，也不能授予自己。请联系上级管理员。"
+)
+ROLE_NOT_CHANGEABLE = _("这个职务高于您可以授予的职务（或是您本人的职务），您不能修改或删除它。请联系上级管理员。")
+
+
+def _stored_role_grantable(user: User, role_pk: int) -> bool:
+    stored = Role.objects.select_related("organization", "user").filter(pk=role_pk).first()
+    return stored is None or can_grant_role(user, stored.organization, stored.kind, grantee=stored.user)
+
+
+class RoleAdminForm(forms.ModelForm):
+    """A role: granted only inside the granter's scope, never above their own kind, never to themselves."""
+
+    granted_by: User | None = None  # set by the admin for the request
+
+    class Meta:
+        model = Role
+        fields = ("user", "organization", "kind", "started_on")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and self.has_changed() and not _stored_role_grantable(self.granted_by, self.instance.pk):
+            raise ValidationError(ROLE_NOT_CHANGEABLE)
+        organization = cleaned.get("organization") or self._parent_organization()
+        kind, grantee = cleaned.get("kind"), cleaned.get("user")
+        complete = organization is not None and kind and grantee is not None
+        if complete and not can_grant_role(self.granted_by, organization, kind, grantee=grantee):
+            raise ValidationError(ROLE_NOT_GRANTABLE)
+        return cleaned
+
+    def _parent_organization(self) -> Organization | None:
+        # In the organisation's inline the organisation is the page's, set on the instance by the formset.
+        organization_id = self.instance.organization_id
+        return Organization.objects.filter(pk=organization_id).first() if organization_id else None
+
+
+class RoleInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk and not _stored_role_grantable(form.granted_by, form.instance.pk):
+                raise ValidationError(ROLE_NOT_CHANGEABLE)
+
+
+class RoleInline(ScopedAdminMixin, admin.TabularInline):
     model = Role
+    form = RoleAdminForm
+    formset = RoleInlineFormSet
     extra = 0
     autocomplete_fields = ("user",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.granted_by = request.user
+        return formset
 
 
 @admin.register(Organization)
@@ -83,6 +241,17 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # New organisations need their tree path: create them on the portal's pages.
         return False
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Role:
+            return super().save_formset(request, form, formset, change)
+        # Roles through the services: an administrator role brings (and its loss takes away) the Django admin.
+        roles = formset.save(commit=False)
+        for role in formset.deleted_objects:
+            services.role_revoke(role=role)
+        for role in roles:
+            _role_save(role)
+        return None
+
 
 @admin.register(PartyGroup)
 class PartyGroupAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -91,8 +260,16 @@ class PartyGroupAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "organization__name")
     raw_id_fields = ("organization", "leader")
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_manage_organization(request.user, obj.organization))
 
-class MembershipInline(admin.TabularInline):
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_manage_organization(request.user, obj.organization))
+
+
+class MembershipInline(ScopedAdminMixin, admin.TabularInline):
     model = Membership
     extra = 0
     can_delete = False
@@ -149,6 +326,14 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         # Members are registered through the branch page or the roster import (ID number validation).
         return False
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_manage_member(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_manage_member(request.user, obj))
 
     # -- export: the roster's xlsx, masked ID numbers unless the user holds the permission
 
@@ -229,12 +414,55 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/branches/member/roster_import.html", context)
 
 
+def _role_save(role: Role) -> None:
+    if role.pk is None:
+        role.pk = services.role_assign(
+            user=role.user, organization=role.organization, kind=role.kind, started_on=role.started_on
+        ).pk
+        return
+    role.save()
+    if role.kind == RoleKind.ADMINISTRATOR:
+        services.role_assign(user=role.user, organization=role.organization, kind=role.kind)
+
+
 @admin.register(Role)
-class RoleAdmin(admin.ModelAdmin):
+class RoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    scope_function = staticmethod(roles_visible_to)
+    form = RoleAdminForm
     list_display = ("user", "organization", "kind", "started_on")
     list_filter = ("kind",)
     search_fields = ("user__username", "user__first_name", "organization__name")
     raw_id_fields = ("user", "organization")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).filter(organization__in=organizations_visible_to(request.user))
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.granted_by = request.user
+        return form
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "kind":
+            grantable = set(role_kinds_grantable_by(request.user))
+            kwargs["choices"] = [(value, label) for value, label in db_field.choices if value in grantable]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def delete_queryset(self, request, queryset):
+        # The bulk action checks only the model permission: each role must be one the user could grant.
+        roles = list(queryset.select_related("user", "organization"))
+        if not all(can_grant_role(request.user, r.organization, r.kind, grantee=r.user) for r in roles):
+            raise PermissionDenied
+        for role in roles:
+            services.role_revoke(role=role)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or can_grant_role(request.user, obj.organization, obj.kind, grantee=obj.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or can_grant_role(request.user, obj.organization, obj.kind, grantee=obj.user))
+
+    def save_model(self, request, obj, form, change):
+        _role_save(obj)
+
+    def delete_model(self, request, obj):
+        services.role_revoke(role=obj)

@@ -226,3 +226,121 @@ def is_branch_secretary_of(user: User | AnonymousUser, organization_id: int) -> 
     return user.is_authenticated and any(
         org_id == organization_id and kind == RoleKind.SECRETARY for _p, kind, org_id in _roles(user)
     )
+
+
+# Accounts and roles ----------------------------------------------------------------------------------------------
+
+# How strong each role kind is. A user grants (and changes, and takes away) only roles of kinds no stronger than
+# the strongest kind they hold over the organisation: committee seats < 组织委员/副书记 (manage the roster) < 书记
+# (also reads talk summaries) < 党委工作人员 (creates and moves organisations) < 系统管理员 (the Django admin).
+ROLE_KIND_RANK: dict[str, int] = {
+    RoleKind.COMMITTEE_MEMBER: 1,
+    RoleKind.PROPAGANDA: 1,
+    RoleKind.DISCIPLINE: 1,
+    RoleKind.DEPUTY_SECRETARY: 2,
+    RoleKind.ORGANIZER: 2,
+    RoleKind.SECRETARY: 3,
+    RoleKind.OFFICER: 4,
+    RoleKind.ADMINISTRATOR: 5,
+}
+
+
+def users_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+    """Accounts of members in the user's scope, holders of roles in the scope, and the user's own account."""
+    from branches.models import Role, User
+
+    qs = User.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    members = members_visible_to(user).filter(user__isnull=False).values("user_id")
+    role_holders = Role.objects.filter(organization_scope_q(user)).values("user_id")
+    return qs.filter(Q(pk__in=members) | Q(pk__in=role_holders) | Q(pk=user.pk))
+
+
+def roles_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+    """Roles held in organisations inside the user's scope."""
+    from branches.models import Role
+
+    qs = Role.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(organization_scope_q(user))
+
+
+def can_grant_role(
+    user: User | AnonymousUser, organization: Organization, kind: str, *, grantee: User | None = None
+) -> bool:
+    """May `user` give (or change, or take away) a role of `kind` in `organization`?
+
+    Only inside the user's scope and never above their own kind there (`ROLE_KIND_RANK`); nobody but a superuser
+    grants a role to themselves. Superusers are unrestricted.
+    """
+    if sees_everything(user):
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if grantee is not None and grantee.pk == user.pk:
+        return False
+    wanted = ROLE_KIND_RANK.get(kind)
+    if wanted is None:
+        return False
+    return any(
+        organization.path.startswith(path) and ROLE_KIND_RANK.get(held, 0) >= wanted for path, held, _id in _roles(user)
+    )
+
+
+def role_kinds_grantable_by(user: User | AnonymousUser) -> list[str]:
+    """The role kinds the user may grant somewhere in their scope (the choices of a role form)."""
+    if sees_everything(user):
+        return list(RoleKind.values)
+    strongest = max((ROLE_KIND_RANK.get(kind, 0) for _p, kind, _id in _roles(user)), default=0)
+    return [kind for kind in RoleKind.values if 0 < ROLE_KIND_RANK[kind] <= strongest]
+
+
+def can_manage_account(user: User | AnonymousUser, account: User) -> bool:
+    """May `user` change `account` (name, e-mail, password) in the admin?
+
+    Their own account; otherwise an account in scope whose every role the user could grant and whose rights the
+    user holds too: an administrator never takes over an account stronger than their own.
+    """
+    if sees_everything(user):
+        return True
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if account.pk == user.pk:
+        return True
+    if account.is_superuser or not users_visible_to(user).filter(pk=account.pk).exists():
+        return False
+    roles = account.roles.select_related("organization")
+    if not all(can_grant_role(user, role.organization, role.kind) for role in roles):
+        return False
+    return account.get_all_permissions() <= user.get_all_permissions()
+
+
+def rows_visible_to(user: User | AnonymousUser, queryset: QuerySet) -> QuerySet | None:
+    """The rows of `queryset` the user may see (and pick in a form), for the models this module knows.
+
+    `None` when the access module has no rule for the model: the caller must then fall back to a scoped
+    queryset of its own or to nothing.
+    """
+    from branches.models import Role, User
+
+    if sees_everything(user):
+        return queryset
+    model = queryset.model
+    known = {
+        Organization: organizations_visible_to,
+        Member: members_visible_to,
+        PartyGroup: groups_visible_to,
+        User: users_visible_to,
+        Role: roles_visible_to,
+    }
+    if model in known:
+        return known[model](user, queryset=queryset)
+    # Models of the apps above (meetings, talks, …) are scoped by their own admin's queryset, which goes through
+    # their part of the access module (activities.permissions).
+    return None

@@ -5,29 +5,20 @@ send it again, and editing a notification would change what somebody was told.
 """
 
 from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from branches.models import User
-from branches.permissions import members_visible_to, organizations_visible_to, sees_everything
+from branches.admin import ScopedAdminMixin
+from branches.permissions import sees_everything, users_visible_to
 from notifications.models import Notification, Reminder
 
 
-def recipients_visible_to(user: User) -> QuerySet:
-    """Users whose notifications the admin user may read: members in scope, role holders in scope, oneself."""
-    return User.objects.filter(
-        Q(member__in=members_visible_to(user))
-        | Q(roles__organization__in=organizations_visible_to(user))
-        | Q(pk=user.pk)
-    ).values("pk")
-
-
-class ReadOnlyScopedAdmin(admin.ModelAdmin):
+class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         queryset = super().get_queryset(request).select_related("recipient")
         if sees_everything(request.user):
             return queryset
-        return queryset.filter(recipient_id__in=recipients_visible_to(request.user))
+        return queryset.filter(recipient_id__in=users_visible_to(request.user).values("pk"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

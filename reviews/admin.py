@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import MeetingKind
+from branches.admin import ScopedAdminMixin
 from branches.models import OrganizationCategory, OrganizationKind, User
 from branches.permissions import (
     can_view_organization,
@@ -92,7 +93,7 @@ class RuleSetAdminForm(forms.ModelForm):
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
+class RuleSetAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = RuleSetAdminForm
     list_display = ("name", "code", "organization", "source", "is_active")
     list_filter = ("is_active",)
@@ -234,7 +235,7 @@ def _fieldsets(*, validity: tuple[str, ...], kinds: str = "kinds", categories: s
 
 
 @admin.register(Rule)
-class RuleAdmin(admin.ModelAdmin):
+class RuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = RuleAdminForm
     list_display = (
         "code",
@@ -247,7 +248,7 @@ class RuleAdmin(admin.ModelAdmin):
         "effective_to",
         "state_label",
     )
-    list_filter = ("rule_set", "scope", "period")
+    list_filter = (("rule_set", admin.RelatedOnlyFieldListFilter), "scope", "period")
     search_fields = ("code", "title", "source")
     list_select_related = ("rule_set",)
     ordering = ("rule_set", "code", "scope", "effective_from")
@@ -362,7 +363,7 @@ class RuleAdmin(admin.ModelAdmin):
 # Results, roll-ups and flags: written by the services, read here -----------------------------------------------
 
 
-class ReadOnlyScopedAdmin(admin.ModelAdmin):
+class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Rows whose organisation (reached through `scope_field`) lies in the user's scope; never edited here."""
 
     scope_field = "organization"

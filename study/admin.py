@@ -9,6 +9,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from branches.admin import ScopedAdminMixin
 from branches.permissions import members_visible_to, organization_scope_q
 from study.models import (
     CadreStudyItem,
@@ -22,7 +23,7 @@ from study.models import (
 )
 
 
-class OrganizationScopedAdmin(admin.ModelAdmin):
+class OrganizationScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     """Rows whose organisation (reached through `scope_field`) lies in the user's scope."""
 
     scope_field = "organization"
@@ -81,7 +82,7 @@ class MaterialReadAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
         return super().get_queryset(request).select_related("material", "member")
 
 
-class StudyPlanItemInline(admin.TabularInline):
+class StudyPlanItemInline(ScopedAdminMixin, admin.TabularInline):
     model = StudyPlanItem
     extra = 0
     can_delete = False
@@ -92,7 +93,7 @@ class StudyPlanItemInline(admin.TabularInline):
         return False
 
 
-class PlanStatusChangeInline(admin.TabularInline):
+class PlanStatusChangeInline(ScopedAdminMixin, admin.TabularInline):
     model = PlanStatusChange
     extra = 0
     can_delete = False
@@ -162,7 +163,7 @@ class StudyTaskAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
         return False
 
 
-class CadreStudyItemInline(admin.TabularInline):
+class CadreStudyItemInline(ScopedAdminMixin, admin.TabularInline):
     model = CadreStudyItem
     extra = 0
     fields = ("title", "target_month", "progress", "note")
@@ -174,7 +175,7 @@ class CadreStudyItemInline(admin.TabularInline):
 
 
 @admin.register(CadreStudyPlan)
-class CadreStudyPlanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CadreStudyPlanAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """A leading cadre keeps their own plan on the portal; administrators in scope may look at it."""
 
     list_display = ("member", "year", "item_count")

@@ -80,7 +80,7 @@ def test_the_meeting_list_shows_the_administrators_subtree_only(
         response = client.get(reverse("admin:activities_meeting_changelist"))
 
     assert [m.topic for m in response.context["cl"].result_list] == [filed_meeting.topic]
-    assert client.get(change_url(other_meeting)).status_code == 302  # not found: back to the admin index
+    assert client.get(change_url(other_meeting)).status_code == 404  # outside the scope: not found
     assert client.get(reverse("admin:activities_meeting_changelist") + "?q=西城").context["cl"].result_count == 0
 
 

@@ -334,7 +334,7 @@ def test_a_district_administrator_sees_city_rules_but_changes_only_the_districts
     assert not Rule.objects.filter(previous=c3).exists()
     assert "只有市级系统管理员可以设置全市适用的规则集" in no_scope.text
     assert own.status_code == 302 and RuleSet.objects.get(code="dongcheng").organization == district
-    assert others.status_code == 302  # not found: back to the admin index
+    assert others.status_code == 404  # outside the scope: not found
 
 
 def test_a_rule_set_in_force_keeps_its_scope_and_stays_active(client, city_admin, district):

@@ -522,5 +522,5 @@ def test_it_scopes_the_admin_lists_to_the_administrators_subtree(
     assert [t.item.topic for t in tasks.context["cl"].result_list] == ["东城的任务"]
     assert [r.member.name for r in reads.context["cl"].result_list] == ["李党员"]
     other = tree_materials["other_district"]
-    assert client.get(reverse("admin:study_studymaterial_change", args=[other.pk])).status_code == 302  # not found
+    assert client.get(reverse("admin:study_studymaterial_change", args=[other.pk])).status_code == 404  # foreign: 404
     assert client.get(reverse("admin:study_studymaterial_add")).status_code == 403  # publish on the portal
