@@ -1,12 +1,11 @@
 """Celery adapters: ids in, a service call, a small JSON-able result out."""
 
 import datetime
-from smtplib import SMTPException
 
 from celery import shared_task
 from django.utils import timezone
 
-RETRY = {"autoretry_for": (SMTPException, ConnectionError), "retry_backoff": True, "max_retries": 5}
+from portal.taskkit import RETRY
 
 
 @shared_task(acks_late=True, **RETRY)

@@ -16,6 +16,8 @@ from import_export.formats import base_formats
 from branches.models import Member
 from branches.roster import columns as roster_columns
 from branches.roster import export as roster_export
+from branches.roster.columns import EXPORT_WIDTHS, SHEET_TITLE
+from portal.xlsx import rows_to_xlsx
 
 ORGANIZATION_HEADER = "所在党支部"
 
@@ -43,7 +45,7 @@ class MemberRosterResource(resources.Resource):
 
 
 class RosterXLSX(base_formats.XLSX):
-    """xlsx written by the roster's writer: string cells are never formulas, dates stay dates."""
+    """xlsx written by the portal's writer (portal.xlsx): string cells are never formulas, dates stay dates."""
 
     def export_data(self, dataset, **kwargs: Any) -> bytes:
-        return roster_export.rows_to_xlsx(headers=dataset.headers, rows=dataset)
+        return rows_to_xlsx(headers=dataset.headers, rows=dataset, title=SHEET_TITLE, widths=EXPORT_WIDTHS)

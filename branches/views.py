@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -20,7 +19,7 @@ from branches.forms import (
     RosterFilterForm,
     RosterUploadForm,
 )
-from branches.models import Member, MemberStatus, Organization, PartyGroup
+from branches.models import MemberStatus, PartyGroup
 from branches.permissions import (
     can_create_child_organization,
     can_manage_member,
@@ -31,24 +30,10 @@ from branches.permissions import (
 )
 from branches.roster import export as roster_xlsx
 from branches.roster import services as roster
+from branches.selectors import organization_get
 from portal.forms import apply_service_errors
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def organization_or_404(request: HttpRequest, pk: int, *, with_member_counts: bool = False) -> Organization:
-    """The organisation with this id in the user's scope, or 404 (never 403: no existence leak)."""
-    try:
-        return selectors.organization_get(user=request.user, pk=pk, with_member_counts=with_member_counts)
-    except Organization.DoesNotExist:
-        raise Http404 from None
-
-
-def _member_or_404(request: HttpRequest, pk: int) -> Member:
-    try:
-        return selectors.member_get(user=request.user, pk=pk)
-    except Member.DoesNotExist:
-        raise Http404 from None
+from portal.shortcuts import get_or_404
+from portal.xlsx import xlsx_response
 
 
 @login_required
@@ -68,7 +53,7 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx partial: the children of one node, loaded when it is expanded."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     nodes = selectors.organization_children_nodes(user=request.user, parent=organization)
     return render(request, "branches/partials/_tree_children.html", {"nodes": nodes})
 
@@ -76,7 +61,7 @@ def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk, with_member_counts=True)
+    organization = get_or_404(organization_get, user=request.user, pk=pk, with_member_counts=True)
     today = timezone.localdate()
     context = {
         "organization": organization,
@@ -134,7 +119,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
-    parent = organization_or_404(request, parent_pk)
+    parent = get_or_404(organization_get, user=request.user, pk=parent_pk)
     if not can_create_child_organization(request.user, parent):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, parent=parent)
@@ -152,7 +137,7 @@ def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = OrganizationForm(request.POST or None, instance=organization)
@@ -171,7 +156,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move an organisation with its whole subtree under another parent (committee staff only)."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if organization.parent is None or not can_create_child_organization(request.user, organization.parent):
         raise PermissionDenied
     form = OrganizationMoveForm(
@@ -191,7 +176,7 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = PartyGroupForm(request.POST or None, organization=organization)
@@ -232,7 +217,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member_or_404(request, pk)
+    member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     context = {
         "member": member,
         "history": selectors.member_history(member=member),
@@ -246,7 +231,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = MemberForm(request.POST or None, organization=organization)
@@ -264,7 +249,7 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member_or_404(request, pk)
+    member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
     form = MemberForm(
@@ -289,7 +274,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member_or_404(request, pk)
+    member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
     form = MemberTransferForm(
@@ -314,7 +299,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_status(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member_or_404(request, pk)
+    member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
     form = MemberStatusForm(request.POST or None, initial={"status": member.status})
@@ -332,7 +317,7 @@ def member_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
-    member = _member_or_404(request, pk)
+    member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
     if member.user_id:
@@ -361,7 +346,7 @@ def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -383,14 +368,14 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
-    return _xlsx_response(roster_xlsx.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    return xlsx_response(roster_xlsx.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
 
 
 @login_required
 @require_GET
 def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
         raise Http404
     content = roster_xlsx.roster_export_xlsx(
@@ -400,10 +385,4 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
         show_full_id=can_view_full_id_number(request.user),
     )
     filename = _("%(name)s花名册-%(date)s.xlsx") % {"name": organization.name, "date": timezone.localdate()}
-    return _xlsx_response(content, filename)
-
-
-def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
+    return xlsx_response(content, filename)

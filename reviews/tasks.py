@@ -5,10 +5,12 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from portal.taskkit import RETRY
+
 # Compliance results and roll-ups ------------------------------------------------------------------------------
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, **RETRY)
 def compliance_refresh(*, organization_id: int, years: list[int]) -> int:
     """Re-judge one organisation after one of its meetings changed (idempotent: it recomputes, never adds)."""
     from reviews.compliance.services import organizations_recompute
@@ -41,7 +43,7 @@ def member_flags_refresh_schedule(*, today: str | None = None) -> int:
     return service(today=_day(today))
 
 
-@shared_task(acks_late=True, autoretry_for=(ConnectionError,), retry_backoff=True, max_retries=5)
+@shared_task(acks_late=True, **RETRY)
 def member_flags_refresh(*, organization_ids: list[int], today: str | None = None) -> int:
     """Recompute the M1 flags of a chunk of branches (idempotent: it recomputes, never adds)."""
     from reviews.members.rules import member_flags_refresh as service

@@ -29,6 +29,7 @@ from branches.models import MANAGING_ROLE_KINDS, MemberStatus, Organization, Org
 from branches.selectors import manager_user_ids
 from notifications.models import ReminderKind
 from notifications.services import ReminderMessage, reminders_send
+from portal.taskkit import fan_out
 from study.models import TASK_TITLE, PlanStatus, StudyPlan, StudyPlanItem, StudyTask, TaskStatus
 
 REMINDER_CHUNK_SIZE = 50  # branches (or committees) per fan-out task
@@ -44,17 +45,9 @@ def _day(date: datetime.date) -> str:
     return _("%(month)d月%(day)d日") % {"month": date.month, "day": date.day}
 
 
-def _chunks(ids: Iterable[int]) -> list[list[int]]:
-    ids = sorted(set(ids))
-    return [ids[i : i + REMINDER_CHUNK_SIZE] for i in range(0, len(ids), REMINDER_CHUNK_SIZE)]
-
-
 def _fan_out(task, *, ids: Iterable[int], argument: str, today: datetime.date) -> int:
-    """Enqueue `task` once per chunk of ids, after the current transaction commits. Returns the chunk count."""
-    chunks = _chunks(ids)
-    for chunk in chunks:
-        task.delay_on_commit(**{argument: chunk, "today": today.isoformat()})
-    return len(chunks)
+    """Enqueue `task` once per chunk of ids after commit (portal.taskkit.fan_out). Returns the chunk count."""
+    return fan_out(task, ids=ids, size=REMINDER_CHUNK_SIZE, argument=argument, today=today.isoformat())
 
 
 def _remindable_tasks(*, organization_ids: Iterable[int] | None = None) -> QuerySet[StudyTask]:

@@ -15,7 +15,8 @@ from activities.calendar import selectors as calendar_selectors
 from branches import selectors as branch_selectors
 from branches.models import Member, Organization
 from branches.permissions import can_manage_organization, own_member
-from branches.views import organization_or_404
+from branches.selectors import organization_get
+from portal.shortcuts import get_or_404
 
 
 def _ancestors_and_self(request: HttpRequest, organization: Organization) -> list[Organization]:
@@ -29,7 +30,7 @@ def month(request: HttpRequest, pk: int) -> HttpResponse:
     """The organisation's meetings of a month (calendar on wide screens, list on phones); beside them, loaded by
     htmx from reviews (`reviews:month_obligations`), what the month, its quarter and its year still require.
     Anyone whose scope holds the organisation, and a member for their own branch (read-only)."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     today = timezone.localdate()
     first, month_ok = calendar_selectors.parse_month(request.GET.get("month"), today=today)
     context = {
@@ -86,7 +87,7 @@ def member_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def attendance_year(request: HttpRequest, pk: int) -> HttpResponse:
     """Members × 应到/出席/请假/缺席 for the organisation's meetings of a year (its committee and the staff above)."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not calendar_selectors.can_view_attendance(request.user, organization):
         raise PermissionDenied
     today = timezone.localdate()

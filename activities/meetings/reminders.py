@@ -19,6 +19,7 @@ from branches.models import MANAGING_ROLE_KINDS, Member, Role
 from branches.selectors import manager_user_ids
 from notifications.models import ReminderKind
 from notifications.services import ReminderMessage, reminders_send
+from portal.taskkit import fan_out
 
 
 def meeting_planned_notify(*, meeting_id: int) -> int:
@@ -80,16 +81,10 @@ def meeting_unfiled_reminders_schedule(*, today: datetime.date) -> int:
     not filed, enqueued on commit. One query. Returns the number of chunks."""
     from activities.tasks import meeting_unfiled_reminders_send
 
-    organization_ids = sorted(
-        set(_unfiled_meetings(today).values_list("organization_id", flat=True).order_by().distinct())
+    organization_ids = _unfiled_meetings(today).values_list("organization_id", flat=True).order_by().distinct()
+    return fan_out(
+        meeting_unfiled_reminders_send, ids=organization_ids, size=REMINDER_CHUNK_SIZE, today=today.isoformat()
     )
-    chunks = [
-        organization_ids[start : start + REMINDER_CHUNK_SIZE]
-        for start in range(0, len(organization_ids), REMINDER_CHUNK_SIZE)
-    ]
-    for chunk in chunks:
-        meeting_unfiled_reminders_send.delay_on_commit(organization_ids=chunk, today=today.isoformat())
-    return len(chunks)
 
 
 def meeting_unfiled_reminders_send(*, organization_ids: list[int], today: datetime.date, email: bool = True) -> int:

@@ -31,8 +31,9 @@ from activities.models import AttendanceStatus, Meeting, MeetingStatus
 from activities.records import services as records_services
 from branches.models import Organization
 from branches.permissions import can_manage_organization
-from branches.views import organization_or_404
+from branches.selectors import organization_get
 from portal.forms import apply_service_errors
+from portal.shortcuts import get_or_404
 
 FILED_EDIT_MESSAGE = gettext_lazy("这次活动已归档，不能直接修改；如需更正，请填写更正原因提交更正。")
 
@@ -44,13 +45,6 @@ class VersionForm(forms.Form):
 
 
 # Lookups and helpers -----------------------------------------------------------------------------------------
-
-
-def _meeting_or_404(request: HttpRequest, pk: int) -> Meeting:
-    try:
-        return selectors.meeting_get(user=request.user, pk=pk)
-    except Meeting.DoesNotExist:
-        raise Http404 from None
 
 
 def _managed_meeting(request: HttpRequest, pk: int, *, for_form: bool = False) -> Meeting:
@@ -174,7 +168,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Schedule a meeting (or enter one already held). Pre-filled from the plan and the last meeting;
     `?date=YYYY-MM-DD`, `?kind=` and `?group=` pre-select from the month view."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
     on = _parse_date(request.GET.get("date")) or timezone.localdate()
@@ -247,11 +241,11 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 **form.service_arguments(),
             )
         except ConcurrentEditError as error:
-            meeting = _meeting_or_404(request, pk)
+            meeting = get_or_404(selectors.meeting_get, user=request.user, pk=pk)
             apply_service_errors(form, error)
             _with_version(form, meeting.version)
         except ValidationError as error:
-            meeting = _meeting_or_404(request, pk)
+            meeting = get_or_404(selectors.meeting_get, user=request.user, pk=pk)
             apply_service_errors(form, error)
         else:
             messages.success(request, _("修改已保存。"))
@@ -290,11 +284,11 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
                 recorded_by=request.user,
             )
         except ConcurrentEditError as error:
-            meeting = _meeting_or_404(request, pk)
+            meeting = get_or_404(selectors.meeting_get, user=request.user, pk=pk)
             form.add_error(None, error)
             _with_version(form, meeting.version)
         except ValidationError as error:
-            meeting = _meeting_or_404(request, pk)
+            meeting = get_or_404(selectors.meeting_get, user=request.user, pk=pk)
             apply_service_errors(form, error)
         else:
             counts = _attendance_counts(entries)
@@ -376,11 +370,11 @@ def meeting_amend(request: HttpRequest, pk: int) -> HttpResponse:
                     **form.service_arguments(),
                 )
             except ConcurrentEditError as error:
-                meeting = _meeting_or_404(request, pk)
+                meeting = get_or_404(selectors.meeting_get, user=request.user, pk=pk)
                 apply_service_errors(form, error)
                 _with_version(form, meeting.version)
             except ValidationError as error:
-                meeting = _meeting_or_404(request, pk)
+                meeting = get_or_404(selectors.meeting_get, user=request.user, pk=pk)
                 apply_service_errors(form, error)
             else:
                 messages.success(

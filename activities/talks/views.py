@@ -34,15 +34,16 @@ from activities.talks.forms import (
 from branches import selectors as branch_selectors
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_member, can_manage_organization, can_view_organization, own_member
-from branches.views import organization_or_404
+from branches.selectors import organization_get
 from portal.forms import apply_service_errors
+from portal.shortcuts import get_or_404
 
 # Lookups -----------------------------------------------------------------------------------------------------
 
 
 def _branch_or_404(request: HttpRequest, pk: int) -> Organization:
     """Talks and commitments belong to a branch: another kind of organisation has no such page."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
         raise Http404
     return organization

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import datetime
 import io
-from collections.abc import Iterable, Sequence
 from typing import Any
 
 import openpyxl
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -39,62 +36,9 @@ from branches.roster.columns import (
     _chinese_labels,
 )
 from branches.roster.reader import MAX_ROWS
-
-XLSX_DATE_FORMAT = "yyyy-mm-dd"
-
-
-# Spreadsheet software treats a cell starting with one of these as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-_HEADER_FONT = Font(bold=True)
-
+from portal.xlsx import DATE_FORMAT, HEADER_FILL, HEADER_FONT, rows_to_xlsx
 
 _REQUIRED_FONT = Font(bold=True, color="B00000")
-
-
-_HEADER_FILL = PatternFill("solid", fgColor="F2E6C9")
-
-
-def _safe_cell(sheet, value: Any) -> WriteOnlyCell:
-    """A cell whose text is never run as a formula by spreadsheet software.
-
-    Text is stored as a string cell (never a formula); text starting with a
-    formula trigger also gets Excel's quote prefix, so that editing the cell
-    later keeps it text.
-    """
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        if value.startswith(FORMULA_TRIGGERS):
-            cell.quotePrefix = True
-        return cell
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, datetime.date):
-        cell.number_format = XLSX_DATE_FORMAT
-    return cell
-
-
-def rows_to_xlsx(*, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str = SHEET_TITLE) -> bytes:
-    """One formula-safe sheet: bold header, frozen, column widths; used by the roster and admin exports."""
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = EXPORT_WIDTHS.get(header, 14)
-    sheet.freeze_panes = "A2"
-    header_cells = []
-    for header in headers:
-        cell = _safe_cell(sheet, str(header))
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    for row in rows:
-        sheet.append([_safe_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def member_export_row(member: Member, *, show_full_id: bool) -> list[Any]:
@@ -134,7 +78,7 @@ def roster_export_xlsx(*, members: QuerySet[Member], show_full_id: bool) -> byte
     One query (the queryset must already select_related the group).
     """
     rows = (member_export_row(member, show_full_id=show_full_id) for member in members.iterator(chunk_size=2000))
-    return rows_to_xlsx(headers=EXPORT_HEADERS, rows=rows)
+    return rows_to_xlsx(headers=EXPORT_HEADERS, rows=rows, title=SHEET_TITLE, widths=EXPORT_WIDTHS)
 
 
 def roster_template_xlsx(*, organization: Organization) -> bytes:
@@ -148,8 +92,8 @@ def roster_template_xlsx(*, organization: Organization) -> bytes:
     for index, column in enumerate(COLUMNS, start=1):
         letter = get_column_letter(index)
         cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = _REQUIRED_FONT if column.required else _HEADER_FONT
-        cell.fill = _HEADER_FILL
+        cell.font = _REQUIRED_FONT if column.required else HEADER_FONT
+        cell.fill = HEADER_FILL
         cell.alignment = Alignment(horizontal="center")
         cell.comment = Comment(str(column.note), "两学一做学习教育平台")
         sheet.column_dimensions[letter].width = column.width
@@ -157,7 +101,7 @@ def roster_template_xlsx(*, organization: Organization) -> bytes:
             # Text format, so that Excel keeps the 18 digits of an ID number.
             sheet.column_dimensions[letter].number_format = "@"
         elif column.key in ("birth_date", "joined_on", "full_member_on"):
-            sheet.column_dimensions[letter].number_format = XLSX_DATE_FORMAT
+            sheet.column_dimensions[letter].number_format = DATE_FORMAT
     sheet.freeze_panes = "A2"
 
     def letter_of(key: str) -> str:
@@ -194,25 +138,25 @@ def roster_template_xlsx(*, organization: Organization) -> bytes:
     notes.append([])
     notes.append([_("列名"), _("是否必填"), _("填写要求")])
     for cell in notes[notes.max_row]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
     for column in COLUMNS:
         notes.append([column.header, _("必填") if column.required else _("选填"), str(column.note)])
     notes.append([])
     notes.append([_("填写示例（仅供参考，请勿复制到“花名册”工作表）")])
-    notes[notes.max_row][0].font = _HEADER_FONT
+    notes[notes.max_row][0].font = HEADER_FONT
     example_row = notes.max_row + 1
     for index, column in enumerate(COLUMNS, start=1):
         cell = notes.cell(row=example_row, column=index, value=column.header)
-        cell.font = _HEADER_FONT
+        cell.font = HEADER_FONT
     example = _example_values(group_names[0] if group_names else "")
     for index, column in enumerate(COLUMNS, start=1):
         cell = notes.cell(row=example_row + 1, column=index, value=example[column.key])
         if isinstance(example[column.key], datetime.date):
-            cell.number_format = XLSX_DATE_FORMAT
+            cell.number_format = DATE_FORMAT
     notes.append([])
     notes.append([_("本支部的党小组（“党小组”列须填写以下名称之一）")])
-    notes[notes.max_row][0].font = _HEADER_FONT
+    notes[notes.max_row][0].font = HEADER_FONT
     first_group_row = notes.max_row + 1
     if group_names:
         for name in group_names:

@@ -134,6 +134,21 @@ class Filters:
             return None
         return period_keys_within(period)
 
+    @property
+    def description(self) -> str:
+        """The non-default filters in words, for the heading of an export ("" when none)."""
+        parts = []
+        period = self.specific_period
+        if period is not None:
+            parts.append(str(period.label))
+        elif self.period_kind:
+            parts.append(str(PeriodKind(self.period_kind).label))
+        if self.category:
+            parts.append(str(dict(OrganizationCategory.choices).get(self.category, self.category)))
+        if self.rule:
+            parts.append(self.rule)
+        return "，".join(parts)
+
     def as_query(self) -> dict[str, str]:
         """The non-default filters, for links that keep them (drill-down, export)."""
         query = {"year": str(self.year), "period": self.period, "category": self.category, "rule": self.rule}

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -24,8 +23,9 @@ from branches.permissions import (
     primary_organization_id,
     visible_ancestor_ids,
 )
-from branches.roster.export import rows_to_xlsx
-from branches.views import XLSX_CONTENT_TYPE, organization_or_404
+from branches.selectors import organization_get
+from portal.shortcuts import get_or_404
+from portal.xlsx import rows_to_xlsx, xlsx_response
 from reviews.compliance import circular as compliance_circular
 from reviews.compliance import dashboard as selectors
 from reviews.compliance import results as compliance_results
@@ -38,7 +38,7 @@ from study.plans.selectors import can_view_filing_status
 def _node_or_404(request: HttpRequest, pk: int) -> Organization:
     """A node of the user's committee work: in scope through a role (officers, administrators, a branch's own
     committee). Members without a role see no dashboard, not even their branch's: 404."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_view_organization(request.user, organization):
         raise Http404
     return organization
@@ -171,15 +171,17 @@ def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
             for row in board.children
         ]
         title = _("下级党组织")
-    content = rows_to_xlsx(headers=headers, rows=rows, title=title)
+    heading = [
+        _("%(name)s %(year)d年组织生活落实情况") % {"name": organization.name, "year": filters.year},
+        _("筛选：%(filters)s") % {"filters": filters.description or _("全部")},
+    ]
+    content = rows_to_xlsx(headers=headers, rows=rows, title=title, heading=heading, as_of=timezone.now())
     filename = _("%(name)s%(year)d年组织生活落实情况-%(date)s.xlsx") % {
         "name": organization.name,
         "year": filters.year,
         "date": today,
     }
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
+    return xlsx_response(content, filename)
 
 
 @login_required
@@ -230,7 +232,7 @@ def branch_todo(request: HttpRequest, pk: int) -> HttpResponse:
     """The branch page's 本月/本季度待办 block (loaded by htmx after the page, so the roster keeps its budget):
     the same judgement as the month view (reviews.compliance.selectors.branch_obligations) and, for the branch's
     managers, the member rules (M1 warnings, M2, M3)."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     today = timezone.localdate()
     can_manage = can_manage_organization(request.user, organization)
     context = {
@@ -249,7 +251,7 @@ def branch_todo(request: HttpRequest, pk: int) -> HttpResponse:
 def month_obligations(request: HttpRequest, pk: int) -> HttpResponse:
     """The month view's to-do (loaded by htmx beside the calendar): what the month, its quarter and its year
     require, judged as on the dashboards. Anyone who may open the month view."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     today = timezone.localdate()
     first, _month_ok = parse_month(request.GET.get("month"), today=today)
     context = {

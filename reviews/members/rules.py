@@ -46,6 +46,7 @@ from branches.models import (
 )
 from branches.permissions import can_manage_organization, managed_branch_ids, organization_scope_q
 from branches.selectors import organization_structure_warnings
+from portal.taskkit import fan_out
 from reviews.compliance.rules import Period, PeriodKind, period_containing, periods_of_year
 from reviews.compliance.selectors import counted_statuses
 from reviews.models import FlagLevel, MemberFlag
@@ -198,11 +199,8 @@ def member_flags_refresh_schedule(*, today: datetime.date | None = None) -> int:
     from reviews import tasks
 
     today = today or timezone.localdate()
-    ids = list(Organization.objects.filter(kind=OrganizationKind.BRANCH).order_by("pk").values_list("pk", flat=True))
-    chunks = [ids[i : i + FLAG_CHUNK_SIZE] for i in range(0, len(ids), FLAG_CHUNK_SIZE)]
-    for chunk in chunks:
-        tasks.member_flags_refresh.delay_on_commit(organization_ids=chunk, today=today.isoformat())
-    return len(chunks)
+    ids = Organization.objects.filter(kind=OrganizationKind.BRANCH).values_list("pk", flat=True)
+    return fan_out(tasks.member_flags_refresh, ids=ids, size=FLAG_CHUNK_SIZE, today=today.isoformat())
 
 
 @transaction.atomic

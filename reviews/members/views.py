@@ -16,18 +16,12 @@ from activities.talks.selectors import talk_member_choices
 from branches import selectors as branch_selectors
 from branches.models import Organization
 from branches.permissions import can_manage_organization, own_member
-from branches.views import organization_or_404
+from branches.selectors import organization_get
 from portal.forms import apply_service_errors
+from portal.shortcuts import get_or_404
 from reviews.members import rules as member_rules
 from reviews.members.forms import MemberFlagTalkForm
 from reviews.models import FlagLevel, MemberFlag
-
-
-def _flag_or_404(request: HttpRequest, pk: int) -> MemberFlag:
-    try:
-        return member_rules.member_flag_get(user=request.user, pk=pk)
-    except MemberFlag.DoesNotExist:
-        raise Http404 from None
 
 
 def _talk_form(request: HttpRequest, flag: MemberFlag, data=None) -> MemberFlagTalkForm:
@@ -82,7 +76,7 @@ def member_flags(request: HttpRequest, pk: int) -> HttpResponse:
     """The M1 flags of a branch, or of a committee's subtree grouped by branch; for a branch also M2 and M3.
 
     `?talk=<flag id>` opens the form for recording the 批评教育 talk with that member."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not member_rules.can_view_member_flags(request.user, organization):
         raise PermissionDenied
     talk_flag = talk_form = None
@@ -110,12 +104,12 @@ def member_flag_talk(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the 批评教育 talk held with a flagged member (a 谈心谈话 marked as criticism, linked to the flag).
 
     The form is shown on the flags page of the organisation named by `back` (the branch by default)."""
-    flag = _flag_or_404(request, pk)
+    flag = get_or_404(member_rules.member_flag_get, user=request.user, pk=pk)
     back = flag.organization
     back_id = request.POST.get("back") or request.GET.get("back")
     if back_id:
         try:
-            back = organization_or_404(request, int(back_id))
+            back = get_or_404(organization_get, user=request.user, pk=int(back_id))
         except ValueError:
             raise Http404 from None
         if not flag.organization.path.startswith(back.path):

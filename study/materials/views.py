@@ -14,20 +14,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from branches.models import Organization
 from branches.permissions import can_manage_organization, own_member, primary_organization_id
-from branches.views import organization_or_404
+from branches.selectors import organization_get
 from portal.forms import apply_service_errors
+from portal.shortcuts import get_or_404
 from study.materials import selectors, services
 from study.materials.forms import MaterialFilterForm, MaterialForm
-from study.models import MaterialCategory, StudyMaterial
+from study.models import MaterialCategory
 
 INLINE_ATTACHMENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
-
-
-def _material_or_404(request: HttpRequest, pk: int) -> StudyMaterial:
-    try:
-        return selectors.material_get(user=request.user, pk=pk)
-    except StudyMaterial.DoesNotExist:
-        raise Http404 from None
 
 
 def _publishing_organization(request: HttpRequest) -> Organization | None:
@@ -69,7 +63,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The material; opening it records the read (who and when) for a viewer with a member record."""
-    material = _material_or_404(request, pk)
+    material = get_or_404(selectors.material_get, user=request.user, pk=pk)
     member = own_member(request.user)
     if member is not None:
         services.material_read_record(material=material, member=member)
@@ -85,7 +79,7 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def material_attachment(request: HttpRequest, pk: int) -> FileResponse:
     """The attachment, served through this view after the scope check (never from a public media URL)."""
-    material = _material_or_404(request, pk)
+    material = get_or_404(selectors.material_get, user=request.user, pk=pk)
     if not material.attachment:
         raise Http404
     try:
@@ -107,7 +101,7 @@ def material_attachment(request: HttpRequest, pk: int) -> FileResponse:
 @require_http_methods(["GET", "POST"])
 def material_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish a material for an organisation's subtree: committee officers for theirs, secretaries for their branch."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = MaterialForm(request.POST or None, request.FILES or None, initial={"published_on": timezone.localdate()})

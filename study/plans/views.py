@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from branches import selectors as branch_selectors
 from branches.models import Organization
 from branches.permissions import can_create_child_organization, can_manage_organization, organization_scope_q
-from branches.views import organization_or_404
+from branches.selectors import organization_get
 from notifications.services import reminders_send
 from portal.forms import apply_service_errors
+from portal.shortcuts import get_or_404
 from study.models import PlanStatus, StudyPlan, StudyPlanItem, StudyTask
 from study.plans import selectors as plan_selectors
 from study.plans import services
@@ -40,20 +41,6 @@ READ_ONLY_MESSAGE = gettext_lazy("计划已报送或已备案，不能修改；�
 
 
 # Lookups and helpers -----------------------------------------------------------------------------------------
-
-
-def _plan_or_404(request: HttpRequest, pk: int) -> StudyPlan:
-    try:
-        return plan_selectors.plan_get(user=request.user, pk=pk)
-    except StudyPlan.DoesNotExist:
-        raise Http404 from None
-
-
-def _item_or_404(request: HttpRequest, pk: int) -> StudyPlanItem:
-    try:
-        return plan_selectors.plan_item_get(user=request.user, pk=pk)
-    except StudyPlanItem.DoesNotExist:
-        raise Http404 from None
 
 
 def _ancestors_and_self(request: HttpRequest, organization: Organization) -> list[Organization]:
@@ -97,7 +84,7 @@ def _require_plan_manager(request: HttpRequest, plan: StudyPlan) -> None:
 @require_GET
 def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
     """A branch's annual plans by year (or a committee's templates), with the actions the user may take."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     today = timezone.localdate()
     listing = plan_selectors.plan_listing(organization=organization, today=today)
     can_create = _can_create_plan(request.user, organization)
@@ -116,7 +103,7 @@ def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not _can_create_plan(request.user, organization):
         raise PermissionDenied
     today = timezone.localdate()
@@ -155,7 +142,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_adopt(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
     """One click: a branch's new draft plan from a template published above it."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     try:
         template = plan_selectors.template_get(user=request.user, pk=template_pk)
     except StudyPlan.DoesNotExist:
@@ -177,7 +164,7 @@ def plan_adopt(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
 @require_POST
 def plan_copy_previous(request: HttpRequest, pk: int) -> HttpResponse:
     """Start a year's plan from last year's current plan, dates moved on by a year."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
     form = PlanCopyForm(request.POST, today=timezone.localdate())
@@ -222,7 +209,7 @@ def _plan_detail_context(request: HttpRequest, plan: StudyPlan, decision_form: P
 @login_required
 @require_GET
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_or_404(request, pk)
+    plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     return render(request, "study/plan_detail.html", _plan_detail_context(request, plan))
 
 
@@ -268,7 +255,7 @@ def _item_form_page(request: HttpRequest, plan: StudyPlan, item: StudyPlanItem |
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_item_create(request: HttpRequest, pk: int) -> HttpResponse:
-    plan = _plan_or_404(request, pk)
+    plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     _require_plan_manager(request, plan)
     if not plan.is_editable:
         messages.error(request, READ_ONLY_MESSAGE)
@@ -279,7 +266,7 @@ def plan_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item_or_404(request, pk)
+    item = get_or_404(plan_selectors.plan_item_get, user=request.user, pk=pk)
     plan = item.plan
     _require_plan_manager(request, plan)
     if not plan.is_editable:
@@ -291,7 +278,7 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item_or_404(request, pk)
+    item = get_or_404(plan_selectors.plan_item_get, user=request.user, pk=pk)
     plan = item.plan
     _require_plan_manager(request, plan)
     if not plan.is_editable:
@@ -316,7 +303,7 @@ def plan_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     """报送备案: draft or returned → submitted."""
-    plan = _plan_or_404(request, pk)
+    plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     _require_plan_manager(request, plan)
     try:
         services.plan_submit(plan=plan, submitted_by=request.user)
@@ -328,7 +315,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decide(request: HttpRequest, pk: int, *, file: bool) -> HttpResponse:
-    plan = _plan_or_404(request, pk)
+    plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     if not can_file_plan(request.user, plan):
         raise PermissionDenied
     form = PlanDecisionForm(request.POST)
@@ -371,7 +358,7 @@ def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
     """修订: a filed plan stays as filed; a new draft revision is made and filed again."""
-    plan = _plan_or_404(request, pk)
+    plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     _require_plan_manager(request, plan)
     try:
         revision = services.plan_revise(plan=plan, revised_by=request.user)
@@ -389,7 +376,7 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """下发模板: the committee's template becomes available to every branch below it."""
-    plan = _plan_or_404(request, pk)
+    plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     if not can_publish_template(request.user, plan.organization):
         raise PermissionDenied
     try:
@@ -408,7 +395,7 @@ def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def branch_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """Members × this month's plan items: who has done what; a done cell opens the 心得."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
         raise Http404
     if not plan_selectors.can_view_branch_progress(request.user, organization):
@@ -438,7 +425,7 @@ def branch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def branch_progress_remind(request: HttpRequest, pk: int) -> HttpResponse:
     """提醒未完成的党员: one reminder per member with open tasks this month, once per month."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
         raise Http404
     if not can_manage_organization(request.user, organization):
@@ -466,7 +453,7 @@ def branch_progress_remind(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def plan_filing_status(request: HttpRequest, pk: int) -> HttpResponse:
     """For a committee's subtree: plans not filed, waiting for 备案, no items next month, task completion."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if organization.is_branch:
         raise Http404
     if not plan_selectors.can_view_filing_status(request.user, organization):
@@ -503,7 +490,7 @@ BULK_FILE_LIMIT = 200
 @require_POST
 def plans_file_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     """批量备案: file the selected submitted plans of the committee's subtree in one transaction."""
-    organization = organization_or_404(request, pk)
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
     if organization.is_branch:
         raise Http404
     if not can_create_child_organization(request.user, organization):

@@ -438,20 +438,26 @@ def test_it_exports_the_dashboard_table_as_formula_safe_xlsx(client, district_of
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    heading, filters, as_of, _blank, *rows = list(sheet.iter_rows(values_only=True))
+    assert heading[0] == f"东城区教育系统党委 {YEAR}年组织生活落实情况" and filters[0] == "筛选：全部"
+    assert as_of[0].startswith("数据截至 ")
     assert rows[0][0] == "下级党组织" and "合规率（%）" in rows[0]
+    assert sheet.freeze_panes == "A6"  # the header row stays in view
     names = [row[0] for row in rows[1:]]
     assert names == [history["sibling"].name, history["branch"].name]  # most missed first, as on screen
     sibling_row = rows[1]
     assert sibling_row[rows[0].index("未完成（已过补录期）")] == BRANCH_RULE_PERIODS - 6
-    cell = next(sheet.iter_rows(min_row=2, max_row=2))[0]
+    cell = next(sheet.iter_rows(min_row=6, max_row=6))[0]
     assert cell.data_type == "s" and cell.quotePrefix
 
 
 def test_it_exports_a_branchs_rule_periods(client, secretary, branch, history):
     client.force_login(secretary)
     response = client.get(reverse("reviews:dashboard_export", args=[branch.pk]) + f"?year={YEAR}&rule=C2")
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    heading, filters, _as_of, _blank, *rows = openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(
+        values_only=True
+    )
+    assert filters[0] == "筛选：C2"
     assert rows[0][:5] == ("规则编号", "规则", "检查对象", "周期", "结果")
     assert [(row[0], row[3], row[4]) for row in rows[1:]] == [
         ("C2", f"{YEAR}年第{q}季度", "已完成") for q in "一二三四"
