@@ -49,7 +49,7 @@ def test_it_starts_a_job_returns_at_once_and_shows_the_counts_when_done(
     assert len(job.params["sha256"]) == 64 and job.params["owner"] == secretary.pk
     assert not Member.objects.filter(name__startswith="新党员").exists()  # nothing imported in the request
     queued = client.get(response["Location"]).text
-    assert "排队中" in queued and "hx-trigger=\"every 2s\"" in queued
+    assert "排队中" in queued and 'hx-trigger="every 2s"' in queued
 
     for callback in callbacks:
         callback()  # the worker (in-process without Redis)
@@ -162,7 +162,9 @@ def test_it_answers_404_to_the_secretary_of_another_branch_and_starts_no_job(cli
 def test_it_answers_404_for_a_job_of_someone_else_or_of_another_branch(
     client, secretary, other_branch_secretary, branch, other_branch
 ):
-    theirs = roster_import_start(organization=other_branch, upload=xlsx_upload([roster_row()]), by=other_branch_secretary)
+    theirs = roster_import_start(
+        organization=other_branch, upload=xlsx_upload([roster_row()]), by=other_branch_secretary
+    )
     client.force_login(secretary)
 
     assert client.get(f"{import_url(branch)}?job={theirs.pk}").status_code == 404
