@@ -7,7 +7,6 @@ from portal.jobs.tasks import job_run
 
 
 def test_it_acknowledges_the_job_task_late_and_requeues_it_when_its_worker_is_lost():
-    app.loader.import_default_modules()
     task = app.tasks[job_run.name]
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True
