@@ -1,6 +1,6 @@
 from django import forms
 from django.apps import apps
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.models import ContentType
@@ -36,7 +36,8 @@ from branches.permissions import (
 )
 from branches.resources import MemberRosterResource, RosterXLSX
 from branches.roster import export as roster_export
-from branches.roster import services as roster
+from branches.roster import jobs as roster_jobs
+from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
 
 OUT_OF_SCOPE_CHOICE = _("所选的对象不存在或不在您的管理范围内，请重新选择。")
 
@@ -301,7 +302,7 @@ class RosterImportAdminForm(forms.Form):
 
 @admin.register(Member)
 class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
-    """Members, scoped; export in the roster's xlsx format and the roster import (same service as the branch page)."""
+    """Members, scoped; export in the roster's xlsx format and the roster import (the same job as the branch page)."""
 
     scope_function = staticmethod(members_visible_to)
     resource_classes = [MemberRosterResource]
@@ -375,10 +376,12 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         if not self.has_roster_import_permission(request):
             raise PermissionDenied
         wants_template = "_template" in request.POST
-        form = RosterImportAdminForm(request.POST or None, request.FILES or None, user=request.user)
+        if request.method == "POST":
+            form = RosterImportAdminForm(request.POST, request.FILES, user=request.user)
+        else:
+            form = RosterImportAdminForm(user=request.user)
         form.fields["file"].required = not wants_template
-        result = None
-        if request.method == "POST" and form.is_valid():
+        if form.is_bound and form.is_valid():
             organization = form.cleaned_data["organization"]
             if wants_template:
                 response = HttpResponse(
@@ -388,27 +391,30 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
                     as_attachment=True, filename=str(_("花名册模板.xlsx"))
                 )
                 return response
-            result = roster.roster_import(organization=organization, uploaded_file=form.cleaned_data["file"])
-            if result.ok:
-                self.message_user(
-                    request,
-                    _("%(name)s：导入完成，新增%(created)d人，更新%(updated)d人，未变%(unchanged)d人。")
-                    % {
-                        "name": organization.name,
-                        "created": result.created,
-                        "updated": result.updated,
-                        "unchanged": result.unchanged,
-                    },
-                    messages.SUCCESS,
-                )
-                changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
-                return redirect(f"{changelist}?organization__id__exact={organization.pk}")
+            upload = form.cleaned_data["file"]
+            if size_error := roster_jobs.upload_size_error(upload):
+                form.add_error("file", size_error)
+            else:
+                job = roster_jobs.roster_import_start(organization=organization, upload=upload, by=request.user)
+                here = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_roster_import")
+                return redirect(f"{here}?job={job.pk}")
+        job = None
+        if job_id := request.GET.get("job", ""):
+            # The organisation comes from the job, which only its owner sees; it was in scope when it started.
+            if not job_id.isdigit():
+                raise Http404
+            job = jobs_visible_to(request.user).filter(kind=roster_jobs.ROSTER_IMPORT, pk=int(job_id)).first()
+            if job is None:
+                raise Http404
+            job = job_with_live_progress(job)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("导入花名册"),
             "form": form,
-            "result": result,
+            "job": job,
+            "job_title": roster_jobs.ROSTER_IMPORT_TITLE,
+            "result_template": roster_jobs.ROSTER_IMPORT_RESULT_TEMPLATE,
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/branches/member/roster_import.html", context)

@@ -5,3 +5,17 @@ from django.utils.translation import gettext_lazy as _
 class BranchesConfig(AppConfig):
     name = "branches"
     verbose_name = _("组织与党员")
+
+    def ready(self) -> None:
+        from branches.roster import jobs
+        from portal.jobs.registry import register
+
+        register(
+            jobs.ROSTER_IMPORT,
+            jobs.roster_import_run,
+            title=jobs.ROSTER_IMPORT_TITLE,
+            max_attempts=1,  # all or nothing: a killed import wrote nothing and is failed for the user to resubmit
+            stale_after=jobs.ROSTER_IMPORT_STALE_AFTER,
+            soft_time_limit=jobs.ROSTER_IMPORT_SOFT_TIME_LIMIT,
+            result_template=jobs.ROSTER_IMPORT_RESULT_TEMPLATE,
+        )

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -29,9 +30,10 @@ from branches.permissions import (
     organizations_visible_to,
 )
 from branches.roster import export as roster_xlsx
-from branches.roster import services as roster
+from branches.roster import jobs as roster_jobs
 from branches.selectors import organization_get
 from portal.forms import apply_service_errors
+from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
 from portal.shortcuts import get_or_404
 from portal.xlsx import xlsx_response
 
@@ -346,23 +348,34 @@ def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: check the form, store the file and start the import job; GET (?job=): the form and the job's progress,
+    then its counts or per-row errors (templates/portal/partials/_job.html)."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
-    result = None
-    if request.method == "POST" and form.is_valid():
-        result = roster.roster_import(organization=organization, uploaded_file=form.cleaned_data["file"])
-        if result.ok:
-            messages.success(
-                request,
-                _("导入完成：新增%(created)d人，更新%(updated)d人，未变%(unchanged)d人。")
-                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-            )
-            return redirect(organization)
-    return render(
-        request, "branches/roster_import.html", {"form": form, "organization": organization, "result": result}
-    )
+    form = RosterUploadForm(request.POST, request.FILES) if request.method == "POST" else RosterUploadForm()
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if size_error := roster_jobs.upload_size_error(upload):
+            form.add_error("file", size_error)
+        else:
+            job = roster_jobs.roster_import_start(organization=organization, upload=upload, by=request.user)
+            return redirect(f"{reverse('branches:roster_import', args=[organization.pk])}?job={job.pk}")
+    job = None
+    if job_id := request.GET.get("job", ""):
+        job = jobs_visible_to(request.user).filter(kind=roster_jobs.ROSTER_IMPORT, organization=organization)
+        job = job.filter(pk=int(job_id)).first() if job_id.isdigit() else None
+        if job is None:
+            raise Http404
+        job = job_with_live_progress(job)
+    context = {
+        "form": form,
+        "organization": organization,
+        "job": job,
+        "job_title": roster_jobs.ROSTER_IMPORT_TITLE,
+        "result_template": roster_jobs.ROSTER_IMPORT_RESULT_TEMPLATE,
+    }
+    return render(request, "branches/roster_import.html", context)
 
 
 @login_required

@@ -9,6 +9,7 @@ but changed only by those at the top; a district's rule sets only inside its sco
 from __future__ import annotations
 
 import copy
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,6 +17,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import MeetingKind
@@ -29,11 +31,28 @@ from branches.permissions import (
     scope_paths,
     sees_everything,
 )
+from portal.jobs.selectors import jobs_visible_to
 from reviews.compliance import rule_versions as rule_services
 from reviews.compliance.rule_versions import CONTENT_FIELDS, RuleState
 from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag, Rule, RuleSet
 
 RECOMPUTE_MESSAGE = _("规则已保存，合规结果正在重新计算")
+RECOMPUTE_LINK = _("查看进度")
+RECOMPUTE_BY_OTHER = _("（由其他管理员发起的重新计算会包含本次修改）")
+
+
+def recompute_message(request: HttpRequest, *, today: datetime.date | None = None) -> None:
+    """Say that the year is being recomputed, with a link to the job's page when this user may see it (its
+    starter, or a superuser); a second save while the job runs gets the same job."""
+    job = rule_services.compliance_recompute_job_live(year=(today or timezone.localdate()).year)
+    if job is None:
+        messages.success(request, RECOMPUTE_MESSAGE)
+    elif jobs_visible_to(request.user).filter(pk=job.pk).exists():
+        messages.success(
+            request, format_html('{}：<a href="{}">{}</a>', RECOMPUTE_MESSAGE, job.get_absolute_url(), RECOMPUTE_LINK)
+        )
+    else:
+        messages.success(request, format_html("{}{}", RECOMPUTE_MESSAGE, RECOMPUTE_BY_OTHER))
 
 
 # Who may change which rule set ---------------------------------------------------------------------------------
@@ -131,8 +150,8 @@ class RuleSetAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return allowed and (obj is None or (may_edit_rule_set(request.user, obj) and not obj.rules.exists()))
 
     def save_model(self, request: HttpRequest, obj: RuleSet, form, change: bool) -> None:
-        rule_services.rule_set_save(rule_set=obj)
-        messages.success(request, RECOMPUTE_MESSAGE)
+        rule_services.rule_set_save(rule_set=obj, by=request.user)
+        recompute_message(request)
 
 
 # Rules ---------------------------------------------------------------------------------------------------------
@@ -341,7 +360,11 @@ class RuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 if name in CONTENT_FIELDS or name == "effective_to"
             }
             new = rule_services.rule_revise(
-                rule=obj, changes=changes, effective_from=form.cleaned_data["revision_from"], today=form.today
+                rule=obj,
+                changes=changes,
+                effective_from=form.cleaned_data["revision_from"],
+                today=form.today,
+                by=request.user,
             )
             # The admin goes on with the new version (its log entry, "continue editing").
             for model_field in Rule._meta.concrete_fields:
@@ -352,12 +375,12 @@ class RuleAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 % {"start": new.effective_from.isoformat(), "end": new.previous.effective_to.isoformat()},
             )
         else:
-            rule_services.rule_save(rule=obj, today=form.today)
-        messages.success(request, RECOMPUTE_MESSAGE)
+            rule_services.rule_save(rule=obj, today=form.today, by=request.user)
+        recompute_message(request, today=form.today)
 
     def delete_model(self, request: HttpRequest, obj: Rule) -> None:
-        rule_services.rule_delete(rule=obj)
-        messages.success(request, RECOMPUTE_MESSAGE)
+        rule_services.rule_delete(rule=obj, by=request.user)
+        recompute_message(request)
 
 
 # Results, roll-ups and flags: written by the services, read here -----------------------------------------------

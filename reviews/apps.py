@@ -8,7 +8,17 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import hooks
+        from portal.jobs.registry import register
         from reviews import receivers
+        from reviews.compliance import rule_versions
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
         hooks.study_tasks_changed.connect(receivers.study_tasks_changed)
+        register(
+            rule_versions.COMPLIANCE_RECOMPUTE,
+            rule_versions.compliance_recompute_run,
+            title=rule_versions.COMPLIANCE_RECOMPUTE_TITLE,
+            max_attempts=2,  # one transaction: a killed recompute wrote nothing and is run again
+            stale_after=rule_versions.COMPLIANCE_RECOMPUTE_STALE_AFTER,
+            soft_time_limit=rule_versions.COMPLIANCE_RECOMPUTE_SOFT_TIME_LIMIT,
+        )

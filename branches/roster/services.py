@@ -6,7 +6,7 @@ changed row updates the member it names."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -78,16 +78,31 @@ def _limit_errors(errors: list[RowError]) -> list[RowError]:
 
 ANALYZE_AFTER_ROWS = 5000
 
+# Rows between two progress reports (a report is one cache write).
+PROGRESS_EVERY = 500
 
-def roster_import(*, organization: Organization, uploaded_file) -> RosterImportResult:
+# `progress(done, total, message)`: what a background job hands in (portal.jobs.progress.ProgressReporter).
+Progress = Callable[[int, int | None, str | None], None]
+
+
+def _no_progress(done: int, total: int | None = None, message: str | None = None) -> None:
+    return None
+
+
+def roster_import(*, organization: Organization, uploaded_file, progress: Progress | None = None) -> RosterImportResult:
     """Import a branch roster (xlsx or csv) into `organization`: all rows or none.
 
     New ID numbers become new members (with their membership record opened);
     a known ID number in this branch updates that member when the row differs.
     Any bad row, or an ID number registered in another branch, stops the whole
     import; the result lists every bad row with its line number and reason.
+
+    `progress`, if given, is called as rows are read and checked (done = rows checked, total = data rows),
+    then with 写入中 before the writes; it may be called inside the import's transaction.
     """
+    report = progress or _no_progress
     today = timezone.localdate()
+    report(0, None, _("读取文件中"))
     try:
         table = read_table(uploaded_file)
     except RosterFileError as error:
@@ -102,7 +117,11 @@ def roster_import(*, organization: Organization, uploaded_file) -> RosterImportR
     present = set(header_of_key)
     rows: list[ParsedRow] = []
     first_line_of: dict[str, int] = {}
-    for line, values in table.rows:
+    total = len(table.rows)
+    report(0, total, _("检查中"))
+    for number, (line, values) in enumerate(table.rows, start=1):
+        if number % PROGRESS_EVERY == 0:
+            report(number, total, _("检查中"))
         cells = {key: values[index] if index < len(values) else None for index, key in index_to_key.items()}
         if is_blank_row(list(cells.values())):
             continue  # e.g. a line with only a pre-filled 序号
@@ -125,10 +144,16 @@ def roster_import(*, organization: Organization, uploaded_file) -> RosterImportR
         return RosterImportResult(
             ok=False, errors=[RowError(line=table.header_line, column="", message=_("文件只有列名，没有党员数据。"))]
         )
+    report(total, total, _("与已登记的党员核对中"))
     try:
         with transaction.atomic():
             result = _validate_and_write(
-                organization=organization, rows=rows, present=present, errors=errors, header_of=header_of
+                organization=organization,
+                rows=rows,
+                present=present,
+                errors=errors,
+                header_of=header_of,
+                report=lambda message: report(total, total, message),
             )
     except IntegrityError:
         # Another import or edit registered one of these ID numbers meanwhile.
@@ -142,7 +167,13 @@ def roster_import(*, organization: Organization, uploaded_file) -> RosterImportR
 
 
 def _validate_and_write(
-    *, organization: Organization, rows: list[ParsedRow], present: set[str], errors: list[RowError], header_of
+    *,
+    organization: Organization,
+    rows: list[ParsedRow],
+    present: set[str],
+    errors: list[RowError],
+    header_of,
+    report: Callable[[str], None],
 ) -> RosterImportResult:
     """Check rows against the database (groups, other branches, model rules), then write them in bulk."""
     groups = {group.name: group for group in PartyGroup.objects.filter(organization=organization)}
@@ -156,7 +187,9 @@ def _validate_and_write(
     to_create: list[tuple[Member, str]] = []
     to_update: list[Member] = []
     unchanged = 0
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if number % PROGRESS_EVERY == 0:
+            report(_("与已登记的党员核对中"))  # also the job's heartbeat through a long check
         member = existing.get(row.digest)
         if member is not None and member.organization_id != organization.pk:
             errors.append(
@@ -208,6 +241,7 @@ def _validate_and_write(
     if errors:
         return RosterImportResult(ok=False, errors=errors)
 
+    report(_("写入中"))
     now = timezone.now()
     for member, id_number in to_create:
         member.set_id_number(id_number)

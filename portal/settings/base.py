@@ -186,6 +186,20 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A worker can die mid-task (deploy, OOM, kill -9). The background job task (portal.jobs.tasks.job_run) is
+# acknowledged late and rejected (requeued) when its pool process is lost, and Redis hands an unacknowledged
+# message to another worker after the visibility timeout: so a message whose worker died before the job was
+# claimed is delivered again within minutes, not lost with the job left queued forever. It cannot run twice:
+# the job claim (queued -> running, one UPDATE) turns any second delivery, including one that arrives while
+# the first is still running past the timeout, into a no-op; a job that was claimed and whose worker died is
+# taken back by the reaper (jobs_reap_stale, every minute, after its kind's stale_after). 10 minutes, not
+# Redis's default of 1 hour: the other late-acknowledged tasks are idempotent recomputes, so an early
+# redelivery of a slow one costs time, never a duplicate write.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 10 * 60}
+CELERY_TASK_ANNOTATIONS = {"portal.jobs.tasks.job_run": {"acks_late": True, "reject_on_worker_lost": True}}
+# A worker process is replaced after a task that left it above this resident size (KiB): an import of a large
+# roster must not leave a bloated process behind for the next job (per-kind soft time limits: portal/jobs).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic jobs (celery beat; times are CELERY_TIMEZONE, Asia/Shanghai). They only scan and fan out per-chunk
 # tasks; every reminder is sent once (unique key recipient, kind, object, period). Documented in README.md.

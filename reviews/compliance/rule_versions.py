@@ -3,7 +3,10 @@
 A rule that has come into force is never edited in place: a change creates the rule's next version, in force from
 a date inside the current period or later, and the old version ends the day before — so the results of periods
 already judged keep the rule they were judged by. A rule not yet in force is edited in place. Every change is
-followed (after commit) by a recompute of the current year's results and roll-ups.
+followed by a recompute of the current year's results and roll-ups: a background job per year (portal/jobs),
+sent after commit. A change saved while that year's job is queued or running gets the same job: one queued has
+not read the rules yet, and one running compares the rules' fingerprint before it commits and starts over if
+they changed (reviews.compliance.services.compliance_recompute).
 """
 
 from __future__ import annotations
@@ -16,7 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from branches.models import User
+from portal.jobs.models import Job, job_params_key
+from portal.jobs.progress import ProgressReporter
+from portal.jobs.registry import JobOutcome
+from portal.jobs.services import job_start
 from reviews.compliance.rules import period_containing
 from reviews.models import Rule, RuleSet
 
@@ -139,21 +148,57 @@ def same_content(name: str, a: Any, b: Any) -> bool:
     return a == b
 
 
-def rules_changed(*, today: datetime.date | None = None) -> None:
-    """After commit, rebuild the current year's results and roll-ups with the rules as they are now."""
-    from reviews.tasks import compliance_recompute_task
+COMPLIANCE_RECOMPUTE = "reviews.compliance_recompute"
+COMPLIANCE_RECOMPUTE_TITLE = gettext_lazy("按现行规则重新计算合规结果")
+# The recompute reports only its start and end (it is one transaction); allow for a whole year of a large tree.
+COMPLIANCE_RECOMPUTE_SOFT_TIME_LIMIT = 25 * 60
+COMPLIANCE_RECOMPUTE_STALE_AFTER = datetime.timedelta(minutes=30)
 
+
+def compliance_recompute_start(*, year: int, by: User | None = None) -> Job:
+    """Queue the recompute of `year` (sent after commit), or return the one already queued or running."""
+    return job_start(kind=COMPLIANCE_RECOMPUTE, owner=by, organization=None, params={"year": year})
+
+
+def compliance_recompute_job_live(*, year: int) -> Job | None:
+    """The queued or running recompute of `year`, if any (the admin links to it)."""
+    key = job_params_key(kind=COMPLIANCE_RECOMPUTE, organization_id=None, params={"year": year})
+    return Job.objects.filter(kind=COMPLIANCE_RECOMPUTE, params_key=key, state__in=Job.LIVE).first()
+
+
+def compliance_recompute_run(job: Job, progress: ProgressReporter) -> JobOutcome:
+    """Runner of `reviews.compliance_recompute`: all or nothing (one transaction), so safe to run again."""
+    from reviews.compliance.services import compliance_recompute
+
+    year = int(job.params["year"])
+    progress(0, 1, _("重新计算中"))
+    total = compliance_recompute(year=year)
+    progress(1, 1)
+    return JobOutcome(
+        message=_("已按现行规则重新计算%(year)d年的合规结果，共%(n)d条。") % {"year": year, "n": total},
+        result={"year": year, "results": total},
+    )
+
+
+def rules_changed(*, today: datetime.date | None = None, by: User | None = None) -> Job:
+    """Rebuild the current year's results and roll-ups with the rules as they are now: a job started by `by`,
+    sent after commit (or the year's job already queued or running, which will see this change)."""
     today = today or timezone.localdate()
-    compliance_recompute_task.delay_on_commit(year=today.year)
+    return compliance_recompute_start(year=today.year, by=by)
 
 
 @transaction.atomic
 def rule_revise(
-    *, rule: Rule, changes: Mapping[str, Any], effective_from: datetime.date, today: datetime.date | None = None
+    *,
+    rule: Rule,
+    changes: Mapping[str, Any],
+    effective_from: datetime.date,
+    today: datetime.date | None = None,
+    by: User | None = None,
 ) -> Rule:
     """Change a rule in force: the stored row keeps what it says and ends the day before `effective_from`; a new
     row (previous = the old one) says what changed from `effective_from` on. `changes` may also set the new
-    version's `effective_to`. Returns the new version."""
+    version's `effective_to`. Returns the new version. `by`: who starts the recompute job (sees its page)."""
     today = today or timezone.localdate()
     old = Rule.objects.select_for_update().get(pk=rule.pk)
     state = rule_state(old, today)
@@ -183,12 +228,12 @@ def rule_revise(
     old.effective_to = effective_from - ONE_DAY
     old.save(update_fields=["effective_to", "updated_at"])
     new.save()
-    rules_changed(today=today)
+    rules_changed(today=today, by=by)
     return new
 
 
 @transaction.atomic
-def rule_save(*, rule: Rule, today: datetime.date | None = None) -> Rule:
+def rule_save(*, rule: Rule, today: datetime.date | None = None, by: User | None = None) -> Rule:
     """Create a rule, or save a rule not yet in force (or only the end date of one in force), in place.
 
     A version that follows another moves the other's end to the day before it starts."""
@@ -231,12 +276,12 @@ def rule_save(*, rule: Rule, today: datetime.date | None = None) -> Rule:
         Rule.objects.filter(pk=rule.previous_id).update(
             effective_to=rule.effective_from - ONE_DAY, updated_at=timezone.now()
         )
-    rules_changed(today=today)
+    rules_changed(today=today, by=by)
     return rule
 
 
 @transaction.atomic
-def rule_delete(*, rule: Rule, today: datetime.date | None = None) -> None:
+def rule_delete(*, rule: Rule, today: datetime.date | None = None, by: User | None = None) -> None:
     """Delete a rule not yet in force (nothing was judged by it); the version before it gets its end back."""
     today = today or timezone.localdate()
     rule = Rule.objects.select_for_update().get(pk=rule.pk)
@@ -246,15 +291,15 @@ def rule_delete(*, rule: Rule, today: datetime.date | None = None) -> None:
     rule.delete()
     if previous_id:
         Rule.objects.filter(pk=previous_id).update(effective_to=effective_to, updated_at=timezone.now())
-    rules_changed(today=today)
+    rules_changed(today=today, by=by)
 
 
 @transaction.atomic
-def rule_set_save(*, rule_set: RuleSet, today: datetime.date | None = None) -> RuleSet:
+def rule_set_save(*, rule_set: RuleSet, today: datetime.date | None = None, by: User | None = None) -> RuleSet:
     """Create or change a rule set; the results are recomputed after commit (its rules may apply elsewhere now)."""
     rule_set.full_clean()
     rule_set.save()
-    rules_changed(today=today)
+    rules_changed(today=today, by=by)
     return rule_set
 
 

@@ -206,6 +206,20 @@ def plans_file(*, plans: list[StudyPlan], filed_by: User, comment: str = "") -> 
     return len(locked)
 
 
+@transaction.atomic
+def plans_file_waiting(*, plan_ids: list[int], filed_by: User, comment: str = "") -> tuple[int, int]:
+    """File the plans among `plan_ids` that are still waiting for 备案 and skip the others (already filed, or
+    returned meanwhile): one chunk of a bulk 备案 job, safe to run again. Returns (filed, skipped)."""
+    waiting = list(
+        StudyPlan.objects.select_for_update()
+        .filter(pk__in=plan_ids, status=PlanStatus.SUBMITTED)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    filed = plans_file(plans=waiting, filed_by=filed_by, comment=comment) if waiting else 0
+    return filed, len(plan_ids) - filed
+
+
 def _notify_plan_decided(*, plan_id: int) -> None:
     from study.tasks import plan_decided_notify
 

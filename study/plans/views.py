@@ -35,6 +35,7 @@ from study.plans.forms import (
     parse_month,
     plan_default_title,
 )
+from study.plans.jobs import plans_file_start
 from study.plans.permissions import can_edit_plan, can_file_plan, can_publish_template
 
 READ_ONLY_MESSAGE = gettext_lazy("计划已报送或已备案，不能修改；如需调整请先修订。")
@@ -489,7 +490,8 @@ BULK_FILE_LIMIT = 200
 @login_required
 @require_POST
 def plans_file_bulk(request: HttpRequest, pk: int) -> HttpResponse:
-    """批量备案: file the selected submitted plans of the committee's subtree in one transaction."""
+    """批量备案: check that every selected plan is in scope under the committee, then file them in a background
+    job (study/plans/jobs.py) and show its progress."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if organization.is_branch:
         raise Http404
@@ -506,17 +508,12 @@ def plans_file_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     if len(ids) > BULK_FILE_LIMIT:
         messages.error(request, _("一次最多备案%(n)d份计划，请分批操作。") % {"n": BULK_FILE_LIMIT})
         return redirect(back)
-    plans = list(
-        StudyPlan.objects.filter(
-            organization_scope_q(request.user), pk__in=ids, organization__path__startswith=organization.path
-        ).select_related("organization")
-    )
-    if len(plans) != len(ids):
+    in_scope = StudyPlan.objects.filter(
+        organization_scope_q(request.user), pk__in=ids, organization__path__startswith=organization.path
+    ).count()
+    if in_scope != len(ids):
         raise Http404
-    try:
-        filed = services.plans_file(plans=plans, filed_by=request.user, comment=request.POST.get("comment", "")[:500])
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("已备案%(n)d份学习计划，学习任务已下发到党员。") % {"n": filed})
-    return redirect(back)
+    job = plans_file_start(
+        organization=organization, plan_ids=ids, comment=request.POST.get("comment", "")[:500], by=request.user
+    )
+    return redirect(job)

@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from branches.models import Member, Membership, RoleKind
+from branches.roster.jobs import ROSTER_IMPORT, roster_import_start
+from portal.jobs.models import Job, JobState
 from tests.branches.test_roster_import import roster_row, xlsx_upload
 from tests.conftest import enrol_totp
 from tests.factories import MemberFactory, UserFactory, give_role
@@ -54,26 +56,40 @@ def test_it_links_the_roster_import_and_export_from_the_member_list(client, staf
     assert reverse("admin:branches_member_export") in response.text
 
 
-def test_it_imports_a_roster_for_the_administrator(client, staff_administrator, branch):
+def test_it_imports_a_roster_for_the_administrator_as_a_job(
+    client, staff_administrator, branch, django_capture_on_commit_callbacks
+):
     client.force_login(staff_administrator)
     upload = xlsx_upload([roster_row(姓名="后台甲"), roster_row(姓名="后台乙")])
-    response = client.post(reverse(IMPORT_URL), {"organization": branch.pk, "file": upload}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse(IMPORT_URL), {"organization": branch.pk, "file": upload})
 
-    assert response.status_code == 200
-    assert response.redirect_chain[-1][0].startswith(reverse("admin:branches_member_changelist"))
-    assert "新增2人" in response.text
+    job = Job.objects.get(kind=ROSTER_IMPORT)
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse(IMPORT_URL)}?job={job.pk}"
+    assert (job.state, job.owner, job.organization) == (JobState.DONE, staff_administrator, branch)
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "新增 2 人，更新 0 人，未变 0 人。" in page.text
+    assert 'id="import-job"' in page.text
     imported = Member.objects.filter(name__startswith="后台")
     assert imported.count() == 2
     assert set(imported.values_list("organization", flat=True)) == {branch.pk}
     assert Membership.objects.filter(member__in=imported, ended_on=None).count() == 2
 
 
-def test_it_shows_the_same_error_table_in_the_admin_and_writes_nothing(client, staff_administrator, branch):
+def test_it_shows_the_same_error_table_in_the_admin_and_writes_nothing(
+    client, staff_administrator, branch, django_capture_on_commit_callbacks
+):
     client.force_login(staff_administrator)
     upload = xlsx_upload([roster_row(姓名="后台好行"), roster_row(姓名="后台坏行", 入党日期="2010-02-30")])
-    response = client.post(reverse(IMPORT_URL), {"organization": branch.pk, "file": upload})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse(IMPORT_URL), {"organization": branch.pk, "file": upload})
+    response = client.get(response["Location"])
 
     assert response.status_code == 200
+    assert Job.objects.get(kind=ROSTER_IMPORT).state == JobState.FAILED
+    assert "文件中有错误，未导入任何数据" in response.text
     assert "第 3 行" in response.text
     assert "入党日期" in response.text
     assert not Member.objects.filter(name__startswith="后台").exists()
@@ -87,11 +103,35 @@ def test_it_offers_only_branches_in_the_administrators_scope(client, district_ad
     assert other_branch.name not in page.text
 
     upload = xlsx_upload([roster_row(姓名="越界导入")])
+    # A foreign organisation id in the form body is refused: no job, nothing stored, nothing written.
     response = client.post(reverse(IMPORT_URL), {"organization": other_branch.pk, "file": upload})
 
     assert response.status_code == 200
     assert response.context["form"].errors["organization"]
+    assert not Job.objects.exists()
     assert not Member.objects.filter(name="越界导入").exists()
+
+
+def test_it_refuses_a_file_over_the_size_limit_before_starting_a_job(client, staff_administrator, branch, settings):
+    settings.ROSTER_UPLOAD_MAX_BYTES = 1024
+    client.force_login(staff_administrator)
+    upload = xlsx_upload([roster_row(姓名="超限") for _ in range(30)])
+    response = client.post(reverse(IMPORT_URL), {"organization": branch.pk, "file": upload})
+
+    assert response.status_code == 200
+    assert "超过上限1.0\xa0KB" in str(response.context["form"].errors["file"])
+    assert not Job.objects.exists()
+
+
+def test_it_answers_404_for_a_job_of_another_user_in_the_admin(
+    client, staff_administrator, district_administrator, branch
+):
+    upload = xlsx_upload([roster_row(姓名="别人的任务")])
+    job = roster_import_start(organization=branch, upload=upload, by=district_administrator)
+    client.force_login(staff_administrator)
+
+    assert client.get(f"{reverse(IMPORT_URL)}?job={job.pk}").status_code == 404
+    assert client.get(f"{reverse(IMPORT_URL)}?job=abc").status_code == 404
 
 
 def test_it_refuses_the_import_to_staff_without_the_member_permissions(client, city, branch):

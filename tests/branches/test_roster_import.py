@@ -1,4 +1,4 @@
-"""Roster import (花名册导入): the service, the file checks and the branch page."""
+"""Roster import (花名册导入): the service and the file checks (the page and the job: test_roster_import_job.py)."""
 
 import csv
 import datetime
@@ -429,73 +429,7 @@ def test_it_runs_the_same_number_of_queries_for_100_and_500_rows(branch):
     assert large <= 10
 
 
-# -- the branch page
-
-
-def test_it_shows_the_import_page_to_the_secretary(client, secretary, branch):
-    client.force_login(secretary)
-    response = client.get(reverse("branches:roster_import", args=[branch.pk]))
-
-    assert response.status_code == 200
-    assert reverse("branches:roster_template", args=[branch.pk]) in response.text
-    assert 'enctype="multipart/form-data"' in response.text
-
-
-def test_it_imports_a_file_uploaded_by_the_secretary(client, secretary, branch):
-    client.force_login(secretary)
-    upload = xlsx_upload([roster_row(姓名="新党员甲"), roster_row(姓名="新党员乙")])
-    response = client.post(reverse("branches:roster_import", args=[branch.pk]), {"file": upload}, follow=True)
-
-    assert response.redirect_chain[-1][0] == branch.get_absolute_url()
-    assert "新增2人" in response.text
-    assert Member.objects.filter(organization=branch, name__startswith="新党员").count() == 2
-
-
-def test_it_shows_the_error_table_for_a_bad_upload(client, secretary, branch):
-    client.force_login(secretary)
-    upload = xlsx_upload([roster_row(姓名="好行"), roster_row(姓名="坏行", 手机号="555")])
-    response = client.post(reverse("branches:roster_import", args=[branch.pk]), {"file": upload})
-
-    assert response.status_code == 200
-    assert "第 3 行" in response.text
-    assert "手机号应为11位" in response.text
-    assert not Member.objects.filter(name__in=["好行", "坏行"]).exists()
-
-
-def test_it_tells_the_secretary_when_the_upload_is_not_a_spreadsheet(client, secretary, branch):
-    client.force_login(secretary)
-    forged = SimpleUploadedFile("花名册.xlsx", "这不是表格".encode(), content_type=XLSX_TYPE)
-    response = client.post(reverse("branches:roster_import", args=[branch.pk]), {"file": forged})
-
-    assert response.status_code == 200
-    assert "内容不是 Excel 文件" in response.text
-
-
-def test_it_tells_the_secretary_when_the_upload_is_too_large(client, secretary, branch, settings):
-    settings.ROSTER_UPLOAD_MAX_BYTES = 1024
-    client.force_login(secretary)
-    upload = csv_upload([roster_row(姓名="超限") for _ in range(30)])
-    response = client.post(reverse("branches:roster_import", args=[branch.pk]), {"file": upload})
-
-    assert response.status_code == 200
-    assert "超过上限1.0\xa0KB" in response.text
-    assert not Member.objects.filter(name="超限").exists()
-
-
-def test_it_answers_404_to_the_secretary_of_another_branch(client, other_branch_secretary, branch):
-    client.force_login(other_branch_secretary)
-    upload = xlsx_upload([roster_row(姓名="越权")])
-
-    assert client.get(reverse("branches:roster_import", args=[branch.pk])).status_code == 404
-    assert client.post(reverse("branches:roster_import", args=[branch.pk]), {"file": upload}).status_code == 404
-    assert client.get(reverse("branches:roster_template", args=[branch.pk])).status_code == 404
-    assert not Member.objects.filter(name="越权").exists()
-
-
-def test_it_refuses_the_import_page_to_a_plain_member(client, member_user, branch):
-    client.force_login(member_user)
-
-    assert client.get(reverse("branches:roster_import", args=[branch.pk])).status_code == 403
+# -- the branch page: tests/branches/test_roster_import_job.py (the import runs as a background job)
 
 
 # -- the template

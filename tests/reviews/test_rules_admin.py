@@ -13,6 +13,8 @@ from django.utils import timezone
 from activities.meetings import services as activities
 from activities.models import MeetingKind
 from branches.models import RoleKind
+from portal.jobs.models import Job, JobState
+from reviews.compliance.rule_versions import COMPLIANCE_RECOMPUTE, compliance_recompute_start
 from reviews.compliance.rules import PeriodKind, period_containing
 from reviews.models import ComplianceResult, FlagLevel, MemberFlag, Rule, RuleSet
 from tests.activities.conftest import local
@@ -140,8 +142,16 @@ def test_changing_a_rule_in_force_keeps_the_old_row_and_creates_the_next_version
         None,
     )
     assert (new.rule_set_id, new.kinds, new.scope, new.period) == (c3.rule_set_id, c3.kinds, c3.scope, c3.period)
-    assert "规则已保存，合规结果正在重新计算" in messages_of(response)
+    job = Job.objects.get(kind=COMPLIANCE_RECOMPUTE)
+    assert f'规则已保存，合规结果正在重新计算：<a href="{job.get_absolute_url()}">查看进度</a>' in messages_of(response)
     assert len(callbacks) == 1
+    job.refresh_from_db()
+    assert (job.state, job.owner, job.params, job.result["year"]) == (
+        JobState.DONE,
+        city_admin,
+        {"year": today.year},
+        today.year,
+    )
     # The recompute judged this month by the new version, and last month (this year) still by the old one.
     current = ComplianceResult.objects.get(organization=branch, rule_code="C3", period_key=month.key)
     assert (current.rule_id, current.required) == (new.pk, 2)
@@ -304,8 +314,10 @@ def test_a_new_rule_is_saved_and_the_results_recomputed(client, city_admin, djan
     assert response.status_code == 302
     rule = Rule.objects.get(code="X1")
     assert (rule.kinds, rule.effective_from, rule.previous) == (["volunteer_service"], this_period().start, None)
-    assert "规则已保存，合规结果正在重新计算" in messages_of(response)
+    job = Job.objects.get(kind=COMPLIANCE_RECOMPUTE)
+    assert f'规则已保存，合规结果正在重新计算：<a href="{job.get_absolute_url()}">查看进度</a>' in messages_of(response)
     assert len(callbacks) == 1
+    assert job.state == JobState.QUEUED  # sent when the admin's transaction commits
 
 
 # Who may change which rules -------------------------------------------------------------------------------------
@@ -354,7 +366,62 @@ def test_a_rule_set_in_force_keeps_its_scope_and_stays_active(client, city_admin
     assert response.status_code == 302
     rule_set.refresh_from_db()
     assert (rule_set.name, rule_set.organization, rule_set.is_active) == ("北京市实施方案（2017）", None, True)
-    assert "规则已保存，合规结果正在重新计算" in messages_of(response)
+    assert any(message.startswith("规则已保存，合规结果正在重新计算") for message in messages_of(response))
+
+
+def test_a_second_save_while_the_recompute_is_live_gets_the_same_job(client, city_admin, district_admin, c3):
+    """One job per year: a change saved while it is queued or running joins it (a running recompute compares
+    the rules before it commits and starts over when they changed)."""
+    client.force_login(city_admin)
+    client.post(change_url(c3), rule_data(c3, effective_to=f"{timezone.localdate().year}-12-31"))
+    job = Job.objects.get(kind=COMPLIANCE_RECOMPUTE)  # on_commit callbacks not run: the job stays queued
+    Job.objects.filter(pk=job.pk).update(state=JobState.RUNNING)
+
+    response = client.post(reverse("admin:reviews_rule_add"), rule_data(None))
+    assert response.status_code == 302
+    assert Job.objects.filter(kind=COMPLIANCE_RECOMPUTE).count() == 1
+    assert f'<a href="{job.get_absolute_url()}">查看进度</a>' in "".join(messages_of(response))
+
+    # Another administrator's save joins it too, but is not linked to a page that would answer 404.
+    client.force_login(district_admin)
+    rule_set = RuleSet.objects.create(
+        name="东城区补充规则", code="DC", organization_id=district_admin.roles.get().organization_id
+    )
+    response = client.post(
+        reverse("admin:reviews_ruleset_change", args=[rule_set.pk]),
+        {
+            "name": "东城区补充规则（修订）",
+            "code": "DC",
+            "source": "",
+            "is_active": "on",
+            "organization": rule_set.organization_id,
+        },
+    )
+    assert response.status_code == 302
+    assert Job.objects.filter(kind=COMPLIANCE_RECOMPUTE).count() == 1
+    assert "由其他管理员发起的重新计算会包含本次修改" in "".join(messages_of(response))
+
+
+def test_the_recompute_job_starts_over_when_the_rules_change_while_it_runs(c3, monkeypatch):
+    """The behaviour the job relies on for a save during a run: the running recompute throws its work away and
+    runs again with the rules as they are at the end."""
+    from reviews.compliance import services as compliance
+
+    calls = {"n": 0}
+    real = compliance.rules_fingerprint
+
+    def fingerprint():
+        calls["n"] += 1
+        # From the run's check on, the rules differ from those it started with: an administrator saved a change.
+        return real() if calls["n"] == 1 else "changed"
+
+    monkeypatch.setattr(compliance, "rules_fingerprint", fingerprint)
+    job = compliance_recompute_start(year=timezone.localdate().year)
+    Job.objects.filter(pk=job.pk).update(state=JobState.QUEUED)
+    from portal.jobs.services import job_run
+
+    assert job_run(job_id=job.pk) == "done"
+    assert calls["n"] == 6  # start, check, after: once for the discarded run and once for the run that counts
 
 
 # Results and flags: read-only and scoped ------------------------------------------------------------------------
