@@ -131,7 +131,9 @@ def test_it_gives_every_long_running_service_a_health_check(tmp_path):
     assert "REDIS_URL: redis://redis:6379/0" in services["worker"]
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "RECORDS_SIGNING_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"])
+@pytest.mark.parametrize(
+    "name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "RECORDS_SIGNING_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"]
+)
 def test_it_refuses_to_start_the_compose_file_without_a_required_value(tmp_path, name):
     values = _production_env()
     del values[name]

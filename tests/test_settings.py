@@ -128,7 +128,14 @@ def _variables_read_by_settings() -> set[str]:
 
 def test_it_documents_every_environment_variable_in_env_example_and_readme():
     variables = _variables_read_by_settings()
-    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "RECORDS_SIGNING_KEY", "EMAIL_BACKEND"} <= variables
+    assert {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "RECORDS_SIGNING_KEY",
+        "EMAIL_BACKEND",
+    } <= variables
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing_in_example = sorted(name for name in variables if not re.search(rf"^#? ?{name}=", example, re.M))

@@ -196,7 +196,7 @@ SIGNING_CHUNK = 2000
 
 
 def _write_signatures(pairs: Sequence[tuple[int, str]]) -> None:
-    """UPDATE … FROM (VALUES …): one statement per chunk (PostgreSQL, SQLite ≥ 3.33)."""
+    """WITH v(id, signature) AS (VALUES …) UPDATE … FROM v: one statement per 500 (PostgreSQL, SQLite ≥ 3.33)."""
     table = connection.ops.quote_name(MeetingVersion._meta.db_table)
     for start in range(0, len(pairs), 500):
         chunk = pairs[start : start + 500]
@@ -204,8 +204,8 @@ def _write_signatures(pairs: Sequence[tuple[int, str]]) -> None:
         params = [value for pair in chunk for value in pair]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET signature = v.signature FROM (VALUES {values}) AS v(id, signature) "  # noqa: S608
-                f"WHERE {table}.id = v.id",
+                f"WITH v(id, signature) AS (VALUES {values}) "  # noqa: S608 - the table name and placeholders only
+                f"UPDATE {table} SET signature = v.signature FROM v WHERE {table}.id = v.id",
                 params,
             )
 
