@@ -28,9 +28,9 @@ COPY . .
 
 # Static files (hashed and compressed for whitenoise) and translation catalogues are built into the
 # image. The key and database below exist only for this build step.
-RUN SECRET_KEY=build-only-not-a-secret DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+RUN SECRET_KEY=build-only-not-a-secret RECORDS_SIGNING_KEY=build-only-not-a-secret-0123456789abcdef DATABASE_URL=sqlite:////tmp/build.sqlite3 \
         python manage.py collectstatic --noinput -v 0 \
-    && SECRET_KEY=build-only-not-a-secret DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    && SECRET_KEY=build-only-not-a-secret RECORDS_SIGNING_KEY=build-only-not-a-secret-0123456789abcdef DATABASE_URL=sqlite:////tmp/build.sqlite3 \
         python manage.py compilemessages -v 0 \
     && rm -f /tmp/build.sqlite3 \
     && useradd --system --create-home --uid 10001 portal \

@@ -301,6 +301,8 @@ class MeetingVersion(models.Model):
     number = models.PositiveIntegerField(_("版本号"))
     content = models.JSONField(_("归档内容"))
     content_hash = models.CharField(_("内容摘要"), max_length=64)
+    # HMAC-SHA256 under RECORDS_SIGNING_KEY of the content hash with the filing metadata (activities.records.signing).
+    signature = models.CharField(_("签名"), max_length=64, blank=True, default="")
     reason = models.TextField(_("更正原因"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
@@ -319,6 +321,39 @@ class MeetingVersion(models.Model):
     @property
     def is_amendment(self) -> bool:
         return self.number > 1
+
+
+class RecordChainEntry(models.Model):
+    """One link of an organisation's append-only chain of filings: each filing and each amendment of a meeting
+    held by the organisation appends one entry, signed (RECORDS_SIGNING_KEY) over its fields and the previous
+    entry's signature. The database refuses UPDATE and DELETE on this table (PostgreSQL and SQLite triggers).
+
+    `meeting_id` and `version_id` are plain numbers, not foreign keys: the chain must still name a meeting after
+    someone deleted it behind the services' back."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.PROTECT, related_name="record_chain"
+    )
+    sequence = models.PositiveIntegerField(_("序号"))
+    meeting_id = models.BigIntegerField(_("会议编号"), db_index=True)
+    version_id = models.BigIntegerField(_("归档版本编号"), unique=True)
+    version_number = models.PositiveIntegerField(_("版本号"))
+    content_hash = models.CharField(_("内容摘要"), max_length=64)
+    previous_signature = models.CharField(_("前一条签名"), max_length=64, blank=True)
+    signature = models.CharField(_("签名"), max_length=64)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("归档记录链")
+        verbose_name_plural = _("归档记录链")
+        ordering = ["organization", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "sequence"], name="record_chain_sequence_unique"),
+            models.CheckConstraint(condition=Q(sequence__gte=1), name="record_chain_sequence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} #{self.sequence}"
 
 
 class HeartTalk(TimeStampedModel):

@@ -28,7 +28,8 @@ The story, with dates relative to `today` (year Y = today's year), for every bra
 How it is written: in bulk (`bulk_create`), producing the rows the services produce — `meeting_create`
 (held_on, counted kinds, linked plan items), `sign_in`, `attendance_record` (every expected attendee listed,
 a 补学 task per 请假 at a meeting with study content, due 30 days after the recording), `meeting_file`
-(version 1: `records_services.meeting_snapshot` and `records_services.content_hash` of exactly the rows written) and
+(version 1: `records_services.meeting_snapshot` and `records_services.content_hash` of exactly the rows written,
+signed and chained by `records_services.records_sign_unsigned` once written) and
 `meeting_amend` (version 2 with the reason) — with the story's moments in the timestamps, and `version`
 counting the writes as the services do. `python manage.py verify_records` passes on the result. The reminders
 to file go through `activities.meetings.reminders` (inbox only). The notices of planned meetings are not replayed.
@@ -1008,6 +1009,8 @@ def _write_meetings(stories: list[_Story], result: ActivitiesDemoResult) -> None
     _insert_rows(Attendance, rows.attendance)
     _insert(StudyTask, rows.tasks)
     _insert(MeetingVersion, rows.versions)
+    # Signed and chained as filing would have done (HMAC under RECORDS_SIGNING_KEY), in the order they were made.
+    records_services.records_sign_unsigned(organization_ids=[story.branch.pk for story in stories])
     result.meetings_created += len(plans)
     result.attendance_created += len(rows.attendance)
     result.makeup_tasks_created += len(rows.tasks)

@@ -18,7 +18,8 @@ before `today`:
   `services.attendance_record` gives one — and 4 % 缺席; a few members drifted away and have missed everything
   for three to eight months (rule M1: warned, or flagged at six);
 * meetings held more than 7 days ago are filed (归档, version 1 with `records_services.meeting_snapshot` /
-  `records_services.content_hash` of exactly the rows written: `manage.py verify_records` passes); the last week's,
+  `records_services.content_hash` of exactly the rows written, then signed and chained by
+  `records_services.records_sign_unsigned`: `manage.py verify_records` passes); the last week's,
   and a few older ones, are held and wait to be filed.
 
 The rows are those the services write (`meeting_create`, `attendance_record`, `meeting_file`: `held_on`, counted
@@ -764,6 +765,8 @@ def _write(years: list[_Year], stats: HistoryStats, *, seed: int, today: datetim
     _insert_rows(Attendance, attendance)
     _insert(StudyTask, tasks)
     _insert(MeetingVersion, versions)
+    # Signed and chained as filing would have done (HMAC under RECORDS_SIGNING_KEY), in the order they were made.
+    records_services.records_sign_unsigned(organization_ids=[year.branch.pk for year in years])
     stats.meetings += len(meetings)
     stats.counted_kinds += len(counted)
     stats.attendance += len(attendance)

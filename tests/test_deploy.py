@@ -18,7 +18,7 @@ from django.conf import settings
 from tests.test_settings import clean_environment
 
 ROOT = Path(settings.BASE_DIR)
-SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "POSTGRES_PASSWORD", "EMAIL_HOST_PASSWORD")
+SECRETS = ("SECRET_KEY", "FIELD_ENCRYPTION_KEY", "RECORDS_SIGNING_KEY", "POSTGRES_PASSWORD", "EMAIL_HOST_PASSWORD")
 
 
 def _env_example() -> dict[str, str]:
@@ -37,6 +37,7 @@ def _production_env() -> dict[str, str]:
     values |= {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FIELD_ENCRYPTION_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "RECORDS_SIGNING_KEY": secrets.token_hex(32),
         "POSTGRES_PASSWORD": secrets.token_hex(24),
         "EMAIL_HOST_PASSWORD": secrets.token_urlsafe(16),
     }
@@ -130,7 +131,9 @@ def test_it_gives_every_long_running_service_a_health_check(tmp_path):
     assert "REDIS_URL: redis://redis:6379/0" in services["worker"]
 
 
-@pytest.mark.parametrize("name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"])
+@pytest.mark.parametrize(
+    "name", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "RECORDS_SIGNING_KEY", "ALLOWED_HOSTS", "POSTGRES_PASSWORD"]
+)
 def test_it_refuses_to_start_the_compose_file_without_a_required_value(tmp_path, name):
     values = _production_env()
     del values[name]

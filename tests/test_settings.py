@@ -46,6 +46,7 @@ def _settings_in_subprocess(**variables: str) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "portal.settings.base",
         "DEBUG": "false",
         "SECRET_KEY": "settings-test-" + "x" * 50,
+        "RECORDS_SIGNING_KEY": "settings-test-records-" + "y" * 40,
         "DATABASE_URL": "sqlite:///:memory:",
     }
     return run_python(code, **(defaults | variables))
@@ -76,6 +77,31 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+def test_it_refuses_to_start_without_a_records_signing_key_when_debug_is_off():
+    result = _settings_in_subprocess(RECORDS_SIGNING_KEY="")
+    assert result.returncode != 0
+    assert "RECORDS_SIGNING_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_it_refuses_a_short_records_signing_key():
+    result = _settings_in_subprocess(RECORDS_SIGNING_KEY="too-short")
+    assert result.returncode != 0
+    assert "RECORDS_SIGNING_KEY must be at least 32 characters long" in result.stderr
+
+
+def test_it_derives_a_records_signing_key_for_development_when_debug_is_on():
+    code = "import django; django.setup()\nfrom django.conf import settings\nprint(len(settings.RECORDS_SIGNING_KEY))\n"
+    result = run_python(
+        code,
+        DJANGO_SETTINGS_MODULE="portal.settings.base",
+        DEBUG="true",
+        SECRET_KEY="settings-test-" + "x" * 50,
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "64"
+
+
 def test_it_uses_the_services_this_test_run_was_given():
     """When the run names PostgreSQL or Redis (as CI does), the settings use them, never the defaults."""
     database = settings.DATABASES["default"]
@@ -102,7 +128,14 @@ def _variables_read_by_settings() -> set[str]:
 
 def test_it_documents_every_environment_variable_in_env_example_and_readme():
     variables = _variables_read_by_settings()
-    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "EMAIL_BACKEND"} <= variables
+    assert {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "SECRET_KEY",
+        "FIELD_ENCRYPTION_KEY",
+        "RECORDS_SIGNING_KEY",
+        "EMAIL_BACKEND",
+    } <= variables
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing_in_example = sorted(name for name in variables if not re.search(rf"^#? ?{name}=", example, re.M))

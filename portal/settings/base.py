@@ -157,6 +157,18 @@ FIELD_ENCRYPTION_KEY = env.str(
     default=base64.urlsafe_b64encode(hashlib.sha256(("field-encryption:" + SECRET_KEY).encode()).digest()).decode(),
 )
 
+# Key that signs filed meeting records and their chain (HMAC-SHA256; see docs/security.md "Tamper evidence"). It is
+# kept outside the database, so that someone who can write to the database cannot forge a signature. Required when
+# DEBUG is off; with DEBUG on (development) it defaults to a key derived from SECRET_KEY. Never change it once
+# records are signed: every signature would then fail to verify.
+RECORDS_SIGNING_KEY = env.str("RECORDS_SIGNING_KEY", default="")
+if not RECORDS_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("RECORDS_SIGNING_KEY must be set when DEBUG is off.")
+    RECORDS_SIGNING_KEY = hashlib.sha256(("records-signing:" + SECRET_KEY).encode()).hexdigest()
+if len(RECORDS_SIGNING_KEY) < 32:
+    raise ImproperlyConfigured("RECORDS_SIGNING_KEY must be at least 32 characters long.")
+
 # E-mail (Django 6.1 MAILERS). EMAIL_URL-style settings: SMTP options apply only to the SMTP backend.
 _email_backend = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 _email_options = {}

@@ -3,6 +3,7 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("RECORDS_SIGNING_KEY", "test-only-records-signing-key-0123456789abcdefghijklmnop")
 
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from activities.records.selectors import ChainHead, chain_heads
 from branches.models import Organization
 from reviews.compliance.dashboard import is_closed, period_from_key, period_keys_within
 from reviews.compliance.rules import (
@@ -39,6 +40,7 @@ class Circular:
     is_closed: bool
     groups: list[CircularGroup]
     organizations_judged: int
+    chain_heads: list[ChainHead]  # the appendix 归档记录链校验值: a printed copy anchors the filed records
 
     @property
     def organizations_missed(self) -> int:
@@ -59,8 +61,9 @@ def default_circular_period(today: datetime.date) -> Period:
 
 def circular(*, organization: Organization, period: Period, today: datetime.date) -> Circular:
     """The subtree's organisations that missed rules in the period (only rule-periods past their grace window),
-    grouped by parent, each with what is missing. A quarter includes its months, a year every period. Two
-    queries: the missed results with their organisations, and the number of organisations judged."""
+    grouped by parent, each with what is missing. A quarter includes its months, a year every period. Three
+    queries: the missed results with their organisations, the number of organisations judged, and the heads of the
+    subtree's chains of filed records (the appendix)."""
     keys = sorted(period_keys_within(period))
     cutoff = today - datetime.timedelta(days=GRACE_DAYS_DEFAULT)
     scope = ComplianceResult.objects.filter(
@@ -88,4 +91,5 @@ def circular(*, organization: Organization, period: Period, today: datetime.date
         gap = RuleResult(result.rule, result_period, Outcome.MISSED, result.count, subject_label=subject).gap
         item.gaps.append((gap, result.rule_code, result.rule.source))
     ordered = sorted(groups.values(), key=lambda group: group.parent.path if group.parent else "")
-    return Circular(organization, period, today, is_closed(period.end, today), ordered, judged)
+    heads = chain_heads(organization)
+    return Circular(organization, period, today, is_closed(period.end, today), ordered, judged, heads)

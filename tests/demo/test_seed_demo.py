@@ -62,7 +62,9 @@ def wipe() -> None:
     from activities.models import HeartTalk, Meeting
     from notifications.models import Notification, Reminder
     from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
+    from tests.record_chain import chain_wipe
 
+    chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan, Meeting, HeartTalk):
         model.objects.all().delete()
     StudyPlan.objects.update(previous_revision=None, template=None)

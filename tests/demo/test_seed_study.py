@@ -39,6 +39,7 @@ from study.models import (
     TaskStatus,
 )
 from study.plans import services
+from tests.record_chain import chain_wipe
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +130,7 @@ def snapshot() -> dict[str, list]:
 
 def wipe() -> None:
     """Everything seed_demo wrote, study data first (plans and materials protect their organisations)."""
+    chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches
     HeartTalk.objects.all().delete()
     StudyTask.objects.all().delete()

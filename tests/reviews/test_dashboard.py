@@ -493,6 +493,29 @@ def test_it_prints_a_circular_of_the_organisations_that_missed_rules(
     assert organizations == {district, committee, sibling_branch}
 
 
+def test_it_prints_the_chain_heads_of_the_subtree_in_the_circulars_appendix(
+    client, district_officer, district, branch, sibling_branch, other_branch, history
+):
+    from activities.models import RecordChainEntry
+    from activities.records.services import meeting_file
+
+    filed = list(Meeting.objects.filter(organization=branch).order_by("starts_at")[:10])
+    filed.append(hold(other_branch, MeetingKind.THEME_DAY, day(2, 5), topic="西城主题党日"))
+    for meeting in filed:
+        meeting_file(meeting=meeting, version=meeting.version, filed_by=district_officer)
+    client.force_login(district_officer)
+
+    response = client.get(reverse("reviews:circular", args=[district.pk]) + f"?period={YEAR}-Q3")
+
+    heads = response.context["circular"].chain_heads
+    assert [(head.organization, head.sequence) for head in heads] == [(branch, 10)]  # not the other district's
+    assert RecordChainEntry.objects.filter(organization=other_branch).exists()
+    last = RecordChainEntry.objects.get(organization=branch, sequence=10)
+    appendix = text(response).split("附：归档记录链校验值", 1)[1]
+    assert branch.name in appendix and last.signature[:16] in appendix and last.signature[16:32] not in appendix
+    assert sibling_branch.name not in appendix  # nothing filed there
+
+
 def test_it_refuses_the_circular_to_committee_members_who_only_look(client, committee, history):
     user = UserFactory(username="propaganda")
     give_role(user, committee, RoleKind.PROPAGANDA)

@@ -11,7 +11,8 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # translated when asked for: argparse wants a str, not a lazy string
         return _(
-            "校验已归档的会议活动记录：每个归档版本的内容与其摘要一致，当前记录与最后归档版本一致。"
+            "校验已归档的会议活动记录：每个归档版本的内容与其摘要一致、签名与内容和归档信息相符，"
+            "当前记录与最后归档版本一致，附件文件未被替换，各党组织的归档记录链完整且签名有效。"
             "发现不一致时逐条列出记录并以非零状态退出。"
         )
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             self.stderr.write(
                 _("不一致：%(record)s：%(problem)s") % {"record": problem.label, "problem": problem.problem}
             )
-        records = len({problem.meeting_id for problem in problems})
+        records = len({problem.meeting_id for problem in problems if problem.meeting_id})
         raise CommandError(
             _("已校验 %(n)d 条归档记录，其中 %(bad)d 条与归档内容不一致（见上）。") % {"n": checked, "bad": records}
         )
