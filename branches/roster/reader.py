@@ -37,11 +37,14 @@ MAX_SHEET_ROWS = 2 * MAX_ROWS
 # Columns: a cell further right than this is refused (the roster has about fifteen).
 MAX_COLUMNS = 200
 
-# Cells with a value in the sheet (or fields in the csv): 100,000 rows of 20 columns.
-MAX_CELLS = 2_000_000
+# Cells with a value in the sheet: 100,000 rows of 16 columns (reading them takes about 7 s of CPU).
+MAX_CELLS = 1_600_000
 
 # XML elements in the sheet, whatever their kind (formatting and unknown elements cost as much as cells).
-MAX_SHEET_ELEMENTS = 6_000_000
+MAX_SHEET_ELEMENTS = 5_000_000
+
+# Characters in the sheet's cells all together (inline strings are not shared).
+MAX_SHEET_TEXT_CHARS = 40_000_000
 
 # One cell or one shared string: Excel's own limit.
 MAX_CELL_CHARS = 32_767
@@ -415,65 +418,73 @@ class _XlsxSheetReader:
     def rows(self) -> Iterator[tuple[int, list[Any]]]:
         parser = _new_parser()
         ready: list[tuple[int, list[Any]]] = []
-        state: dict[str, Any] = {"row": 0, "cells": {}, "col": 0, "type": "n", "style": 0, "text": None}
-        counts = {"depth": 0, "elements": 0, "cells": 0, "length": 0}
+        tags: dict[str, str] = {}  # "namespace tag" → tag, so that each name is split once
+        row = col = style = depth = elements = cells_read = length = total = 0
+        kind = "n"
+        cells: dict[int, Any] = {}
+        parts: list[str] | None = None
+        collect = False
 
         def start(name: str, attrs: dict[str, str]) -> None:
-            counts["depth"] += 1
-            counts["elements"] += 1
-            if counts["depth"] > MAX_XML_DEPTH:
+            nonlocal row, col, style, depth, elements, kind, cells, parts, collect, length
+            depth += 1
+            elements += 1
+            if depth > MAX_XML_DEPTH:
                 raise RosterFileError(_deep_message())
-            if counts["elements"] > MAX_SHEET_ELEMENTS:
-                raise RosterFileError(
-                    _("工作表包含的元素超过%(limit)d个（格式、批注等都计算在内），%(fix)s")
-                    % {"limit": MAX_SHEET_ELEMENTS, "fix": _RESAVE}
-                )
-            tag = name.rpartition(" ")[2]
+            if elements > MAX_SHEET_ELEMENTS:
+                raise RosterFileError(_elements_message(), line=row)
+            tag = tags.get(name) or tags.setdefault(name, name.rpartition(" ")[2])
             if tag == "c":
                 ref = attrs.get("r")
-                state["col"] = _column_index(ref) if ref else state["col"] + 1
-                if state["col"] > MAX_COLUMNS:
-                    raise RosterFileError(_columns_message(state["row"]), line=state["row"])
-                state["type"] = attrs.get("t", "n")
-                state["style"] = int(attrs.get("s", 0))
-                state["text"] = None
-            elif tag == "v" or (tag == "t" and state["type"] == "inlineStr"):
-                state["text"] = [] if state["text"] is None else state["text"]
-                state["collect"] = True
-                if state["text"] == []:
-                    counts["length"] = 0
+                col = _column_index(ref) if ref else col + 1
+                if col > MAX_COLUMNS:
+                    raise RosterFileError(_columns_message(row), line=row)
+                kind = attrs.get("t", "n")
+                style = int(attrs.get("s", 0))
+                parts = None
+            elif tag == "v" or (tag == "t" and kind == "inlineStr"):
+                if parts is None:
+                    parts = []
+                    length = 0
+                collect = True
             elif tag == "row":
                 number = attrs.get("r")
-                state["row"] = int(number) if number else state["row"] + 1
-                state["cells"] = {}
-                state["col"] = 0
+                row = int(number) if number else row + 1
+                cells = {}
+                col = 0
 
         def text(data: str) -> None:
-            if state.get("collect"):
-                counts["length"] += len(data)
-                if counts["length"] > MAX_CELL_CHARS:
-                    raise RosterFileError(_cell_message(state["row"]), line=state["row"])
-                state["text"].append(data)
+            nonlocal length, total
+            if collect:
+                length += len(data)
+                total += len(data)
+                if length > MAX_CELL_CHARS:
+                    raise RosterFileError(_cell_message(row), line=row)
+                if total > MAX_SHEET_TEXT_CHARS:
+                    raise RosterFileError(
+                        _("工作表中的文字总共超过%(limit)d个字符，请删去无关的内容，或分成几个文件导入。")
+                        % {"limit": MAX_SHEET_TEXT_CHARS},
+                        line=row,
+                    )
+                parts.append(data)
 
         def end(name: str) -> None:
-            counts["depth"] -= 1
-            tag = name.rpartition(" ")[2]
-            if tag in ("v", "t"):
-                state["collect"] = False
+            nonlocal depth, collect, cells_read
+            depth -= 1
+            tag = tags.get(name) or tags.setdefault(name, name.rpartition(" ")[2])
+            if tag == "v" or tag == "t":
+                collect = False
             elif tag == "c":
-                parts = state["text"]
                 if parts is not None:
-                    counts["cells"] += 1
-                    if counts["cells"] > MAX_CELLS:
-                        raise RosterFileError(_cells_message(), line=state["row"])
-                    state["cells"][state["col"]] = self._value(state["type"], state["style"], "".join(parts))
-            elif tag == "row":
-                cells = state["cells"]
-                if cells:
-                    values = [None] * max(cells)
-                    for col, value in cells.items():
-                        values[col - 1] = value
-                    ready.append((state["row"], values))
+                    cells_read += 1
+                    if cells_read > MAX_CELLS:
+                        raise RosterFileError(_cells_message(), line=row)
+                    cells[col] = self._value(kind, style, "".join(parts))
+            elif tag == "row" and cells:
+                values = [None] * max(cells)
+                for index, value in cells.items():
+                    values[index - 1] = value
+                ready.append((row, values))
 
         parser.StartElementHandler = start
         parser.EndElementHandler = end
@@ -515,6 +526,13 @@ def _cell_message(line: int) -> str:
     }
 
 
+def _elements_message() -> str:
+    return _("工作表包含的元素超过%(limit)d个（格式、批注等都计算在内），%(fix)s") % {
+        "limit": MAX_SHEET_ELEMENTS,
+        "fix": _RESAVE,
+    }
+
+
 def _cells_message() -> str:
     return _("表格中有内容的单元格超过%(limit)d个，请删去无关的列，或分成几个文件导入。") % {"limit": MAX_CELLS}
 
@@ -529,25 +547,66 @@ def _column_index(reference: str) -> int:
     return index
 
 
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def has_text_bom(content: bytes) -> bool:
+    return content.startswith(tuple(bom for bom, _encoding in _BOMS))
+
+
 def _decode_text(content: bytes) -> str:
-    # Excel on Chinese Windows saves "CSV" in the ANSI code page (GBK/GB18030).
-    encodings = ("utf-8-sig",) if content.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
+    # Excel on Chinese Windows saves "CSV" in the ANSI code page (GBK/GB18030); "Unicode text" is UTF-16 with a BOM.
+    encodings = next(((encoding,) for bom, encoding in _BOMS if content.startswith(bom)), ("utf-8", "gb18030"))
     for encoding in encodings:
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise RosterFileError(_("无法识别 CSV 文件的编码，请另存为“CSV UTF-8”格式后再上传。"))
+    raise RosterFileError(
+        _(
+            "无法识别 CSV 文件的编码。可以读取的编码是：UTF-8（可带 BOM）、GB18030/GBK、带 BOM 的 UTF-16。"
+            "请在 Excel 中另存为“CSV UTF-8”格式后再上传。"
+        )
+    )
+
+
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """The csv's rows, each physical line at most MAX_CSV_LINE_CHARS long, each row at most MAX_COLUMNS fields
+    of at most MAX_CELL_CHARS characters (checked before csv builds a row from the line)."""
+    start = 0
+    line = 1
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if end - start > MAX_CSV_LINE_CHARS:
+            raise RosterFileError(
+                _("CSV 文件第%(line)d行超过%(limit)d个字符，请检查分隔符是否正确，并删去过长的内容。")
+                % {"line": line, "limit": MAX_CSV_LINE_CHARS},
+                line=line,
+            )
+        start = end + 1
+        line += 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for values in reader:
+        if len(values) > MAX_COLUMNS:
+            raise RosterFileError(_columns_message(reader.line_num), line=reader.line_num)
+        if any(len(value) > MAX_CELL_CHARS for value in values):
+            raise RosterFileError(_cell_message(reader.line_num), line=reader.line_num)
+        yield reader.line_num, values
 
 
 def _read_csv(content: bytes) -> Table:
     text = _decode_text(content)
-    first_line = text.split("\n", 1)[0]
+    first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = max(",\t;", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return _table_from_rows(enumerate(reader, start=1))
-    except csv.Error:
+        return _table_from_rows(_csv_rows(text, delimiter))
+    except csv.Error as error:
+        if "field limit" in str(error):
+            raise RosterFileError(
+                _("CSV 文件中有一个单元格超过%(limit)d个字符，请检查引号是否成对，并删去过长的内容。")
+                % {"limit": MAX_CELL_CHARS}
+            ) from None
         raise RosterFileError(_("CSV 文件格式有误（引号不成对等），请用 Excel 打开后重新保存。")) from None
 
 
@@ -583,7 +642,7 @@ def read_table(uploaded_file) -> Table:
         return _read_xlsx(content)
     if extension not in ("csv", ""):
         raise RosterFileError(_("只能上传 xlsx 或 csv 格式的花名册。"))
-    if is_zip or b"\x00" in content[:4096] or content.startswith(b"MZ"):
+    if is_zip or content.startswith(b"MZ") or (b"\x00" in content[:4096] and not has_text_bom(content)):
         raise RosterFileError(_("文件内容不是文本格式的 CSV，请上传 xlsx 或 csv 文件。"))
     return _read_csv(content)
 
