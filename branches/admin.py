@@ -321,6 +321,20 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def masked_id_number(self, obj: Member) -> str:
         return obj.id_number_masked
 
+    @admin.display(description=_("出生年份"))
+    def birth_year(self, obj: Member) -> str:
+        return str(obj.birth_year or "—")
+
+    # Beside a masked number, the birth year only: the full date would narrow the number down to a few candidates.
+
+    def get_exclude(self, request: HttpRequest, obj=None):
+        exclude = tuple(super().get_exclude(request, obj) or ())
+        return exclude if can_view_full_id_number(request.user) else (*exclude, "birth_date")
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        return fields if can_view_full_id_number(request.user) else (*fields, "birth_year")
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("organization")
 

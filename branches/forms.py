@@ -97,8 +97,12 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
         if self.instance.pk:
             # Editing: the stored number stays unless a new one is typed.
             self.fields["id_number"].required = False
-            shown = self.instance.id_number if show_full_id else self.instance.id_number_masked
-            self.fields["id_number"].help_text = _("当前：%(number)s。留空则不修改。") % {"number": shown}
+            if show_full_id:
+                shown = self.instance.id_number
+                self.fields["id_number"].help_text = _("当前：%(number)s。留空则不修改。") % {"number": shown}
+            else:
+                # The form shows the full birth date, so not even the last four digits of the number.
+                self.fields["id_number"].help_text = _("已录入（加密保存，不显示）。留空则不修改。")
 
     def clean_id_number(self) -> str:
         value = idnumbers.normalize(self.cleaned_data.get("id_number", ""))

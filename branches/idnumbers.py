@@ -48,10 +48,14 @@ def birth_date_of(number: str) -> datetime.date:
 
 
 def mask(number: str) -> str:
-    """`110***********1234`: region prefix and last four only."""
+    """`**************1234`: the last four only.
+
+    Shown beside the birth year (never the full birth date) to a viewer without the permission, this leaves
+    every region code and every day of that year open: hundreds of candidates even within one city.
+    """
     if not number:
         return ""
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    return "*" * (len(number) - 4) + number[-4:]
 
 
 @cache

@@ -324,6 +324,12 @@ class Member(TimeStampedModel):
     def id_number_masked(self) -> str:
         return idnumbers.mask(self.id_number)
 
+    @property
+    def birth_year(self) -> int | None:
+        """What a viewer without the full ID number sees of the birth date (the full date would narrow the
+        masked number down to a few candidates)."""
+        return self.birth_date.year if self.birth_date else None
+
     def set_id_number(self, number: str) -> None:
         number = idnumbers.normalize(number)
         self.id_number_encrypted = idnumbers.encrypt(number)

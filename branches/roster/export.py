@@ -48,7 +48,7 @@ def member_export_row(member: Member, *, show_full_id: bool) -> list[Any]:
         member.name,
         labels["gender"].get(member.gender, member.gender),
         member.id_number if show_full_id else member.id_number_masked,
-        member.birth_date,
+        member.birth_date if show_full_id else member.birth_year,
         member.ethnicity,
         labels["education"].get(member.education, member.education),
         member.phone,

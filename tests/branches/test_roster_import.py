@@ -125,7 +125,7 @@ def test_it_imports_a_good_xlsx_file(branch):
     assert Membership.objects.filter(member__in=[zhang, li], organization=branch, ended_on=None).count() == 2
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "gb18030", "utf-16"])
 def test_it_imports_a_good_csv_file_in_each_encoding(branch, encoding):
     rows = [roster_row(姓名="王五", 类别="非公企业党员；学生党员"), roster_row(姓名="赵六")]
     result = roster_import(organization=branch, uploaded_file=csv_upload(rows, encoding=encoding))
@@ -135,6 +135,31 @@ def test_it_imports_a_good_csv_file_in_each_encoding(branch, encoding):
     wang = Member.objects.get(name="王五")
     assert wang.is_non_public and wang.is_student and not wang.is_retired
     assert wang.id_number == rows[0]["身份证号"]
+
+
+def test_it_reads_excel_unicode_text_that_is_utf_16_big_endian_with_a_bom_and_tabs(branch):
+    row = roster_row(姓名="钱七")
+    text = "\t".join(HEADERS) + "\r\n" + "\t".join(str(row.get(header, "")) for header in HEADERS) + "\r\n"
+    upload = SimpleUploadedFile("roster.csv", b"\xfe\xff" + text.encode("utf-16-be"))
+
+    result = roster_import(organization=branch, uploaded_file=upload)
+
+    assert result.ok, result.errors
+    assert Member.objects.get(name="钱七").id_number == row["身份证号"]
+
+
+def test_it_refuses_a_csv_in_an_encoding_it_cannot_read_and_names_the_ones_it_can(branch):
+    before = counts()
+    content = "姓名,身份证号\n".encode() + b"\x80\xff\xfe\x81,110105198506010012\n"
+
+    result = roster_import(organization=branch, uploaded_file=SimpleUploadedFile("roster.csv", content))
+
+    assert not result.ok
+    assert result.errors[0].message == (
+        "无法识别 CSV 文件的编码。可以读取的编码是：UTF-8（可带 BOM）、GB18030/GBK、带 BOM 的 UTF-16。"
+        "请在 Excel 中另存为“CSV UTF-8”格式后再上传。"
+    )
+    assert counts() == before
 
 
 def test_it_accepts_excel_date_cells_and_the_usual_date_spellings(branch):
