@@ -54,7 +54,7 @@ def pad(text: str, width: int) -> str:
 
 def ensure_tree(tree_branches: int, today: datetime.date) -> None:
     from branches.models import Organization, OrganizationKind
-    from demo import tree
+    from demo.tree import seed as tree
 
     if Organization.objects.filter(kind=OrganizationKind.BRANCH, code__startswith="BJ-").count() >= tree_branches:
         return
@@ -70,7 +70,8 @@ def ensure_small_subtree(root, today: datetime.date):
     """A 街道工委 of exactly 20 branches under the root (BJ-CY-BENCH20)."""
     from branches import services
     from branches.models import Organization, OrganizationCategory, OrganizationKind
-    from demo import tree
+    from demo.tree import plan as tree_plan
+    from demo.tree import seed as tree
 
     node = Organization.objects.filter(code=SMALL_CODE).first()
     if node is None:
@@ -85,7 +86,7 @@ def ensure_small_subtree(root, today: datetime.date):
         tree.demo_branch_add(
             parent=node,
             code=f"{SMALL_CODE}-{number:02d}",
-            name=f"朝阳区基准测试街道第{tree.chinese_number(number)}社区党支部",
+            name=f"朝阳区基准测试街道第{tree_plan.chinese_number(number)}社区党支部",
             category=OrganizationCategory.COMMUNITY,
             size=size,
             today=today,
@@ -277,7 +278,7 @@ def main() -> None:
     from activities.models import Attendance, Meeting, MeetingStatus
     from activities.records import services as records_services
     from branches.models import Member, MemberStatus, Organization, OrganizationKind, RoleKind, User
-    from demo.history import history_generate
+    from demo.history.generate import history_generate
     from reviews import tasks as review_tasks
     from reviews.compliance.selectors import branch_obligations
     from reviews.compliance.services import compliance_recompute

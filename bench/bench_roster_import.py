@@ -78,7 +78,7 @@ def roster_xlsx(rows: int, today) -> bytes:
 
     from branches import idnumbers
     from branches.models import Education, Gender, MemberCategory, MembershipType, MemberStatus
-    from demo import tree
+    from demo.tree import seed as tree
 
     members = tree.demo_roster_members(count=rows, today=today)
     check_no_collisions([idnumbers.digest(member.id_number) for member in members])

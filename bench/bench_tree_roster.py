@@ -30,7 +30,7 @@ def ensure_data(branches: int) -> None:
     from django.utils import timezone
 
     from branches.models import Organization, OrganizationCategory, OrganizationKind
-    from demo import tree
+    from demo.tree import seed as tree
 
     existing = Organization.objects.filter(kind=OrganizationKind.BRANCH, code__startswith="BJ-").count()
     if existing < branches:

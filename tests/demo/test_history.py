@@ -22,8 +22,8 @@ from activities.models import (
 )
 from activities.records import services as records_services
 from branches.models import Member, MemberStatus, Organization, OrganizationKind, PartyGroup
-from demo import tree
-from demo.history import HistoryStats, history_generate
+from demo.history.generate import HistoryStats, history_generate
+from demo.tree import seed as tree
 from reviews.compliance.rules import GRACE_DAYS_DEFAULT
 from reviews.compliance.services import compliance_recompute, organizations_recompute
 from reviews.models import ComplianceResult, ComplianceRollup, FlagLevel, MemberFlag
@@ -328,7 +328,7 @@ def test_seed_demo_history_fills_the_demo_district_and_keeps_the_demo_branch_sto
 
     from activities.models import Meeting
     from branches.models import Organization, OrganizationKind
-    from demo.tree import DEMO_BRANCH_CODE, DEMO_DISTRICT_CODE
+    from demo.tree.tables import DEMO_BRANCH_CODE, DEMO_DISTRICT_CODE
 
     call_command("seed_demo", "--history", stdout=StringIO())
     district = Organization.objects.get(code=DEMO_DISTRICT_CODE)

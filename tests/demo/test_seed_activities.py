@@ -26,8 +26,9 @@ from activities.models import (
 )
 from activities.records import services as records_services
 from branches.models import Member, Organization, User
-from demo import activities as activities_demo
-from demo import tree
+from demo.activities import seed as activities_seed
+from demo.activities import tables as activities_demo
+from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
 from reviews.compliance.selectors import branch_obligations
 from study.models import StudyTask, TaskKind, TaskStatus
@@ -208,7 +209,7 @@ def test_nothing_is_dated_after_the_story_ends():
 
 
 def test_a_large_tree_gives_branches_outside_the_demo_district_recent_meetings_only(monkeypatch):
-    monkeypatch.setattr(activities_demo, "FULL_STORY_MAX_BRANCHES", 5)
+    monkeypatch.setattr(activities_seed, "FULL_STORY_MAX_BRANCHES", 5)  # read by the writer
     seed()
     first_recent = datetime.date(TODAY.year, TODAY.month - 1, 1)
     outside = Meeting.objects.exclude(organization__code__startswith=activities_demo.DISTRICT_CODE + "-")

@@ -21,7 +21,9 @@ from branches.models import (
     RoleKind,
     User,
 )
-from demo import tree
+from demo.tree import plan as tree_plan
+from demo.tree import seed as tree
+from demo.tree import tables as tree_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +91,7 @@ def test_it_builds_every_kind_of_organisation_and_every_branch_category():
     city = Organization.objects.get(code="BJ")
     assert city.name == "北京市委"
     assert set(Organization.objects.filter(parent=city).values_list("name", flat=True)) >= {"东城区委", "西城区委"}
-    assert Organization.objects.get(code=tree.DEMO_BRANCH_CODE).name == "东城区教育系统第一中学教工第一党支部"
+    assert Organization.objects.get(code=tree_tables.DEMO_BRANCH_CODE).name == "东城区教育系统第一中学教工第一党支部"
     assert branches.filter(is_weak=True, weak_since__isnull=False).exclude(weak_reason="").exists()
     assert branches.filter(term_ends_on__gte=TODAY, term_ends_on__lte=TODAY + datetime.timedelta(days=60)).exists()
     assert branches.filter(term_ends_on__lt=TODAY).exists()
@@ -151,7 +153,7 @@ def test_it_creates_one_demo_login_per_role():
     committee = Role.objects.get(user__username="committee", kind=RoleKind.OFFICER).organization
     assert committee.kind == OrganizationKind.PRIMARY_COMMITTEE
     secretary = User.objects.get(username="secretary")
-    branch = Organization.objects.get(code=tree.DEMO_BRANCH_CODE)
+    branch = Organization.objects.get(code=tree_tables.DEMO_BRANCH_CODE)
     assert Role.objects.filter(user=secretary, organization=branch, kind=RoleKind.SECRETARY).exists()
     assert secretary.member.organization == branch
     assert secretary.first_name == secretary.member.name
@@ -159,11 +161,11 @@ def test_it_creates_one_demo_login_per_role():
     assert member.member.organization == branch
     assert not member.roles.exists()
     assert not secretary.has_perm("branches.view_full_id_number")
-    phones = set(User.objects.filter(username__in=tree.DEMO_LOGINS_BY_USERNAME).values_list("phone", flat=True))
-    emails = set(User.objects.filter(username__in=tree.DEMO_LOGINS_BY_USERNAME).values_list("email", flat=True))
+    phones = set(User.objects.filter(username__in=tree_tables.DEMO_LOGINS_BY_USERNAME).values_list("phone", flat=True))
+    emails = set(User.objects.filter(username__in=tree_tables.DEMO_LOGINS_BY_USERNAME).values_list("email", flat=True))
     assert len(phones) == len(emails) == 5 and None not in phones and "" not in emails
     # Every other branch committee member has an account without a password (first-login link).
-    other = Role.objects.exclude(user__username__in=tree.DEMO_LOGINS_BY_USERNAME).select_related("user").first()
+    other = Role.objects.exclude(user__username__in=tree_tables.DEMO_LOGINS_BY_USERNAME).select_related("user").first()
     assert not other.user.has_usable_password()
     assert other.user.member.organization_id == other.organization_id
 
@@ -273,7 +275,7 @@ def test_it_adds_a_branch_of_a_given_size_for_benchmarks():
 
 
 def test_it_counts_chinese_ordinals():
-    assert [tree.chinese_number(n) for n in (1, 10, 11, 20, 21, 100, 101, 110, 115)] == [
+    assert [tree_plan.chinese_number(n) for n in (1, 10, 11, 20, 21, 100, 101, 110, 115)] == [
         "一",
         "十",
         "十一",

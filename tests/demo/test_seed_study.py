@@ -20,8 +20,8 @@ from branches.models import (
     Role,
     User,
 )
-from demo import study as study_demo
-from demo import tree
+from demo.study import tables as study_tables
+from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
 from study.models import (
     TASK_TITLE,
@@ -176,7 +176,7 @@ def test_it_shows_the_demo_member_this_months_tasks_overdue_and_done(client):
     assert all(task.reflection for task in study.done)
     if today.month > 1:
         assert study.overdue
-    own = study_demo.OWN_ITEM_THEME_DAY % {"month": today.month}
+    own = study_tables.OWN_ITEM_THEME_DAY % {"month": today.month}
     assert own in response.text
     # The member completes one; it moves to "done".
     task = open_this_month[0]
@@ -259,7 +259,7 @@ def test_it_gives_most_branches_a_filed_plan_and_some_branches_problems():
     assert current_plan("BJ-DC-LY01-01") is None
     returned = current_plan("BJ-DC-GQ01-01")
     assert returned.status == PlanStatus.RETURNED
-    assert returned.history.get(to_status=PlanStatus.RETURNED).comment in study_demo.RETURN_COMMENTS
+    assert returned.history.get(to_status=PlanStatus.RETURNED).comment in study_tables.RETURN_COMMENTS
     partial = current_plan("BJ-DC-JD01-01")
     assert partial.status == PlanStatus.FILED
     assert max(partial.items.values_list("month", flat=True)) == TODAY.month
@@ -301,7 +301,7 @@ def test_it_writes_the_rows_the_services_would_write():
         StudyPlan.objects.filter(
             organization__code__startswith="BJ-DC", year=TODAY.year, is_template=False, status=PlanStatus.FILED
         )
-        .exclude(organization__code__in=[tree.DEMO_BRANCH_CODE, *study_demo.SHOWCASE_STATES])
+        .exclude(organization__code__in=[tree.DEMO_BRANCH_CODE, *study_tables.SHOWCASE_STATES])
         .select_related("organization")
         .order_by("organization__code")
     ):
@@ -384,7 +384,7 @@ def test_it_keeps_a_self_study_plan_for_a_few_leading_cadres():
     cadres = Member.objects.filter(
         organization__code__startswith="BJ-DC-", status=MemberStatus.ACTIVE, is_leading_cadre=True
     ).count()
-    assert plans.count() == min(study_demo.CADRE_PLANS, cadres) >= 2
+    assert plans.count() == min(study_tables.CADRE_PLANS, cadres) >= 2
     for plan in plans:
         assert plan.member.is_leading_cadre and plan.member.organization.code.startswith("BJ-DC-")
         for month, progress in plan.items.values_list("target_month", "progress"):

@@ -12,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
-from demo import activities as activities_demo
-from demo import study as study_demo
-from demo import tree
+from demo.activities import seed as activities_demo
+from demo.study import seed as study_demo
+from demo.tree import seed as tree
+from demo.tree import tables as tree_tables
 from study.models import PlanStatus
 
 
@@ -139,10 +140,10 @@ class Command(BaseCommand):
         """A generated year for the demo district's branches; the demo branch keeps its hand-made story (the
         activities demo below writes it)."""
         from branches.models import Organization
-        from demo.history import history_generate
+        from demo.history.generate import history_generate
 
-        root = Organization.objects.get(code=tree.DEMO_DISTRICT_CODE)
-        demo_branch_ids = Organization.objects.filter(code=tree.DEMO_BRANCH_CODE).values_list("pk", flat=True)
+        root = Organization.objects.get(code=tree_tables.DEMO_DISTRICT_CODE)
+        demo_branch_ids = Organization.objects.filter(code=tree_tables.DEMO_BRANCH_CODE).values_list("pk", flat=True)
         stats = history_generate(root=root, year=today.year, today=today, seed=seed, exclude_ids=demo_branch_ids)
         self.stdout.write(
             _(
@@ -293,7 +294,7 @@ class Command(BaseCommand):
             }
         )
         inboxes = "，".join(
-            _("%(role)s%(n)d条") % {"role": tree.DEMO_LOGINS_BY_USERNAME[username].role_label, "n": count}
+            _("%(role)s%(n)d条") % {"role": tree_tables.DEMO_LOGINS_BY_USERNAME[username].role_label, "n": count}
             for username, count in summary.demo_notifications.items()
         )
         self.stdout.write("  " + _("演示账号的站内通知：%(list)s") % {"list": inboxes})
