@@ -331,3 +331,26 @@ def account_invite_send(*, user_id: int, link: str) -> bool:
     body = render_to_string("branches/email/account_invite.txt", {"user": user, "link": link})
     send_mail(_("两学一做学习教育平台：设置您的登录密码"), body, None, [user.email], fail_silently=False)
     return True
+
+
+def login_guessing_warn(*, user_id: int, period: int) -> bool:
+    """E-mail the owner that someone is guessing their password; once per counting window (idempotent).
+
+    The claim is a cache key (shared by every worker): a retried or duplicated task for the same window sends
+    nothing; a failed send releases the claim so that the retry sends it.
+    """
+    from django.core.cache import cache
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    claim = f"login-warning-sent:{user_id}:{period}"
+    if not cache.add(claim, 1, timeout=24 * 3600):
+        return False
+    try:
+        body = render_to_string("branches/email/login_guessing_warning.txt", {"user": user})
+        send_mail(_("两学一做学习教育平台：您的账号正被尝试登录"), body, None, [user.email], fail_silently=False)
+    except Exception:
+        cache.delete(claim)
+        raise
+    return True

@@ -9,3 +9,11 @@ def account_invite_send(*, user_id: int, link: str) -> bool:
     from branches.services import account_invite_send as service
 
     return service(user_id=user_id, link=link)
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError), retry_backoff=True, max_retries=5)
+def login_guessing_warn(*, user_id: int, period: int) -> bool:
+    """Adapter: warn the account's owner of repeated failed logins (once per window)."""
+    from branches.services import login_guessing_warn as service
+
+    return service(user_id=user_id, period=period)

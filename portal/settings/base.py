@@ -115,7 +115,19 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "phone", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = False
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed logins: allauth limits each address over all accounts; branches/logins.py limits each account, whatever
+# identifier is typed (docs/security.md "Login limits").
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=10)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+if not 1 <= LOGIN_FAILURES_PER_ADDRESS <= 10:
+    raise ImproperlyConfigured("LOGIN_FAILURES_PER_ADDRESS must be between 1 and 10.")
+if LOGIN_FAILURE_WINDOW < 15 * 60:
+    raise ImproperlyConfigured("LOGIN_FAILURE_WINDOW must be at least 900 seconds.")
+# The audit log (portal/audit.py) is kept at least 180 days (等保 2.0: six months); older entries go nightly.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180 (six months).")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[两学一做] ")
