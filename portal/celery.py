@@ -7,4 +7,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.base")
 app = Celery("portal", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.autodiscover_tasks(["portal.jobs"])  # the job runner lives in a sub-package of the portal app
+app.autodiscover_tasks(["portal.jobs", "portal.audit"])  # sub-packages of the portal app: jobs, audit log

@@ -235,6 +235,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "portal.jobs.tasks.jobs_reap_stale",
         "schedule": crontab(minute="*"),
     },
+    # The audit log keeps AUDIT_RETENTION_DAYS; older events are deleted (portal/audit/services.py).
+    "portal-audit-prune": {
+        "task": "portal.audit.tasks.audit_prune",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "activities-meeting-unfiled-reminders": {
         "task": "activities.tasks.meeting_unfiled_reminders_schedule",
         "schedule": crontab(minute=30, hour=8),

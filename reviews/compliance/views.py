@@ -26,6 +26,8 @@ from branches.permissions import (
 )
 from branches.roster.export import rows_to_xlsx
 from branches.views import XLSX_CONTENT_TYPE, organization_or_404
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from reviews.compliance import circular as compliance_circular
 from reviews.compliance import dashboard as selectors
 from reviews.compliance import results as compliance_results
@@ -172,6 +174,13 @@ def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
         ]
         title = _("下级党组织")
     content = rows_to_xlsx(headers=headers, rows=rows, title=title)
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        target=organization,
+        detail={"export": "compliance_dashboard", "scope": organization.name, "year": filters.year, "rows": len(rows)},
+        request=request,
+    )
     filename = _("%(name)s%(year)d年组织生活落实情况-%(date)s.xlsx") % {
         "name": organization.name,
         "year": filters.year,
