@@ -29,6 +29,7 @@ from branches.permissions import (
     can_manage_member,
     can_manage_organization,
     can_view_full_id_number,
+    can_view_organization,
     groups_visible_to,
     is_administrator,
     organizations_visible_to,
@@ -89,6 +90,9 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "organization": organization,
         "ancestors": selectors.organization_ancestors(organization=organization, user=request.user),
         "can_manage": can_manage_organization(request.user, organization),
+        # A plain member sees their own branch's page, but neither its compliance page nor other members' pages
+        # (both answer 404 for them): the links follow the same predicate as those views.
+        "in_scope": can_view_organization(request.user, organization),
         "can_create_child": can_create_child_organization(request.user, organization),
         "can_move": organization.parent is not None
         and can_create_child_organization(request.user, organization.parent),
