@@ -65,6 +65,29 @@ class AccountAdapter(DefaultAccountAdapter):
         logins.trust_cookie_set(response, user)
         return response
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render the mail here (it needs the request), send it from the worker: a slow or failing SMTP server
+        never turns a password reset into an error page, and the worker retries."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        from branches.tasks import account_email_send
+
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request), **context},
+        )
+        html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
+        account_email_send.delay_on_commit(
+            subject=str(message.subject),
+            body=message.body,
+            html_body=html,
+            to=list(message.to),
+            from_email=message.from_email or "",
+        )
+
     def is_open_for_signup(self, request) -> bool:
         # Accounts are created by administrators and secretaries only (branches.services.account_create).
         return False

@@ -397,3 +397,17 @@ def login_guessing_warn(*, user_id: int, period: int) -> bool:
         cache.delete(claim)
         raise
     return True
+
+
+def account_email_send(*, subject: str, body: str, to: list[str], html_body: str = "", from_email: str = "") -> int:
+    """Send one account e-mail rendered by allauth's templates (from the worker). Raises on SMTP failure so that
+    the task retries; a password-reset link stays valid meanwhile."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=from_email or settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    return message.send()

@@ -17,3 +17,11 @@ def login_guessing_warn(*, user_id: int, period: int) -> bool:
     from branches.services import login_guessing_warn as service
 
     return service(user_id=user_id, period=period)
+
+
+@shared_task(autoretry_for=(SMTPException, ConnectionError, OSError), retry_backoff=True, max_retries=5)
+def account_email_send(*, subject: str, body: str, to: list[str], html_body: str = "", from_email: str = "") -> int:
+    """Adapter: send an account e-mail (password reset, …) that the web process rendered."""
+    from branches.services import account_email_send as service
+
+    return service(subject=subject, body=body, to=to, html_body=html_body, from_email=from_email)

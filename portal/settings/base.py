@@ -272,12 +272,23 @@ SECURE_CSP = {
     "form-action": ["'self'"],
 }
 
+# Server errors (500s and failed tasks) are e-mailed to ADMIN_EMAILS when it is set (Django's AdminEmailHandler).
+ADMINS = env.list("ADMIN_EMAILS", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console", *(["mail_admins"] if ADMINS else [])], "propagate": False},
+        "celery.app.trace": {"handlers": ["console", *(["mail_admins"] if ADMINS else [])], "propagate": False},
+    },
 }
-
-ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]
