@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 from allauth.account.utils import filter_users_by_email, filter_users_by_username
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
@@ -140,7 +139,3 @@ def trust_cookie_set(response: HttpResponse, user: User) -> None:
         samesite="Lax",
     )
 
-
-def trust_cookie_value(user: User) -> str:
-    """The cookie value as the browser holds it (for tests and support)."""
-    return signing.get_cookie_signer(salt=TRUST_COOKIE + TRUST_COOKIE_SALT).sign(str(user.pk))
