@@ -138,4 +138,3 @@ def trust_cookie_set(response: HttpResponse, user: User) -> None:
         httponly=True,
         samesite="Lax",
     )
-
