@@ -28,6 +28,8 @@ from activities.models import (
 from activities.permissions import can_read_talk_summary, meetings_visible_to, talks_visible_to
 from branches.admin import ScopedAdminMixin
 from branches.permissions import can_manage_organization, members_visible_to
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 
 # The texts an administrator may correct before filing; everything else is changed on the portal's pages.
 MEETING_ADMIN_EDITABLE = ("topic", "location", "agenda", "minutes", "observers")
@@ -205,6 +207,11 @@ class HeartTalkAdmin(ViewOnlyAdmin):
         if obj is not None and can_read_talk_summary(request.user, obj):
             fields.insert(4, "summary")
         return fields
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.summary and can_read_talk_summary(request.user, obj):
+            audit_record(actor=request.user, action=AuditAction.TALK_SUMMARY_VIEWED, target=obj, request=request)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
 @admin.register(Commitment)

@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from branches import logins
 from branches.models import User
 
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -45,6 +46,47 @@ class AccountAdapter(DefaultAccountAdapter):
         "invalid_password_reset": _("设置密码的链接无效或已过期。"),
         "account_inactive": _("该账号已停用。"),
     }
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """allauth's per-address limit, then the portal's per-account limits (branches/logins.py)."""
+        super().pre_authenticate(request, **credentials)
+        self._login_subject = logins.login_subject(credentials)
+        refusal = logins.login_refusal(request, self._login_subject, self.get_client_ip(request))
+        if refusal is not None:
+            self._rollback_login_failed_rl_usage()
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials) -> None:
+        subject = getattr(self, "_login_subject", None) or logins.login_subject(credentials)
+        logins.login_failure_record(request, subject, self.get_client_ip(request))
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        logins.trust_cookie_set(response, user)
+        return response
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render the mail here (it needs the request), send it from the worker: a slow or failing SMTP server
+        never turns a password reset into an error page, and the worker retries."""
+        from allauth.core import context as allauth_context
+        from django.contrib.sites.shortcuts import get_current_site
+
+        from branches.tasks import account_email_send
+
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request), **context},
+        )
+        html = next((body for body, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), "")
+        account_email_send.delay_on_commit(
+            subject=str(message.subject),
+            body=message.body,
+            html_body=html,
+            to=list(message.to),
+            from_email=message.from_email or "",
+        )
 
     def is_open_for_signup(self, request) -> bool:
         # Accounts are created by administrators and secretaries only (branches.services.account_create).

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from branches import services
-from branches.models import Member, Membership, Organization, OrganizationKind, PartyGroup, Role, RoleKind, User
+from branches.models import Member, Membership, Organization, OrganizationKind, PartyGroup, Role, User
 from branches.permissions import (
     can_grant_role,
     can_manage_account,
@@ -28,6 +28,7 @@ from branches.permissions import (
     groups_visible_to,
     members_visible_to,
     organizations_visible_to,
+    primary_organization_id,
     role_kinds_grantable_by,
     roles_visible_to,
     rows_visible_to,
@@ -37,6 +38,8 @@ from branches.permissions import (
 from branches.resources import MemberRosterResource, RosterXLSX
 from branches.roster import export as roster_export
 from branches.roster import jobs as roster_jobs
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
 
 OUT_OF_SCOPE_CHOICE = _("所选的对象不存在或不在您的管理范围内，请重新选择。")
@@ -126,6 +129,19 @@ class ScopedAdminMixin:
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Missing and out of scope look the same, and answer 404 like the portal's pages.
         raise Http404
+
+    def log_deletions(self, request, queryset):
+        """One LogEntry per object, saved one by one: the audit log's receiver sees every deletion (Django
+        bulk-creates the entries of a multi-object delete, which sends no post_save)."""
+        from django.contrib.admin.models import DELETION, LogEntry
+
+        return [
+            entry
+            for obj in queryset
+            for entry in LogEntry.objects.log_actions(
+                user_id=request.user.pk, queryset=[obj], action_flag=DELETION, single_object=False
+            )
+        ]
 
 
 def view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
@@ -248,9 +264,9 @@ class OrganizationAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # Roles through the services: an administrator role brings (and its loss takes away) the Django admin.
         roles = formset.save(commit=False)
         for role in formset.deleted_objects:
-            services.role_revoke(role=role)
+            services.role_revoke(role=role, by=request.user)
         for role in roles:
-            _role_save(role)
+            _role_save(role, by=request.user)
         return None
 
 
@@ -361,6 +377,23 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
     def get_export_resource_kwargs(self, request: HttpRequest, **kwargs) -> dict:
         return {"show_full_id": can_view_full_id_number(request.user)}
 
+    def get_data_for_export(self, request: HttpRequest, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        show_full_id = can_view_full_id_number(request.user)
+        audit_record(
+            actor=request.user,
+            action=AuditAction.EXPORTED,
+            organization_id=primary_organization_id(request.user),
+            detail={
+                "export": "admin:branches.member",
+                "scope": request.GET.urlencode()[:500],
+                "rows": len(data),
+                "full_id": show_full_id,
+            },
+            request=request,
+        )
+        return data
+
     def get_export_filename(self, request: HttpRequest, queryset, file_format) -> str:
         return f"roster-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
 
@@ -434,15 +467,13 @@ class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
         return TemplateResponse(request, "admin/branches/member/roster_import.html", context)
 
 
-def _role_save(role: Role) -> None:
+def _role_save(role: Role, *, by: User) -> None:
     if role.pk is None:
         role.pk = services.role_assign(
-            user=role.user, organization=role.organization, kind=role.kind, started_on=role.started_on
+            user=role.user, organization=role.organization, kind=role.kind, started_on=role.started_on, by=by
         ).pk
         return
-    role.save()
-    if role.kind == RoleKind.ADMINISTRATOR:
-        services.role_assign(user=role.user, organization=role.organization, kind=role.kind)
+    services.role_update(role=role, by=by)
 
 
 @admin.register(Role)
@@ -471,7 +502,7 @@ class RoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if not all(can_grant_role(request.user, r.organization, r.kind, grantee=r.user) for r in roles):
             raise PermissionDenied
         for role in roles:
-            services.role_revoke(role=role)
+            services.role_revoke(role=role, by=request.user)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -482,7 +513,7 @@ class RoleAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return allowed and (obj is None or can_grant_role(request.user, obj.organization, obj.kind, grantee=obj.user))
 
     def save_model(self, request, obj, form, change):
-        _role_save(obj)
+        _role_save(obj, by=request.user)
 
     def delete_model(self, request, obj):
-        services.role_revoke(role=obj)
+        services.role_revoke(role=obj, by=request.user)

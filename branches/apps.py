@@ -7,6 +7,13 @@ class BranchesConfig(AppConfig):
     verbose_name = _("组织与党员")
 
     def ready(self) -> None:
+        from django.contrib.auth import signals
+
+        from branches import receivers
+
+        signals.user_logged_in.connect(receivers.user_logged_in, dispatch_uid="branches.audit.login")
+        signals.user_login_failed.connect(receivers.user_login_failed, dispatch_uid="branches.audit.login_failed")
+
         from branches.roster import jobs
         from portal.jobs.registry import register
 

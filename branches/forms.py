@@ -12,6 +12,7 @@ from branches.models import (
     PartyGroup,
     phone_validator,
 )
+from portal.audit.models import AuditAction
 from portal.forms import BootstrapFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -175,3 +176,10 @@ class OrganizationMoveForm(BootstrapFormMixin, forms.Form):
             .exclude(pk=organization.parent_id)
             .order_by("path")
         )
+
+
+class AuditFilterForm(BootstrapFormMixin, forms.Form):
+    action = forms.ChoiceField(label=_("事件"), required=False, choices=[("", _("全部事件")), *AuditAction.choices])
+    q = forms.CharField(label=_("操作人或对象"), required=False, max_length=50)
+    since = forms.DateField(label=_("起始日期"), required=False, widget=DATE_WIDGET)
+    until = forms.DateField(label=_("截止日期"), required=False, widget=DATE_WIDGET)

@@ -344,3 +344,22 @@ def rows_visible_to(user: User | AnonymousUser, queryset: QuerySet) -> QuerySet 
     # Models of the apps above (meetings, talks, …) are scoped by their own admin's queryset, which goes through
     # their part of the access module (activities.permissions).
     return None
+
+
+def audit_events_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+    """The audit log an administrator may read: events of the organisations in their scope (superusers and
+    whole-tree administrators: everything, including failed logins for unknown names). Others: nothing."""
+    from portal.audit.models import AuditEvent
+
+    qs = AuditEvent.objects.all() if queryset is None else queryset
+    if not user.is_authenticated or not is_administrator(user):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    return qs.filter(organization__in=organizations_visible_to(user).filter(_admin_scope_q(user)))
+
+
+def _admin_scope_q(user: User) -> Q:
+    """Organisations under the ones where the user is an administrator (not merely an officer or secretary)."""
+    paths = _top_paths([path for path, kind, _id in _roles(user) if kind == RoleKind.ADMINISTRATOR])
+    return _path_q("path", paths) if paths else Q(pk__in=[])

@@ -28,6 +28,7 @@ from branches.models import (
     User,
 )
 from branches.permissions import (
+    audit_events_visible_to,
     members_visible_to,
     organizations_visible_to,
     scope_paths,
@@ -346,3 +347,34 @@ def manager_user_ids(*, organization_ids: Iterable[int]) -> dict[int, list[int]]
     ).values_list("organization_id", "user_id"):
         managers[organization_id].add(user_id)
     return {organization_id: sorted(user_ids) for organization_id, user_ids in managers.items()}
+
+
+AUDIT_PAGE_SIZE = 50
+AUDIT_EXPORT_MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    action: str = ""
+    query: str = ""
+    since: datetime.date | None = None
+    until: datetime.date | None = None
+
+
+def audit_event_queryset(*, user: User, filters: AuditFilters) -> QuerySet:
+    """The audit events the user may read (administrators, within their scope), newest first, filtered."""
+    qs = audit_events_visible_to(user).select_related("organization")
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.query:
+        qs = qs.filter(Q(actor_name__icontains=filters.query) | Q(target_repr__icontains=filters.query))
+    if filters.since:
+        qs = qs.filter(created_at__date__gte=filters.since)
+    if filters.until:
+        qs = qs.filter(created_at__date__lte=filters.until)
+    return qs.order_by("-created_at", "-pk")
+
+
+def audit_event_page(*, user: User, filters: AuditFilters, page_number: int | str = 1) -> Page:
+    """One page of the audit log: two queries (count, page) however long the log is."""
+    return Paginator(audit_event_queryset(user=user, filters=filters), AUDIT_PAGE_SIZE).get_page(page_number)

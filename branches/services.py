@@ -32,6 +32,8 @@ from branches.models import (
     User,
 )
 from portal import hooks
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 
 ORGANIZATION_FIELDS = {
     "name",
@@ -258,9 +260,19 @@ def _administrators_group():
 
 
 @transaction.atomic
-def role_assign(*, user: User, organization: Organization, kind: str, started_on: datetime.date | None = None) -> Role:
-    """Give a user a role in an organisation. Administrators also get the Django admin (staff + group)."""
-    role, _created = Role.objects.get_or_create(
+def role_assign(
+    *,
+    user: User,
+    organization: Organization,
+    kind: str,
+    started_on: datetime.date | None = None,
+    by: User | None = None,
+) -> Role:
+    """Give a user a role in an organisation. Administrators also get the Django admin (staff + group).
+
+    A new grant is written to the audit log, with `by` as the granter.
+    """
+    role, created = Role.objects.get_or_create(
         user=user, organization=organization, kind=kind, defaults={"started_on": started_on}
     )
     if kind == RoleKind.ADMINISTRATOR:
@@ -268,19 +280,50 @@ def role_assign(*, user: User, organization: Organization, kind: str, started_on
         if not user.is_staff:
             user.is_staff = True
             user.save(update_fields=["is_staff"])
+    if created:
+        _role_audit(role=role, action=AuditAction.ROLE_GRANTED, by=by)
     return role
 
 
 @transaction.atomic
-def role_revoke(*, role: Role) -> None:
-    """Take a role away; the last administrator role also takes away the Django admin."""
+def role_update(*, role: Role, by: User | None = None) -> Role:
+    """Save a changed role (kind, organisation, start date) and log the change; an administrator role keeps
+    the Django admin."""
+    before = Role.objects.filter(pk=role.pk).values("organization_id", "kind").first() or {}
+    role.full_clean()
+    role.save()
+    if role.kind == RoleKind.ADMINISTRATOR:
+        role_assign(user=role.user, organization=role.organization, kind=role.kind, by=by)
+    _role_audit(
+        role=role,
+        action=AuditAction.ROLE_CHANGED,
+        by=by,
+        extra={"before_organization_id": before.get("organization_id"), "before_kind": before.get("kind")},
+    )
+    return role
+
+
+@transaction.atomic
+def role_revoke(*, role: Role, by: User | None = None) -> None:
+    """Take a role away; the last administrator role also takes away the Django admin. Logged."""
     user = role.user
+    _role_audit(role=role, action=AuditAction.ROLE_REVOKED, by=by)
     role.delete()
     if role.kind == RoleKind.ADMINISTRATOR and not user.roles.filter(kind=RoleKind.ADMINISTRATOR).exists():
         user.groups.remove(_administrators_group())
         if not user.is_superuser:
             user.is_staff = False
             user.save(update_fields=["is_staff"])
+
+
+def _role_audit(*, role: Role, action: AuditAction, by: User | None, extra: dict | None = None) -> None:
+    audit_record(
+        actor=by,
+        action=action,
+        target=role,
+        organization_id=role.organization_id,
+        detail={"user": role.user.get_username(), "kind": role.kind, **(extra or {})},
+    )
 
 
 def account_invite_url(*, user: User) -> str:
@@ -331,3 +374,40 @@ def account_invite_send(*, user_id: int, link: str) -> bool:
     body = render_to_string("branches/email/account_invite.txt", {"user": user, "link": link})
     send_mail(_("两学一做学习教育平台：设置您的登录密码"), body, None, [user.email], fail_silently=False)
     return True
+
+
+def login_guessing_warn(*, user_id: int, period: int) -> bool:
+    """E-mail the owner that someone is guessing their password; once per counting window (idempotent).
+
+    The claim is a cache key (shared by every worker): a retried or duplicated task for the same window sends
+    nothing; a failed send releases the claim so that the retry sends it.
+    """
+    from django.core.cache import cache
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return False
+    claim = f"login-warning-sent:{user_id}:{period}"
+    if not cache.add(claim, 1, timeout=24 * 3600):
+        return False
+    try:
+        body = render_to_string("branches/email/login_guessing_warning.txt", {"user": user})
+        send_mail(_("两学一做学习教育平台：您的账号正被尝试登录"), body, None, [user.email], fail_silently=False)
+    except Exception:
+        cache.delete(claim)
+        raise
+    return True
+
+
+def account_email_send(*, subject: str, body: str, to: list[str], html_body: str = "", from_email: str = "") -> int:
+    """Send one account e-mail rendered by allauth's templates (from the worker). Raises on SMTP failure so that
+    the task retries; a password-reset link stays valid meanwhile."""
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, from_email=from_email or settings.DEFAULT_FROM_EMAIL, to=to
+    )
+    if html_body:
+        message.attach_alternative(html_body, "text/html")
+    return message.send()

@@ -6,6 +6,7 @@ app_name = "branches"
 
 urlpatterns = [
     path("tree/", views.organization_tree, name="organization_tree"),
+    path("audit/", views.audit_log, name="audit_log"),
     path("orgs/<int:pk>/", views.organization_detail, name="organization_detail"),
     path("orgs/<int:pk>/children/", views.organization_children, name="organization_children"),
     path("orgs/<int:pk>/edit/", views.organization_edit, name="organization_edit"),

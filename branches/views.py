@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from branches import selectors, services
 from branches.forms import (
     AccountCreateForm,
+    AuditFilterForm,
     MemberForm,
     MemberStatusForm,
     MemberTransferForm,
@@ -26,16 +29,21 @@ from branches.permissions import (
     can_manage_member,
     can_manage_organization,
     can_view_full_id_number,
+    can_view_organization,
     groups_visible_to,
+    is_administrator,
     organizations_visible_to,
+    primary_organization_id,
 )
 from branches.roster import export as roster_xlsx
 from branches.roster import jobs as roster_jobs
 from branches.selectors import organization_get
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from portal.forms import apply_service_errors
 from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
 from portal.shortcuts import get_or_404
-from portal.xlsx import xlsx_response
+from portal.xlsx import rows_to_xlsx, xlsx_response
 
 
 @login_required
@@ -69,6 +77,9 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "organization": organization,
         "ancestors": selectors.organization_ancestors(organization=organization, user=request.user),
         "can_manage": can_manage_organization(request.user, organization),
+        # A plain member sees their own branch's page, but neither its compliance page nor other members' pages
+        # (both answer 404 for them): the links follow the same predicate as those views.
+        "in_scope": can_view_organization(request.user, organization),
         "can_create_child": can_create_child_organization(request.user, organization),
         "can_move": organization.parent is not None
         and can_create_child_organization(request.user, organization.parent),
@@ -87,14 +98,18 @@ def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 status=data["status"],
                 group_id=int(data["group"]) if data["group"] else None,
             )
+        page = selectors.roster_page(
+            user=request.user, organization=organization, filters=filters, page_number=request.GET.get("page", 1)
+        )
+        show_full_id = can_view_full_id_number(request.user)
+        if show_full_id:
+            _id_numbers_read(request, organization_id=organization.pk, members=list(page), target=organization)
         context |= {
             "facts": facts,
-            "page": selectors.roster_page(
-                user=request.user, organization=organization, filters=filters, page_number=request.GET.get("page", 1)
-            ),
+            "page": page,
             "filter_form": filter_form,
             "querystring_without_page": _querystring_without_page(request),
-            "show_full_id": can_view_full_id_number(request.user),
+            "show_full_id": show_full_id,
         }
         template = "branches/partials/_roster.html" if request.htmx else "branches/organization_detail.html"
         return render(request, template, context)
@@ -220,11 +235,14 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
+    show_full_id = can_view_full_id_number(request.user)
+    if show_full_id:
+        _id_numbers_read(request, organization_id=member.organization_id, members=[member], target=member)
     context = {
         "member": member,
         "history": selectors.member_history(member=member),
         "roles": selectors.member_roles(member=member),
-        "show_full_id": can_view_full_id_number(request.user),
+        "show_full_id": show_full_id,
         "can_manage": can_manage_member(request.user, member),
     }
     return render(request, "branches/member_detail.html", context)
@@ -254,11 +272,11 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
+    show_full_id = can_view_full_id_number(request.user)
+    if show_full_id and request.method == "GET":
+        _id_numbers_read(request, organization_id=member.organization_id, members=[member], target=member)
     form = MemberForm(
-        request.POST or None,
-        instance=member,
-        organization=member.organization,
-        show_full_id=can_view_full_id_number(request.user),
+        request.POST or None, instance=member, organization=member.organization, show_full_id=show_full_id
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -391,11 +409,78 @@ def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
         raise Http404
-    content = roster_xlsx.roster_export_xlsx(
-        members=selectors.roster_queryset(
-            user=request.user, organization=organization, filters=selectors.RosterFilters(status="")
-        ),
-        show_full_id=can_view_full_id_number(request.user),
+    members = selectors.roster_queryset(
+        user=request.user, organization=organization, filters=selectors.RosterFilters(status="")
+    )
+    show_full_id = can_view_full_id_number(request.user)
+    content = roster_xlsx.roster_export_xlsx(members=members, show_full_id=show_full_id)
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        target=organization,
+        organization_id=organization.pk,
+        detail={"export": "roster", "scope": organization.name, "rows": members.count(), "full_id": show_full_id},
+        request=request,
     )
     filename = _("%(name)s花名册-%(date)s.xlsx") % {"name": organization.name, "date": timezone.localdate()}
     return xlsx_response(content, filename)
+
+
+def _id_numbers_read(request: HttpRequest, *, organization_id: int, members: list, target) -> None:
+    """Audit a page that shows full ID numbers: which members' numbers were on it."""
+    shown = [m.pk for m in members if m.id_number_encrypted]
+    if shown:
+        audit_record(
+            actor=request.user,
+            action=AuditAction.ID_NUMBER_VIEWED,
+            target=target,
+            organization_id=organization_id,
+            detail={"members": shown, "count": len(shown)},
+            request=request,
+        )
+
+
+@login_required
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit log of the administrator's scope; `?export=xlsx` downloads the filtered list (itself logged)."""
+    if not is_administrator(request.user):
+        raise PermissionDenied
+    form = AuditFilterForm(request.GET or None)
+    filters = selectors.AuditFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.AuditFilters(
+            action=data["action"], query=data["q"], since=data["since"], until=data["until"]
+        )
+    if request.GET.get("export") == "xlsx":
+        events = selectors.audit_event_queryset(user=request.user, filters=filters)[: selectors.AUDIT_EXPORT_MAX_ROWS]
+        rows = [_audit_row(event) for event in events.iterator(chunk_size=2000)]
+        audit_record(
+            actor=request.user,
+            action=AuditAction.EXPORTED,
+            organization_id=primary_organization_id(request.user),
+            detail={"export": "audit_log", "scope": request.GET.urlencode()[:500], "rows": len(rows)},
+            request=request,
+        )
+        headers = [_("时间"), _("操作人"), _("事件"), _("所属组织"), _("对象"), _("详情"), _("IP 地址")]
+        content = rows_to_xlsx(headers=headers, rows=rows, title=_("审计日志"))
+        return xlsx_response(content, _("审计日志-%(date)s.xlsx") % {"date": timezone.localdate()})
+    context = {
+        "form": form,
+        "page": selectors.audit_event_page(user=request.user, filters=filters, page_number=request.GET.get("page", 1)),
+        "querystring_without_page": _querystring_without_page(request),
+    }
+    return render(request, "branches/audit_log.html", context)
+
+
+def _audit_row(event) -> list:
+    return [
+        timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        event.actor_name,
+        event.get_action_display(),
+        event.organization.name if event.organization else "",
+        event.target_repr,
+        json.dumps(event.detail, ensure_ascii=False),
+        event.ip_address or "",
+    ]

@@ -54,6 +54,8 @@ def navigation(request: HttpRequest) -> dict:
     items.append((_("学习资料"), reverse("study:material_list")))
     if member:
         items.append((_("我的信息"), member.get_absolute_url()))
+    if is_administrator(user):
+        items.append((_("审计日志"), reverse("branches:audit_log")))
     if user.is_staff or is_administrator(user):
         items.append((_("后台管理"), reverse("admin:index")))
     return {"nav_items": items, "inbox": InboxLink(user)}

@@ -1,8 +1,12 @@
+import re
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import redirect
 from django.utils import translation
+from django.views.defaults import bad_request
 
 from branches.permissions import mfa_required
 
@@ -52,3 +56,40 @@ class LocaleMiddleware(DjangoLocaleMiddleware):
             code = settings.LANGUAGE_CODE
         translation.activate(code)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+# C0 control characters (U+0000–U+001F). PostgreSQL cannot store NUL in text, so one %00 in a search box was a
+# 500; the others have no place in a URL or a form field either. Tab, line feed and carriage return are
+# ordinary in a form body (a textarea), never in a query string or a path.
+_CONTROL = re.compile(r"[\x00-\x1f]")
+_CONTROL_IN_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RejectControlCharactersMiddleware:
+    """Answer 400 (the portal's 400 page) to a request with a control character in its path, its query string
+    (names or values) or a field of its form body, before any view or database sees it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _has_control_characters(request):
+            return bad_request(request, SuspiciousOperation("control character in the request"))
+        return self.get_response(request)
+
+
+def _has_control_characters(request) -> bool:
+    if _CONTROL.search(request.path):
+        return True
+    if any(_CONTROL.search(key) or any(_CONTROL.search(v) for v in values) for key, values in request.GET.lists()):
+        return True
+    if request.method == "POST" and request.content_type in _FORM_TYPES:
+        try:
+            fields = request.POST.lists()
+        except Exception:  # noqa: BLE001 - a malformed body: let Django's own handling answer it
+            return False
+        return any(
+            _CONTROL_IN_BODY.search(key) or any(_CONTROL_IN_BODY.search(v) for v in values) for key, values in fields
+        )
+    return False

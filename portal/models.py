@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from portal.audit.models import AuditEvent  # noqa: F401 - the audit log's model lives in portal/audit/
 from portal.jobs.models import Job  # noqa: F401 - the background job's model lives in portal/jobs/
 
 

@@ -43,6 +43,7 @@ from activities.records.signing import (
     version_payload,
 )
 from branches.models import Organization, PartyGroup, User
+from portal.audit.services import AuditAction, audit_record
 from study.models import StudyPlanItem
 
 
@@ -321,6 +322,7 @@ def meeting_file(*, meeting: Meeting, version: int, filed_by: User | None) -> Me
     )
     version_add(meeting, by=filed_by)
     compliance_changed(meeting)
+    audit_record(actor=filed_by, action=AuditAction.MEETING_FILED, target=meeting)
     return meeting
 
 
@@ -355,6 +357,7 @@ def meeting_amend(
         claim_version(meeting, version)
     if entries is not None:
         write_attendance(meeting=meeting, entries=entries, today=timezone.localdate())
+    audit_record(actor=amended_by, action=AuditAction.MEETING_AMENDED, target=meeting, detail={"reason": reason})
     return version_add(meeting, by=amended_by, reason=reason)
 
 

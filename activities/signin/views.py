@@ -2,9 +2,8 @@
 
 The QR encodes the absolute URL of `activities:sign_in` with the meeting's signed token. Scanning shows a confirm
 button (GET changes nothing); the sign-in itself is a POST through `signin_services.sign_in`, which decides every
-refusal (window, filed meeting, member outside the branch or group). The token is issued by the portal and names
-its meeting, so a member of another branch who scans it is told plainly that they are not an expected attendee
-(the issue asks for that refusal); they are never shown the meeting's details.
+refusal (window, filed meeting, member outside the group). A meeting outside the user's scope (another branch's,
+or deleted) answers 404 like every out-of-scope object, with one message for both, and nothing about it shown.
 """
 
 from __future__ import annotations
@@ -118,30 +117,28 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         meeting_id = signin_services.sign_in_meeting_id(token)
     except ValidationError as error:
         return _page(request, state="refused", refusals=error.messages, status=400)
-    meeting = Meeting.objects.visible_to(request.user).select_related("organization", "group").filter(pk=meeting_id)
-    shown = meeting.first()
-    # A member of another branch who scans this meeting's code: the service refuses, nothing is shown.
-    target = shown or Meeting.objects.filter(pk=meeting_id).first()
-    if target is None:
-        return _page(request, state="refused", refusals=[_("这次活动已被删除，签到二维码已失效。")], status=404)
     member = own_member(request.user)
+    if member is None:
+        refusal = _("您的账号没有关联党员信息，不能签到。")
+        return _page(request, state="refused", refusals=[refusal], status=403)
+    shown = (
+        Meeting.objects.visible_to(request.user).select_related("organization", "group").filter(pk=meeting_id).first()
+    )
+    if shown is None:
+        # Deleted, or a meeting of another branch: the same 404 (the access policy), and nothing about it shown.
+        refusal = _("签到二维码已失效，或您不是这次活动的应到人员。")
+        return _page(request, state="refused", refusals=[refusal], status=404)
 
     if request.method == "POST":
         now = timezone.now()
         try:
-            attendance = signin_services.sign_in(meeting=target, member=member, now=now)
+            attendance = signin_services.sign_in(meeting=shown, member=member, now=now)
         except ValidationError as error:
             return _page(request, state="refused", meeting=shown, refusals=error.messages, status=403)
         return _page(
-            request, state="done", meeting=target, attendance=attendance, already=attendance.signed_in_at != now
+            request, state="done", meeting=shown, attendance=attendance, already=attendance.signed_in_at != now
         )
 
-    if member is None:
-        refusal = _("您的账号没有关联党员信息，不能签到。")
-        return _page(request, state="refused", meeting=shown, refusals=[refusal], status=403)
-    if shown is None:
-        refusal = _("您不是这次活动的应到人员（不在本支部或本党小组），不能签到。")
-        return _page(request, state="refused", refusals=[refusal], status=403)
     attendance = Attendance.objects.filter(
         meeting=shown, member=member, status=AttendanceStatus.PRESENT, signed_in_at__isnull=False
     ).first()

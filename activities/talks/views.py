@@ -35,6 +35,8 @@ from branches import selectors as branch_selectors
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_member, can_manage_organization, can_view_organization, own_member
 from branches.selectors import organization_get
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
 
@@ -82,11 +84,21 @@ def talk_list(request: HttpRequest, pk: int) -> HttpResponse:
     today = timezone.localdate()
     year, year_ok = parse_year(request.GET.get("year"), today=today)
     can_manage = can_manage_organization(request.user, organization)
+    rows = selectors.talk_rows(user=request.user, organization=organization, year=year)
+    read = [row.talk.pk for row in rows if row.summary_visible and row.talk.summary]
+    if read:
+        audit_record(
+            actor=request.user,
+            action=AuditAction.TALK_SUMMARY_VIEWED,
+            target=organization,
+            detail={"talks": read, "count": len(read)},
+            request=request,
+        )
     context = {
         "organization": organization,
         "ancestors": _ancestors_and_self(request, organization),
         "year_ok": year_ok,
-        "rows": selectors.talk_rows(user=request.user, organization=organization, year=year),
+        "rows": rows,
         "coverage": selectors.talk_coverage(organization=organization, year=year) if can_manage else None,
         "can_record": can_manage or _member_of(request.user, organization) is not None,
         **_year_nav(year, today),
@@ -137,11 +149,14 @@ def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
         talk = selectors.talk_get(user=request.user, pk=pk)
     except HeartTalk.DoesNotExist:
         raise Http404 from None
+    summary_visible = can_read_talk_summary(request.user, talk)
+    if summary_visible and talk.summary:
+        audit_record(actor=request.user, action=AuditAction.TALK_SUMMARY_VIEWED, target=talk, request=request)
     context = {
         "talk": talk,
         "organization": talk.organization,
         "ancestors": _ancestors_and_self(request, talk.organization),
-        "summary_visible": can_read_talk_summary(request.user, talk),
+        "summary_visible": summary_visible,
     }
     return render(request, "activities/talk_detail.html", context)
 

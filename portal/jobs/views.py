@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from portal.jobs.models import JobState
 from portal.jobs.registry import kind_get, kind_title
 from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
@@ -49,6 +51,14 @@ def job_download(request: HttpRequest, pk: int) -> HttpResponse:
         handle = job.result_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        target=job,
+        organization_id=job.organization_id,
+        detail={"export": job.kind, "file": job.result_name or job.result_file.name, "rows": job.progress_total},
+        request=request,
+    )
     response = FileResponse(handle, as_attachment=True, filename=job.result_name or job.result_file.name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.middleware.RejectControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,7 +116,19 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "phone", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = False
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Failed logins: allauth limits each address over all accounts; branches/logins.py limits each account, whatever
+# identifier is typed (docs/security.md "Login limits").
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip"}
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=10)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+if not 1 <= LOGIN_FAILURES_PER_ADDRESS <= 10:
+    raise ImproperlyConfigured("LOGIN_FAILURES_PER_ADDRESS must be between 1 and 10.")
+if LOGIN_FAILURE_WINDOW < 15 * 60:
+    raise ImproperlyConfigured("LOGIN_FAILURE_WINDOW must be at least 900 seconds.")
+# The audit log (portal/audit.py) is kept at least 180 days (等保 2.0: six months); older entries go nightly.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+if AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180 (six months).")
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[两学一做] ")
@@ -249,6 +262,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "portal.jobs.tasks.jobs_reap_stale",
         "schedule": crontab(minute="*"),
     },
+    # The audit log keeps AUDIT_RETENTION_DAYS; older events are deleted (portal/audit/services.py).
+    "portal-audit-prune": {
+        "task": "portal.audit.tasks.audit_prune",
+        "schedule": crontab(minute=15, hour=3),
+    },
     "activities-meeting-unfiled-reminders": {
         "task": "activities.tasks.meeting_unfiled_reminders_schedule",
         "schedule": crontab(minute=30, hour=8),
@@ -280,12 +298,23 @@ SECURE_CSP = {
     "form-action": ["'self'"],
 }
 
+# Server errors (500s and failed tasks) are e-mailed to ADMIN_EMAILS when it is set (Django's AdminEmailHandler).
+ADMINS = env.list("ADMIN_EMAILS", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "mail_admins": {
+            "level": "ERROR",
+            "class": "django.utils.log.AdminEmailHandler",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django": {"handlers": ["console"], "propagate": False}},
+    "loggers": {
+        "django": {"handlers": ["console", *(["mail_admins"] if ADMINS else [])], "propagate": False},
+        "celery.app.trace": {"handlers": ["console", *(["mail_admins"] if ADMINS else [])], "propagate": False},
+    },
 }
-
-ADMINS = [("Admin", a) for a in env.list("ADMIN_EMAILS", default=[])]

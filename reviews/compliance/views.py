@@ -24,6 +24,8 @@ from branches.permissions import (
     visible_ancestor_ids,
 )
 from branches.selectors import organization_get
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from portal.shortcuts import get_or_404
 from portal.xlsx import rows_to_xlsx, xlsx_response
 from reviews.compliance import circular as compliance_circular
@@ -176,6 +178,13 @@ def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
         _("筛选：%(filters)s") % {"filters": filters.description or _("全部")},
     ]
     content = rows_to_xlsx(headers=headers, rows=rows, title=title, heading=heading, as_of=timezone.now())
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        target=organization,
+        detail={"export": "compliance_dashboard", "scope": organization.name, "year": filters.year, "rows": len(rows)},
+        request=request,
+    )
     filename = _("%(name)s%(year)d年组织生活落实情况-%(date)s.xlsx") % {
         "name": organization.name,
         "year": filters.year,

@@ -199,7 +199,9 @@ def test_it_refuses_a_filed_meeting(client, filed_meeting, member_user):
     assert Attendance.objects.get(meeting=filed_meeting, member=member_user.member).signed_in_at is None
 
 
-def test_it_refuses_a_member_of_another_branch_without_showing_the_meeting(client, current_meeting, sibling_branch):
+def test_it_answers_a_member_of_another_branch_with_404_without_showing_the_meeting(
+    client, current_meeting, sibling_branch
+):
     user = UserFactory()
     MemberFactory(organization=sibling_branch, name="外支部党员", user=user)
     client.force_login(user)
@@ -210,8 +212,8 @@ def test_it_refuses_a_member_of_another_branch_without_showing_the_meeting(clien
 
     for response in (scanned, posted):
         content = response.content.decode()
-        assert response.status_code == 403
-        assert "您不是这次活动的应到人员（不在本支部或本党小组），不能签到。" in content
+        assert response.status_code == 404  # out of scope: 404, as for every object of another branch
+        assert "签到二维码已失效，或您不是这次活动的应到人员。" in content
         assert "重温入党誓词" not in content and "三楼会议室" not in content
     assert not Attendance.objects.filter(meeting=current_meeting).exists()
 
@@ -265,8 +267,8 @@ def test_it_says_so_when_the_meeting_was_deleted(client, branch, secretary, memb
 
     response = client.post(url)
 
-    assert response.status_code == 404
-    assert "这次活动已被删除" in response.content.decode()
+    assert response.status_code == 404  # the same answer as for another branch's meeting
+    assert "签到二维码已失效，或您不是这次活动的应到人员。" in response.content.decode()
 
 
 def test_it_turns_a_recorded_leave_into_presence_when_the_member_scans(client, current_meeting, secretary, member_user):

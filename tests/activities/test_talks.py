@@ -387,6 +387,6 @@ def test_the_talk_list_costs_the_same_for_a_big_branch(
         if other != zhao:
             record(committee_branch, other, zhao, secretary, summary=f"组织委员第{i}次谈话")
     big = _talk_list_queries(client, secretary, committee_branch, django_assert_max_num_queries)
-    assert big == small
+    assert big == small + 1  # one audit event for the summaries read, however many there are
     page = client.get(reverse("activities:talk_list", args=[committee_branch.pk])).text
     assert "应谈的每一对都已谈过。" in page

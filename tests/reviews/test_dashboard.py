@@ -533,3 +533,14 @@ def test_it_names_a_bad_circular_period_and_shows_the_default(client, district_o
     future = f"{TODAY.year + 1}-Q1"
     response = client.get(reverse("reviews:circular", args=[district.pk]) + f"?period={future}")
     assert "尚未开始" in text(response)
+
+
+def test_it_logs_the_dashboard_export(client, district_officer, committee, history):
+    from portal.audit.models import AuditEvent
+
+    client.force_login(district_officer)
+    client.get(reverse("reviews:dashboard_export", args=[committee.pk]) + f"?year={YEAR}")
+
+    [event] = AuditEvent.objects.filter(action="exported")
+    assert (event.actor_id, event.organization_id) == (district_officer.pk, committee.pk)
+    assert event.detail == {"export": "compliance_dashboard", "scope": committee.name, "year": YEAR, "rows": 2}
