@@ -9,13 +9,12 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 
 from activities.attachments.services import AttachmentUpload
 from activities.models import Meeting
 from activities.records.services import AMENDMENT_REASON_MIN_LENGTH
 from portal.forms import BootstrapFormMixin
-from portal.uploads import PDF_TYPE, detect_attachment_type
+from portal.uploads import PDF_TYPE, ImageTooLarge, detect_attachment_type, image_too_large_message
 
 # Photos, scans of sign-in sheets and PDFs; a Word file is not evidence of a meeting.
 MEETING_ATTACHMENT_TYPES = {PDF_TYPE, "image/png", "image/jpeg", "image/gif", "image/webp"}
@@ -121,8 +120,8 @@ def _check(upload: UploadedFile, name: str) -> tuple[str, str | None]:
         }
     try:
         detected = detect_attachment_type(upload)
-    except Image.DecompressionBombError:
-        return "", _("“%(name)s”的图片像素过多，无法处理，请缩小后再上传。") % {"name": name}
+    except ImageTooLarge as too_large:
+        return "", image_too_large_message(name, too_large)
     if detected is None or detected.content_type not in MEETING_ATTACHMENT_TYPES:
         return "", _("无法识别“%(name)s”的文件内容。附件只能是照片（JPEG、PNG、WebP、GIF）或PDF文件。") % {"name": name}
     if PurePath(name).suffix.lower() not in detected.suffixes:

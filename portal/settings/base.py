@@ -161,6 +161,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 MATERIAL_UPLOAD_MAX_BYTES = env.int("MATERIAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 MEETING_UPLOAD_MAX_BYTES = env.int("MEETING_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Images larger than this many pixels are refused before they are decoded (a small file can unpack to gigabytes).
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)
+if UPLOAD_IMAGE_MAX_PIXELS < 1_000_000:
+    raise ImproperlyConfigured("UPLOAD_IMAGE_MAX_PIXELS must be at least 1000000 (one megapixel).")
 
 # Key for field-level encryption of ID numbers (Fernet, urlsafe base64 of 32 bytes).
 # Defaults to a key derived from SECRET_KEY; set it explicitly in production so that

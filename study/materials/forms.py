@@ -11,7 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from portal.forms import BootstrapFormMixin
-from portal.uploads import DetectedFile, detect_attachment_type
+from portal.uploads import DetectedFile, ImageTooLarge, detect_attachment_type, image_too_large_message
 from study.learning.forms import DATE_WIDGET
 from study.models import MaterialCategory, StudyMaterial
 
@@ -73,7 +73,10 @@ class MaterialForm(BootstrapFormMixin, forms.ModelForm):
                 _("附件不能超过%(limit)s（该文件为%(size)s）。")
                 % {"limit": filesizeformat(limit), "size": filesizeformat(upload.size)}
             )
-        detected = detect_attachment_type(upload)
+        try:
+            detected = detect_attachment_type(upload)
+        except ImageTooLarge as too_large:
+            raise forms.ValidationError(image_too_large_message(upload.name, too_large)) from None
         if detected is None:
             raise forms.ValidationError(
                 _("无法识别“%(name)s”的文件内容。附件只能是PDF、Word（docx）或图片（PNG、JPEG、GIF、WebP）文件。")

@@ -572,3 +572,39 @@ def test_it_stores_a_file_larger_than_the_in_memory_upload_limit(client, held_me
     assert attachment.sha256 == hashlib.sha256(content).hexdigest()
     with attachment.file.open("rb") as stored:
         assert stored.read() == content
+
+
+def test_it_refuses_an_image_over_the_pixel_limit_before_decoding_it(
+    client, held_meeting, secretary, settings, media_root
+):
+    settings.UPLOAD_IMAGE_MAX_PIXELS = 1_000_000
+    big = SimpleUploadedFile("全景.png", image_bytes(size=(1200, 1000), mode="L"), content_type="image/png")
+    client.force_login(secretary)
+
+    response = client.post(upload_url(held_meeting), {"files": [big]})
+
+    assert response.status_code == 200
+    assert "“全景.png”的图片像素过大（120万像素，上限100万像素），请缩小后再上传。" in response.content.decode()
+    assert not MeetingAttachment.objects.exists() and stored_files(media_root) == []
+
+
+def test_it_accepts_an_image_at_the_pixel_limit(client, held_meeting, secretary, settings, media_root):
+    settings.UPLOAD_IMAGE_MAX_PIXELS = 1_000_000
+    exact = SimpleUploadedFile("正好.png", image_bytes(size=(1000, 1000), mode="L"), content_type="image/png")
+    client.force_login(secretary)
+
+    client.post(upload_url(held_meeting), {"files": [exact]})
+
+    assert MeetingAttachment.objects.filter(original_name="正好.png").exists()
+
+
+def test_it_names_a_decompression_bomb_as_too_large_not_unreadable(held_meeting, secretary, settings, monkeypatch):
+    # Pillow refuses images far over its own limit in open(); that is the same problem for the user.
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100_000)
+    bomb = SimpleUploadedFile("炸弹.png", image_bytes(size=(800, 800), mode="L"), content_type="image/png")
+    from activities.attachments.forms import AttachmentUploadForm
+
+    form = AttachmentUploadForm(data={}, files={"files": [bomb]}, meeting=held_meeting)
+
+    assert not form.is_valid()
+    assert "“炸弹.png”的图片像素过大（?万像素" in str(form.errors)

@@ -418,6 +418,19 @@ def test_it_rejects_an_oversized_attachment(client, secretary, branch, settings)
     assert not StudyMaterial.objects.exists()
 
 
+def test_it_rejects_an_image_over_the_pixel_limit(client, secretary, branch, settings):
+    settings.UPLOAD_IMAGE_MAX_PIXELS = 1_000_000
+    buffer = io.BytesIO()
+    Image.new("L", (2000, 1000)).save(buffer, format="PNG")
+    client.force_login(secretary)
+
+    response = client.post(create_url(branch), form_data(attachment=SimpleUploadedFile("海报.png", buffer.getvalue())))
+
+    assert response.status_code == 200
+    assert "“海报.png”的图片像素过大（200万像素，上限100万像素），请缩小后再上传。" in response.content.decode()
+    assert not StudyMaterial.objects.exists()
+
+
 def test_it_limits_attachments_to_10_mb_by_default(client, secretary, branch, settings):
     del settings.MATERIAL_UPLOAD_MAX_BYTES
     client.force_login(secretary)
