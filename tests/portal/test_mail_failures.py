@@ -69,6 +69,7 @@ def _probe(**variables):
         "DJANGO_SETTINGS_MODULE": "portal.settings.base",
         "DEBUG": "false",
         "SECRET_KEY": "settings-test-" + "x" * 50,
+        "RECORDS_SIGNING_KEY": "settings-test-records-" + "y" * 40,
         "DATABASE_URL": "sqlite:///:memory:",
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
     }
