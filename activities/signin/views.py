@@ -120,10 +120,13 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         return _page(request, state="refused", refusals=error.messages, status=400)
     meeting = Meeting.objects.visible_to(request.user).select_related("organization", "group").filter(pk=meeting_id)
     shown = meeting.first()
-    # A member of another branch who scans this meeting's code: the service refuses, nothing is shown.
     target = shown or Meeting.objects.filter(pk=meeting_id).first()
     if target is None:
         return _page(request, state="refused", refusals=[_("这次活动已被删除，签到二维码已失效。")], status=404)
+    if shown is None:
+        # Outside the user's scope (another branch, or a user with no record in it): 404, never 403.
+        refusal = _("您不是这次活动的应到人员（不在本支部或本党小组），不能签到。")
+        return _page(request, state="refused", refusals=[refusal], status=404)
     member = own_member(request.user)
 
     if request.method == "POST":
@@ -139,9 +142,6 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
     if member is None:
         refusal = _("您的账号没有关联党员信息，不能签到。")
         return _page(request, state="refused", meeting=shown, refusals=[refusal], status=403)
-    if shown is None:
-        refusal = _("您不是这次活动的应到人员（不在本支部或本党小组），不能签到。")
-        return _page(request, state="refused", refusals=[refusal], status=403)
     attendance = Attendance.objects.filter(
         meeting=shown, member=member, status=AttendanceStatus.PRESENT, signed_in_at__isnull=False
     ).first()
