@@ -117,17 +117,18 @@ def sign_in(request: HttpRequest, token: str) -> HttpResponse:
         meeting_id = signin_services.sign_in_meeting_id(token)
     except ValidationError as error:
         return _page(request, state="refused", refusals=error.messages, status=400)
-    member = own_member(request.user)
-    if member is None:
-        refusal = _("您的账号没有关联党员信息，不能签到。")
-        return _page(request, state="refused", refusals=[refusal], status=403)
     shown = (
         Meeting.objects.visible_to(request.user).select_related("organization", "group").filter(pk=meeting_id).first()
     )
     if shown is None:
-        # Deleted, or a meeting of another branch: the same 404 (the access policy), and nothing about it shown.
+        # Deleted, or a meeting outside the user's scope: the same 404 (the access policy), nothing about it shown.
         refusal = _("签到二维码已失效，或您不是这次活动的应到人员。")
         return _page(request, state="refused", refusals=[refusal], status=404)
+    member = own_member(request.user)
+    if member is None:
+        # In scope (an officer above the branch) but not a member who could attend: 403.
+        refusal = _("您的账号没有关联党员信息，不能签到。")
+        return _page(request, state="refused", refusals=[refusal], status=403)
 
     if request.method == "POST":
         now = timezone.now()

@@ -3,7 +3,7 @@ superuser), so the error details of a failed job can be read without a shell."""
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from portal.jobs.models import Job
 from portal.jobs.selectors import jobs_visible_to
@@ -27,3 +27,11 @@ class JobAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
         return False
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another user's job, or none: 404 like the job's page (Django's admin would redirect to its index, or
+        # answer 403 for a delete before looking the job up).
+        job = super().get_object(request, object_id, from_field)
+        if job is None:
+            raise Http404
+        return job

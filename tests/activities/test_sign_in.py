@@ -15,7 +15,8 @@ from django.utils import timezone
 from activities.meetings import services as services
 from activities.models import Attendance, AttendanceStatus, MeetingKind
 from activities.signin import services as signin_services
-from tests.factories import MemberFactory, PartyGroupFactory, UserFactory
+from branches.models import RoleKind
+from tests.factories import MemberFactory, PartyGroupFactory, UserFactory, give_role
 
 pytestmark = pytest.mark.django_db
 
@@ -248,13 +249,25 @@ def test_it_signs_in_a_member_of_the_group(client, branch, secretary):
     assert Attendance.objects.get(meeting=meeting).member == user.member
 
 
-def test_it_refuses_a_user_without_a_member_record(client, current_meeting, other_branch_secretary):
-    client.force_login(other_branch_secretary)
+def test_it_refuses_a_user_without_a_member_record(client, current_meeting, branch):
+    # An organiser of the branch sees the meeting (in scope) but has no member record to sign in with: 403.
+    user = UserFactory()
+    give_role(user, branch, RoleKind.ORGANIZER)
+    client.force_login(user)
     url = sign_in_url(current_meeting)
 
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 403
         assert "您的账号没有关联党员信息，不能签到。" in response.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_it_answers_an_officer_of_another_district_with_404(client, current_meeting, other_branch_secretary):
+    client.force_login(other_branch_secretary)  # no member record, and the meeting is outside their scope
+    url = sign_in_url(current_meeting)
+
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 404
         assert "重温入党誓词" not in response.content.decode()
     assert not Attendance.objects.exists()
 
