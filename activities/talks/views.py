@@ -32,6 +32,7 @@ from activities.talks.forms import (
     parse_year,
 )
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_member, can_manage_organization, can_view_organization, own_member
 from branches.selectors import organization_get
@@ -49,7 +50,7 @@ def _branch_or_404(request: HttpRequest, pk: int) -> Organization:
     return organization
 
 
-def _ancestors_and_self(request: HttpRequest, organization: Organization) -> list[Organization]:
+def _ancestors_and_self(request: AuthenticatedHttpRequest, organization: Organization) -> list[Organization]:
     return [*branch_selectors.organization_ancestors(organization=organization, user=request.user), organization]
 
 
@@ -75,7 +76,7 @@ def _year_nav(year: int, today: datetime.date) -> dict:
 
 @login_required
 @require_GET
-def talk_list(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The branch's talks in a year. Summaries only for the two members and the branch secretary; the managers
     also see rule C11's progress (which committee–member pairs still need a talk)."""
     organization = _branch_or_404(request, pk)
@@ -96,7 +97,7 @@ def talk_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record a talk: the branch's managers any talk, a member a talk they had."""
     organization = _branch_or_404(request, pk)
     can_manage = can_manage_organization(request.user, organization)
@@ -132,7 +133,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         talk = selectors.talk_get(user=request.user, pk=pk)
     except HeartTalk.DoesNotExist:
@@ -162,7 +163,7 @@ class ReportBlock:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def commitment_mine(request: HttpRequest) -> HttpResponse:
+def commitment_mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "我的承诺": this year's pledge, the mid-year and year-end self-reports when their time has come, the branch's
     comment, and earlier years. One page, one form per step (phone first)."""
     member = own_member(request.user)
@@ -225,7 +226,7 @@ def commitment_mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def commitment_list(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The branch's members × the year's steps (承诺, 年中, 年终, 支部评价), for the branch and the committees above."""
     organization = _branch_or_404(request, pk)
     if not can_view_organization(request.user, organization):
@@ -244,7 +245,7 @@ def commitment_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One member's commitment with the reports; the branch's managers write the branch's comment here."""
     try:
         commitment = selectors.commitment_get(user=request.user, pk=pk)
@@ -280,7 +281,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pioneer_post_create(request: HttpRequest, pk: int) -> HttpResponse:
+def pioneer_post_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         member = branch_selectors.member_get(user=request.user, pk=pk)
     except Member.DoesNotExist:
@@ -303,7 +304,7 @@ def pioneer_post_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pioneer_post_end(request: HttpRequest, pk: int) -> HttpResponse:
+def pioneer_post_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         post = selectors.pioneer_post_get(user=request.user, pk=pk)
     except PioneerPost.DoesNotExist:
