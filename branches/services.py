@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -32,6 +32,9 @@ from branches.models import (
     User,
 )
 from portal import hooks
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 ORGANIZATION_FIELDS = {
     "name",
@@ -245,7 +248,7 @@ ADMINISTRATOR_PERMISSIONS = {
 }
 
 
-def _administrators_group():
+def _administrators_group() -> Group:
     from django.contrib.auth.models import Group, Permission
 
     group, _created = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)

@@ -130,7 +130,7 @@ class MonthCalendar:
         return self.previous_month.year >= FIRST_YEAR
 
 
-def _with_attendance_counts(meetings: QuerySet) -> QuerySet:
+def _with_attendance_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     return meetings.annotate(
         attendance_total=Count("attendances"),
         present_count=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),

@@ -348,8 +348,8 @@ def branch_progress_grid(*, organization: Organization, month: datetime.date, to
     by_cell: dict[tuple[int, int], StudyTask] = {}
     for task in tasks:
         if task.item_id not in columns:
-            columns[task.item_id] = ProgressColumn(number=len(columns) + 1, item=task.item)
-        by_cell[(task.member_id, task.item_id)] = task
+            columns[task.item_id] = ProgressColumn(number=len(columns) + 1, item=task.item)  # type: ignore[index, arg-type]  # item is None for a makeup task
+        by_cell[(task.member_id, task.item_id)] = task  # type: ignore[index]  # item is None for a makeup task
     rows = []
     total_done = total_assigned = total_overdue = behind = 0
     for member in members:
