@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 class BootstrapFormMixin:
     """Give every widget Bootstrap's class so templates stay plain."""
 
+    fields: dict[str, forms.Field]  # the form's, once Form.__init__ has run
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():

@@ -60,7 +60,7 @@ def job_start(
     live = Job.objects.filter(kind=kind, params_key=key, state__in=Job.LIVE).first()
     if live is not None:
         return live
-    job = Job(
+    job = Job(  # type: ignore[misc]  # portal sits below branches: any user and organisation model
         kind=kind,
         owner=owner,
         organization=organization,
