@@ -88,7 +88,7 @@ def _flash(request: HttpRequest, error: ValidationError) -> None:
 
 def _with_version(form: forms.Form, version: int) -> None:
     """After a concurrent save: keep everything the user typed, but base the next save on the latest version."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a bound form's data is the QueryDict
     data["version"] = str(version)
     form.data = data
 
@@ -182,7 +182,7 @@ def meeting_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         initial["group"] = group.pk
     form = MeetingForm(request.POST or None, organization=organization, options=options, initial=initial)
     kind = request.GET.get("kind", "")
-    if kind and kind in dict(form.fields["kind"].choices):
+    if kind and kind in dict(form.fields["kind"].choices):  # type: ignore[attr-defined]  # fields[] is typed Field: a ChoiceField
         form.initial["kind"] = kind
     if request.method == "POST" and form.is_valid():
         creation_key = form.cleaned_data.get("creation_key")

