@@ -591,9 +591,9 @@ def filing_status(
         open=tasks["open"],
     )
     shown = {
-        "not_filed": (branches.filter(has_filed=False), counts.not_filed),  # type: ignore[misc]  # annotation
-        "waiting": (branches.filter(current_status=PlanStatus.SUBMITTED), counts.waiting),  # type: ignore[misc]  # annotation
-        "no_next_month": (branches.filter(has_next_month=False), counts.no_next_month),  # type: ignore[misc]  # annotation
+        "not_filed": (branches.filter(has_filed=False), counts.not_filed),  # type: ignore[misc]  # filters on an annotation
+        "waiting": (branches.filter(current_status=PlanStatus.SUBMITTED), counts.waiting),  # type: ignore[misc]  # filters on an annotation
+        "no_next_month": (branches.filter(has_next_month=False), counts.no_next_month),  # type: ignore[misc]  # filters on an annotation
     }
     if show in shown:
         branches, shown_count = shown[show]
@@ -603,7 +603,7 @@ def filing_status(
     page_number = min(max(1, page_number), page_count)
     offset = (page_number - 1) * FILING_PAGE_SIZE
     rows = list(
-        branches.select_related("parent").order_by("level", F("rate").asc(nulls_last=True), "path")[  # type: ignore[misc]  # annotations
+        branches.select_related("parent").order_by("level", F("rate").asc(nulls_last=True), "path")[  # type: ignore[misc]  # orders by annotations
             offset : offset + FILING_PAGE_SIZE
         ]
     )
