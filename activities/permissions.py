@@ -9,7 +9,7 @@ from branches.models import User
 from branches.permissions import is_branch_secretary_of, organization_scope_q, own_member, sees_everything
 
 
-def meetings_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+def meetings_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet[Meeting]:
     """Meetings held in the user's scope, plus those of the user's own branch (members see their branch's)."""
     qs = Meeting.objects.all() if queryset is None else queryset
     if sees_everything(user):
@@ -23,7 +23,7 @@ def meetings_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = 
     return qs.filter(q)
 
 
-def talks_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+def talks_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet[HeartTalk]:
     """谈心谈话 records in the user's scope and those the user took part in. Whether the summary may be read is
     `can_read_talk_summary`: seeing that a talk happened is not reading what was said."""
     qs = HeartTalk.objects.all() if queryset is None else queryset

@@ -72,7 +72,7 @@ def sees_everything(user: User | AnonymousUser) -> bool:
     return bool(user.is_authenticated and user.is_superuser)
 
 
-def organizations_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+def organizations_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet[Organization]:
     """Organisations in the user's scope. No query until evaluated (roles: one cached query)."""
     qs = Organization.objects.all() if queryset is None else queryset
     if sees_everything(user):
@@ -84,7 +84,7 @@ def organizations_visible_to(user: User | AnonymousUser, queryset: QuerySet | No
     return qs.filter(_path_q("path", paths))
 
 
-def members_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet:
+def members_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet[Member]:
     """Members in the user's scope, plus the user's own member record."""
     qs = Member.objects.all() if queryset is None else queryset
     if sees_everything(user):

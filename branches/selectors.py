@@ -119,7 +119,7 @@ def organization_tree_roots(*, user: User) -> list[TreeNode]:
     }
     for child in children:
         branch_count, member_count = child_counts.get(child.path, (0, 0))
-        nodes[child.parent_id].children.append(
+        nodes[child.parent_id].children.append(  # type: ignore[index]  # children have a parent
             TreeNode(child, branch_count, member_count, has_children=child.child_count > 0)
         )
     for node in nodes.values():
@@ -222,7 +222,7 @@ def branch_facts(*, organization: Organization, today: datetime.date) -> BranchF
         .annotate(member_count=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
         .order_by("name")
     )
-    total, full = organization.active_member_count, organization.full_member_count
+    total, full = organization.active_member_count, organization.full_member_count  # type: ignore[attr-defined]  # with_member_counts annotations
     committee_size = len({role.user_id for role in committee})
     warnings = organization_structure_warnings(
         organization=organization,
@@ -237,7 +237,7 @@ def branch_facts(*, organization: Organization, today: datetime.date) -> BranchF
         full_member_count=full,
         probationary_count=total - full,
         committee=committee,
-        groups=groups,
+        groups=groups,  # type: ignore[arg-type]  # annotated PartyGroups
         warnings=warnings,
         term_days_left=organization.term_days_left(today),
     )

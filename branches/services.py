@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -34,6 +34,9 @@ from branches.models import (
 from portal import hooks
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 ORGANIZATION_FIELDS = {
     "name",
@@ -247,7 +250,7 @@ ADMINISTRATOR_PERMISSIONS = {
 }
 
 
-def _administrators_group():
+def _administrators_group() -> Group:
     from django.contrib.auth.models import Group, Permission
 
     group, _created = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
@@ -289,7 +292,7 @@ def role_assign(
 def role_update(*, role: Role, by: User | None = None) -> Role:
     """Save a changed role (kind, organisation, start date) and log the change; an administrator role keeps
     the Django admin."""
-    before = Role.objects.filter(pk=role.pk).values("organization_id", "kind").first() or {}
+    before: dict[str, object] = dict(Role.objects.filter(pk=role.pk).values("organization_id", "kind").first() or {})
     role.full_clean()
     role.save()
     if role.kind == RoleKind.ADMINISTRATOR:

@@ -23,6 +23,7 @@ from branches.forms import (
     RosterFilterForm,
     RosterUploadForm,
 )
+from branches.http import AuthenticatedHttpRequest
 from branches.models import MemberStatus, PartyGroup
 from branches.permissions import (
     can_create_child_organization,
@@ -48,7 +49,7 @@ from portal.xlsx import rows_to_xlsx, xlsx_response
 
 @login_required
 @require_GET
-def organization_tree(request: HttpRequest) -> HttpResponse:
+def organization_tree(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Committee officers' tree of their subtree, with search by name or code."""
     query = request.GET.get("q", "").strip()[:50]
     context = {
@@ -61,7 +62,7 @@ def organization_tree(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_children(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """htmx partial: the children of one node, loaded when it is expanded."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     nodes = selectors.organization_children_nodes(user=request.user, parent=organization)
@@ -70,7 +71,7 @@ def organization_children(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def organization_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk, with_member_counts=True)
     today = timezone.localdate()
     context = {
@@ -135,7 +136,7 @@ def _querystring_without_page(request: HttpRequest) -> str:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
+def organization_create(request: AuthenticatedHttpRequest, parent_pk: int) -> HttpResponse:
     parent = get_or_404(organization_get, user=request.user, pk=parent_pk)
     if not can_create_child_organization(request.user, parent):
         raise PermissionDenied
@@ -153,7 +154,7 @@ def organization_create(request: HttpRequest, parent_pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
@@ -171,7 +172,7 @@ def organization_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
+def organization_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Move an organisation with its whole subtree under another parent (committee staff only)."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if organization.parent is None or not can_create_child_organization(request.user, organization.parent):
@@ -192,7 +193,7 @@ def organization_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def group_create(request: HttpRequest, pk: int) -> HttpResponse:
+def group_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
@@ -210,7 +211,7 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def group_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         group = groups_visible_to(request.user).select_related("organization").get(pk=pk)
     except PartyGroup.DoesNotExist:
@@ -233,7 +234,7 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def member_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     show_full_id = can_view_full_id_number(request.user)
     if show_full_id:
@@ -250,7 +251,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_create(request: HttpRequest, pk: int) -> HttpResponse:
+def member_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
         raise PermissionDenied
@@ -268,7 +269,7 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def member_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
@@ -293,7 +294,7 @@ def member_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
+def member_transfer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
@@ -318,7 +319,7 @@ def member_transfer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_status(request: HttpRequest, pk: int) -> HttpResponse:
+def member_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
@@ -336,7 +337,7 @@ def member_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
+def member_account_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     member = get_or_404(selectors.member_get, user=request.user, pk=pk)
     if not can_manage_member(request.user, member):
         raise PermissionDenied
@@ -365,7 +366,7 @@ def member_account_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """POST: check the form, store the file and start the import job; GET (?job=): the form and the job's progress,
     then its counts or per-row errors (templates/portal/partials/_job.html)."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
@@ -398,14 +399,14 @@ def roster_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_template(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     return xlsx_response(roster_xlsx.roster_template_xlsx(organization=organization), _("花名册模板.xlsx"))
 
 
 @login_required
 @require_GET
-def roster_export(request: HttpRequest, pk: int) -> HttpResponse:
+def roster_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
         raise Http404

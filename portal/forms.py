@@ -5,6 +5,8 @@ from django.core.exceptions import ValidationError
 class BootstrapFormMixin:
     """Give every widget Bootstrap's class so templates stay plain."""
 
+    fields: dict[str, forms.Field]  # the form's, once Form.__init__ has run
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -18,7 +20,7 @@ class BootstrapFormMixin:
             widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
 
 
-def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+def apply_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on the field it names, else above the form."""
     if hasattr(error, "error_dict"):
         for name, errors in error.error_dict.items():

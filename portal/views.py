@@ -6,12 +6,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from branches.http import AuthenticatedHttpRequest
 from branches.permissions import is_committee_officer, own_member, primary_organization_id, sees_everything
 
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Send each user to their work: officers to the tree, secretaries to their branch, members to their study."""
     user = request.user
     if sees_everything(user) or is_committee_officer(user):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -37,7 +37,7 @@ DEFAULT_WIDTH = 14
 MAX_WIDTH = 60
 
 
-def safe_cell(sheet: Any, value: Any) -> WriteOnlyCell:
+def safe_cell(sheet: Any, value: Any) -> Cell:
     """A cell whose text is never run as a formula; dates keep a date format."""
     if isinstance(value, str):
         value = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -150,10 +150,10 @@ def attachment_add(
                 exclude=["file", "thumbnail"] if uploaded_by else ["file", "thumbnail", "uploaded_by"]
             )
             attachment.file.save(item.upload.name, item.upload.file, save=False)
-            stored.append((attachment.file.storage, attachment.file.name))
+            stored.append((attachment.file.storage, attachment.file.name))  # type: ignore[arg-type]  # a saved file has a name
             if item.thumbnail is not None:
                 attachment.thumbnail.save("thumbnail.jpg", ContentFile(item.thumbnail), save=False)
-                stored.append((attachment.thumbnail.storage, attachment.thumbnail.name))
+                stored.append((attachment.thumbnail.storage, attachment.thumbnail.name))  # type: ignore[arg-type]  # a saved file has a name
             attachment.save()
             attachments.append(attachment)
         if filed:
@@ -183,7 +183,7 @@ def attachment_delete(
 
     def remove_files() -> None:
         for storage, name in files:
-            storage.delete(name)
+            storage.delete(name)  # type: ignore[arg-type]  # a saved file has a name
 
     transaction.on_commit(remove_files)
     return new_version

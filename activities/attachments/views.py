@@ -21,6 +21,7 @@ from activities.attachments import services
 from activities.attachments.forms import AttachmentDeleteForm, AttachmentUploadForm
 from activities.models import Meeting, MeetingAttachment
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_manage_organization
 from portal.forms import apply_service_errors
@@ -33,12 +34,12 @@ def _visible_attachments(request: HttpRequest) -> QuerySet[MeetingAttachment]:
     return MeetingAttachment.objects.filter(meeting__in=Meeting.objects.visible_to(request.user))
 
 
-def _require_manager(request: HttpRequest, meeting: Meeting) -> None:
+def _require_manager(request: AuthenticatedHttpRequest, meeting: Meeting) -> None:
     if not can_manage_organization(request.user, meeting.organization):
         raise PermissionDenied
 
 
-def _breadcrumb(request: HttpRequest, meeting: Meeting) -> list[Organization]:
+def _breadcrumb(request: AuthenticatedHttpRequest, meeting: Meeting) -> list[Organization]:
     """The meeting's organisation and its ancestors the user may see, top first (one query)."""
     organization = meeting.organization
     return [*branch_selectors.organization_ancestors(organization=organization, user=request.user), organization]
@@ -50,7 +51,7 @@ def _back_to_meeting(meeting: Meeting) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Upload photos, scans or PDFs to a meeting (its organisation's managers); all files or none are stored."""
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user).select_related("organization", "group"), pk=pk)
     _require_manager(request, meeting)
@@ -98,7 +99,7 @@ def _serve(attachment: MeetingAttachment, field, *, filename: str, content_type:
 
 @login_required
 @require_GET
-def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The attachment, for anybody who may see its meeting (never from a public media URL)."""
     attachment = get_object_or_404(_visible_attachments(request), pk=pk)
     return _serve(
@@ -111,7 +112,7 @@ def attachment_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def attachment_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_thumbnail(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """An image attachment's JPEG thumbnail (404 for a PDF, which has none)."""
     attachment = get_object_or_404(_visible_attachments(request), pk=pk)
     stem = attachment.original_name.rsplit(".", 1)[0] or "thumbnail"
@@ -120,7 +121,7 @@ def attachment_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def attachment_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Remove an attachment (the meeting's managers); on a filed meeting as an amendment with a reason."""
     attachment = get_object_or_404(
         _visible_attachments(request).select_related("meeting__organization", "meeting__group"), pk=pk

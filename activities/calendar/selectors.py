@@ -130,7 +130,7 @@ class MonthCalendar:
         return self.previous_month.year >= FIRST_YEAR
 
 
-def _with_attendance_counts(meetings: QuerySet) -> QuerySet:
+def _with_attendance_counts(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     return meetings.annotate(
         attendance_total=Count("attendances"),
         present_count=Count("attendances", filter=Q(attendances__status=AttendanceStatus.PRESENT)),
@@ -150,7 +150,7 @@ def month_calendar(*, organization: Organization, month: datetime.date, today: d
     )
     by_day: dict[datetime.date, list[Meeting]] = {}
     for meeting in meetings:
-        meeting.rate = attendance_rate(meeting.present_count, meeting.attendance_total)
+        meeting.rate = attendance_rate(meeting.present_count, meeting.attendance_total)  # type: ignore[attr-defined]  # annotated counts
         by_day.setdefault(meeting.held_on, []).append(meeting)
     weeks = [
         [CalendarDay(day, day.month == first.month, day == today, by_day.get(day, [])) for day in week]

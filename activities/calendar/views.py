@@ -6,27 +6,28 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from activities.calendar import selectors as calendar_selectors
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Member, Organization
 from branches.permissions import can_manage_organization, own_member
 from branches.selectors import organization_get
 from portal.shortcuts import get_or_404
 
 
-def _ancestors_and_self(request: HttpRequest, organization: Organization) -> list[Organization]:
+def _ancestors_and_self(request: AuthenticatedHttpRequest, organization: Organization) -> list[Organization]:
     """Breadcrumb up to and including the organisation (one query, none when no ancestor is in scope)."""
     return [*branch_selectors.organization_ancestors(organization=organization, user=request.user), organization]
 
 
 @login_required
 @require_GET
-def month(request: HttpRequest, pk: int) -> HttpResponse:
+def month(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The organisation's meetings of a month (calendar on wide screens, list on phones); beside them, loaded by
     htmx from reviews (`reviews:month_obligations`), what the month, its quarter and its year still require.
     Anyone whose scope holds the organisation, and a member for their own branch (read-only)."""
@@ -47,7 +48,7 @@ def month(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_meetings(request: HttpRequest) -> HttpResponse:
+def my_meetings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """我的会议: the member's upcoming meetings and their own attendance for a year."""
     member = own_member(request.user)
     if member is None:
@@ -63,7 +64,7 @@ def my_meetings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def member_attendance(request: HttpRequest, pk: int) -> HttpResponse:
+def member_attendance(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One member's attendance for a year: for the member themselves and their organisation's committee."""
     try:
         member = branch_selectors.member_get(user=request.user, pk=pk)
@@ -85,7 +86,7 @@ def member_attendance(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def attendance_year(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_year(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Members × 应到/出席/请假/缺席 for the organisation's meetings of a year (its committee and the staff above)."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not calendar_selectors.can_view_attendance(request.user, organization):

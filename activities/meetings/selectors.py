@@ -49,7 +49,7 @@ def meeting_get(*, user: User, pk: int, for_form: bool = False) -> Meeting:
     meetings = Meeting.objects.visible_to(user).select_related("organization", "group")
     if for_form:
         meetings = meetings.prefetch_related("counted_kinds", "plan_items")
-    return meetings.get(pk=pk)
+    return meetings.get(pk=pk)  # type: ignore[no-any-return]  # MeetingQuerySet is not generic
 
 
 def meeting_created_with(*, user: User, creation_key: uuid.UUID | None) -> Meeting | None:
@@ -169,7 +169,7 @@ def meeting_detail_get(*, user: User, pk: int) -> MeetingDetail:
     return MeetingDetail(
         meeting=meeting,
         also_counts_as=[
-            MeetingKind(kind).label
+            MeetingKind(kind).label  # type: ignore[misc]  # a lazy label, shown in a template
             for kind in MeetingKind.values
             if kind in (meeting.counted_kinds_joined or "").split(",") and kind != meeting.kind
         ],
@@ -195,7 +195,7 @@ def _version_entries(
         str(item.key): _("%(month)d月 %(topic)s") % {"month": item.month, "topic": item.topic}
         for item in meeting.plan_items.all()
     }
-    groups = {meeting.group_id: meeting.group.name} if meeting.group_id else {}
+    groups = {meeting.group_id: meeting.group.name} if meeting.group_id else {}  # type: ignore[union-attr]  # group_id set: group is not None
     entries = []
     previous: Mapping[str, Any] | None = None
     for version in stored:
@@ -220,7 +220,7 @@ def _changes(
     for name in (*MEETING_FIELDS, "group"):
         old, new = old_fields.get(name), new_fields.get(name)
         if old != new:
-            label = str(Meeting._meta.get_field(name).verbose_name)
+            label = str(Meeting._meta.get_field(name).verbose_name)  # type: ignore[union-attr]  # concrete fields
             changes.append(
                 FieldChange(label, _field_text(name, old, names, groups), _field_text(name, new, names, groups))
             )
@@ -424,8 +424,8 @@ def meeting_initial(
         duration = last["ends_at"] - last["starts_at"]
         initial["location"] = last["location"]
         for name in ("host", "recorder"):
-            if last[f"{name}_id"] in people:
-                initial[name] = last[f"{name}_id"]
+            if last[f"{name}_id"] in people:  # type: ignore[literal-required]  # name is one of the TypedDict keys
+                initial[name] = last[f"{name}_id"]  # type: ignore[literal-required]  # name is one of the TypedDict keys
     starts_at = timezone.make_aware(datetime.datetime.combine(on, start_time))
     initial["starts_at"] = starts_at
     initial["ends_at"] = starts_at + duration

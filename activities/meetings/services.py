@@ -162,7 +162,7 @@ def compliance_changed(meeting: Meeting, *years: int) -> None:
     """Announce the change for the years the meeting was (and is) in (`portal.hooks.meetings_changed`): reviews
     re-judges the organisation's compliance and its members' M1 flags after commit."""
     organization_id = meeting.organization_id
-    years = sorted({*years, meeting.held_on.year})
+    years = sorted({*years, meeting.held_on.year})  # type: ignore[assignment]  # rebinds *years as the sorted list
     for receiver in hooks.meetings_changed.receivers():
         receiver(organization_id=organization_id, years=years)
 

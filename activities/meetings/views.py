@@ -29,6 +29,7 @@ from activities.meetings.forms import AttendanceForm, MeetingForm
 from activities.meetings.services import HELD_START_TOLERANCE, ConcurrentEditError
 from activities.models import AttendanceStatus, Meeting, MeetingStatus
 from activities.records import services as records_services
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_manage_organization
 from branches.selectors import organization_get
@@ -47,7 +48,7 @@ class VersionForm(forms.Form):
 # Lookups and helpers -----------------------------------------------------------------------------------------
 
 
-def _managed_meeting(request: HttpRequest, pk: int, *, for_form: bool = False) -> Meeting:
+def _managed_meeting(request: AuthenticatedHttpRequest, pk: int, *, for_form: bool = False) -> Meeting:
     """A meeting the user may change: 404 outside the scope, 403 for someone in scope who may only read it."""
     try:
         meeting = selectors.meeting_get(user=request.user, pk=pk, for_form=for_form)
@@ -87,7 +88,7 @@ def _flash(request: HttpRequest, error: ValidationError) -> None:
 
 def _with_version(form: forms.Form, version: int) -> None:
     """After a concurrent save: keep everything the user typed, but base the next save on the latest version."""
-    data = form.data.copy()
+    data = form.data.copy()  # type: ignore[attr-defined]  # a bound form's data is the QueryDict
     data["version"] = str(version)
     form.data = data
 
@@ -137,7 +138,7 @@ def _meeting_initial(meeting: Meeting) -> dict:
 
 @login_required
 @require_GET
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Everything recorded and when, attendance with the rate, minutes, plan items, attachments, the filed
     versions with each amendment's reason; the actions the user may take."""
     try:
@@ -165,7 +166,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Schedule a meeting (or enter one already held). Pre-filled from the plan and the last meeting;
     `?date=YYYY-MM-DD`, `?kind=` and `?group=` pre-select from the month view."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
@@ -181,7 +182,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
         initial["group"] = group.pk
     form = MeetingForm(request.POST or None, organization=organization, options=options, initial=initial)
     kind = request.GET.get("kind", "")
-    if kind and kind in dict(form.fields["kind"].choices):
+    if kind and kind in dict(form.fields["kind"].choices):  # type: ignore[attr-defined]  # fields[] is typed Field: a ChoiceField
         form.initial["kind"] = kind
     if request.method == "POST" and form.is_valid():
         creation_key = form.cleaned_data.get("creation_key")
@@ -217,7 +218,7 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change a meeting that is not filed yet (after filing: an amendment)."""
     meeting = _managed_meeting(request, pk, for_form=True)
     if meeting.is_filed:
@@ -265,7 +266,7 @@ def _attendance_counts(entries) -> dict[str, int]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """登记出勤 and the minutes, one save: everyone 出席 unless changed; 请假 needs a reason."""
     meeting = _managed_meeting(request, pk)
     if meeting.is_filed:
@@ -313,7 +314,7 @@ def meeting_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """归档 with a confirmation: the record is locked and its first version with the content hash is stored."""
     meeting = _managed_meeting(request, pk)
     if meeting.is_filed:
@@ -343,7 +344,7 @@ def meeting_file(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_amend(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """更正 a filed meeting: a reason and the corrected fields and attendance, stored as the next version."""
     meeting = _managed_meeting(request, pk, for_form=True)
     if not meeting.is_filed:
@@ -393,7 +394,7 @@ def meeting_amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def meeting_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Delete a meeting scheduled or entered by mistake (not once filed), after a confirmation."""
     meeting = _managed_meeting(request, pk)
     if meeting.is_filed:

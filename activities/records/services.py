@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -146,7 +147,12 @@ def _chain_head(organization_id: int) -> tuple[int, str] | None:
 
 
 def _chain_entry(
-    *, organization_id: int, head: tuple[int, str] | None, meeting_id: int, version: MeetingVersion, at
+    *,
+    organization_id: int,
+    head: tuple[int, str] | None,
+    meeting_id: int,
+    version: MeetingVersion,
+    at: datetime.datetime,
 ) -> RecordChainEntry:
     sequence, previous = (head[0] + 1, head[1]) if head else (1, "")
     entry = RecordChainEntry(
@@ -377,7 +383,7 @@ def _file_sha256(attachment: MeetingAttachment) -> str | None:
     """SHA-256 of the attachment's file as it is on disk now; None when it is missing."""
     digest = hashlib.sha256()
     try:
-        with attachment.file.storage.open(attachment.file.name, "rb") as stored:
+        with attachment.file.storage.open(str(attachment.file.name), "rb") as stored:
             for chunk in iter(lambda: stored.read(1024 * 1024), b""):
                 digest.update(chunk)
     except OSError:
@@ -434,7 +440,9 @@ def _verify_meeting(meeting: Meeting, chained: set[int], tally: _Tally) -> list[
     return problems
 
 
-def _verify_meetings(meetings, chunk_size: int, tally: _Tally) -> tuple[int, list[VerificationProblem]]:
+def _verify_meetings(
+    meetings: QuerySet[Meeting], chunk_size: int, tally: _Tally
+) -> tuple[int, list[VerificationProblem]]:
     checked = 0
     problems: list[VerificationProblem] = []
     last_pk = 0

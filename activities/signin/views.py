@@ -25,11 +25,12 @@ from activities.meetings import services as services
 from activities.models import Attendance, AttendanceStatus, Meeting
 from activities.signin import services as signin_services
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Member
 from branches.permissions import can_manage_organization, own_member
 
 
-def _managed_meeting(request: HttpRequest, pk: int) -> Meeting:
+def _managed_meeting(request: AuthenticatedHttpRequest, pk: int) -> Meeting:
     meeting = get_object_or_404(Meeting.objects.visible_to(request.user).select_related("organization", "group"), pk=pk)
     if not can_manage_organization(request.user, meeting.organization):
         raise PermissionDenied
@@ -53,7 +54,7 @@ def _window_state(meeting: Meeting) -> str:
 
 @login_required
 @require_GET
-def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_qr(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The printable page with the meeting's sign-in QR code, its window and how many have signed in so far."""
     meeting = _managed_meeting(request, pk)
     opens, closes = signin_services.sign_in_window(meeting)
@@ -75,7 +76,7 @@ def meeting_qr(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def meeting_qr_svg(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_qr_svg(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The QR code itself, drawn on the server as SVG (no script, no outside service)."""
     meeting = _managed_meeting(request, pk)
     image = qrcode.make(
@@ -111,7 +112,7 @@ def _page(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest, token: str) -> HttpResponse:
+def sign_in(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
     """GET: the meeting and a "确认签到" button (or that the member already signed in). POST: sign in."""
     try:
         meeting_id = signin_services.sign_in_meeting_id(token)

@@ -64,8 +64,8 @@ class HeartTalkForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, members: QuerySet[Member], today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["initiator"].queryset = members
-        self.fields["counterpart"].queryset = members
+        self.fields["initiator"].queryset = members  # type: ignore[attr-defined]  # fields[] is typed Field: a ModelChoiceField
+        self.fields["counterpart"].queryset = members  # type: ignore[attr-defined]  # fields[] is typed Field: a ModelChoiceField
         self.fields["held_on"].widget.attrs["max"] = today.isoformat()
 
 

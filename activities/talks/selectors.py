@@ -113,8 +113,8 @@ def talk_coverage(*, organization: Organization, year: int) -> TalkCoverage:
             else:
                 others.append(other)
         if others:
-            missing.append(MissingPairs(committee_member=leader, others=others))
-    return TalkCoverage(year=year, committee=committee, required=required, covered=covered, missing=missing)
+            missing.append(MissingPairs(committee_member=leader, others=others))  # type: ignore[arg-type]  # annotated Members
+    return TalkCoverage(year=year, committee=committee, required=required, covered=covered, missing=missing)  # type: ignore[arg-type]  # annotated Members
 
 
 def talk_member_choices(*, organization: Organization) -> QuerySet[Member]:

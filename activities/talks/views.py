@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -32,6 +33,7 @@ from activities.talks.forms import (
     parse_year,
 )
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_member, can_manage_organization, can_view_organization, own_member
 from branches.selectors import organization_get
@@ -51,7 +53,7 @@ def _branch_or_404(request: HttpRequest, pk: int) -> Organization:
     return organization
 
 
-def _ancestors_and_self(request: HttpRequest, organization: Organization) -> list[Organization]:
+def _ancestors_and_self(request: AuthenticatedHttpRequest, organization: Organization) -> list[Organization]:
     return [*branch_selectors.organization_ancestors(organization=organization, user=request.user), organization]
 
 
@@ -77,7 +79,7 @@ def _year_nav(year: int, today: datetime.date) -> dict:
 
 @login_required
 @require_GET
-def talk_list(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The branch's talks in a year. Summaries only for the two members and the branch secretary; the managers
     also see rule C11's progress (which committee–member pairs still need a talk)."""
     organization = _branch_or_404(request, pk)
@@ -108,7 +110,7 @@ def talk_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record a talk: the branch's managers any talk, a member a talk they had."""
     organization = _branch_or_404(request, pk)
     can_manage = can_manage_organization(request.user, organization)
@@ -116,7 +118,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not can_manage and member is None:
         raise PermissionDenied
     today = timezone.localdate()
-    initial = {"held_on": today}
+    initial: dict[str, Any] = {"held_on": today}
     if member is not None and not can_manage:
         initial["initiator"] = member.pk
     form = HeartTalkForm(
@@ -144,7 +146,7 @@ def talk_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def talk_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def talk_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         talk = selectors.talk_get(user=request.user, pk=pk)
     except HeartTalk.DoesNotExist:
@@ -177,7 +179,7 @@ class ReportBlock:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def commitment_mine(request: HttpRequest) -> HttpResponse:
+def commitment_mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "我的承诺": this year's pledge, the mid-year and year-end self-reports when their time has come, the branch's
     comment, and earlier years. One page, one form per step (phone first)."""
     member = own_member(request.user)
@@ -240,7 +242,7 @@ def commitment_mine(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def commitment_list(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The branch's members × the year's steps (承诺, 年中, 年终, 支部评价), for the branch and the committees above."""
     organization = _branch_or_404(request, pk)
     if not can_view_organization(request.user, organization):
@@ -259,7 +261,7 @@ def commitment_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One member's commitment with the reports; the branch's managers write the branch's comment here."""
     try:
         commitment = selectors.commitment_get(user=request.user, pk=pk)
@@ -295,7 +297,7 @@ def commitment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pioneer_post_create(request: HttpRequest, pk: int) -> HttpResponse:
+def pioneer_post_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         member = branch_selectors.member_get(user=request.user, pk=pk)
     except Member.DoesNotExist:
@@ -318,7 +320,7 @@ def pioneer_post_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def pioneer_post_end(request: HttpRequest, pk: int) -> HttpResponse:
+def pioneer_post_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         post = selectors.pioneer_post_get(user=request.user, pk=pk)
     except PioneerPost.DoesNotExist:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -89,7 +90,9 @@ def _no_progress(done: int, total: int | None = None, message: str | None = None
     return None
 
 
-def roster_import(*, organization: Organization, uploaded_file, progress: Progress | None = None) -> RosterImportResult:
+def roster_import(
+    *, organization: Organization, uploaded_file: Any, progress: Progress | None = None
+) -> RosterImportResult:
     """Import a branch roster (xlsx or csv) into `organization`: all rows or none.
 
     New ID numbers become new members (with their membership record opened);
@@ -172,7 +175,7 @@ def _validate_and_write(
     rows: list[ParsedRow],
     present: set[str],
     errors: list[RowError],
-    header_of,
+    header_of: Callable[[str], str],
     report: Callable[[str], None],
 ) -> RosterImportResult:
     """Check rows against the database (groups, other branches, model rules), then write them in bulk."""
@@ -183,14 +186,14 @@ def _validate_and_write(
             existing[member.id_number_digest] = member
 
     fields = sorted({name for key in present for name in FIELD_FOR_KEY.get(key, [])} | {"birth_date"})
-    attnames = [Member._meta.get_field(name).attname for name in fields]
+    attnames = [Member._meta.get_field(name).attname for name in fields]  # type: ignore[union-attr]  # concrete fields
     to_create: list[tuple[Member, str]] = []
     to_update: list[Member] = []
     unchanged = 0
     for number, row in enumerate(rows, start=1):
         if number % PROGRESS_EVERY == 0:
             report(_("与已登记的党员核对中"))  # also the job's heartbeat through a long check
-        member = existing.get(row.digest)
+        member = existing.get(row.digest)  # type: ignore[assignment]  # rebinds the loop variable above
         if member is not None and member.organization_id != organization.pk:
             errors.append(
                 RowError(

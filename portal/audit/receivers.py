@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 
 from portal.audit.models import AuditAction
@@ -23,9 +25,15 @@ def admin_log_entry_saved(sender, instance: LogEntry, created: bool, **kwargs) -
         action=_ACTIONS[instance.action_flag],
         organization_id=organization_id_of(obj),
         detail={
-            "model": instance.content_type.model_class()._meta.label_lower if instance.content_type_id else "",
+            "model": _model_label(instance),
             "object_id": str(instance.object_id or ""),
             "object": instance.object_repr,
             "change": instance.get_change_message(),
         },
     )
+
+
+def _model_label(entry: Any) -> str:
+    """The admin log entry's model as app_label.model ("" when its content type is gone)."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    return model._meta.label_lower if model is not None else ""

@@ -20,16 +20,16 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def organization_id_of(obj) -> int | None:
+def organization_id_of(obj: Any) -> int | None:
     """The organisation an object belongs to, by the portal's field names (no import of the apps above)."""
     if obj is None:
         return None
     if obj._meta.label == "branches.Organization":
-        return obj.pk
+        return int(obj.pk)
     for attribute in ("organization_id", "branch_id"):
         value = getattr(obj, attribute, None)
         if value is not None:
-            return value
+            return int(value)
     member = getattr(obj, "member", None)  # a user's login: their member record's organisation
     return getattr(member, "organization_id", None) if member is not None else None
 

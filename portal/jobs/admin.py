@@ -28,10 +28,10 @@ class JobAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Job | None = None) -> bool:
         return False
 
-    def get_object(self, request, object_id, from_field=None):
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Job:
         # Another user's job, or none: 404 like the job's page (Django's admin would redirect to its index, or
         # answer 403 for a delete before looking the job up).
         job = super().get_object(request, object_id, from_field)
-        if job is None:
+        if not isinstance(job, Job):
             raise Http404
         return job

@@ -28,7 +28,8 @@ def progress_cache_key(job_id: int) -> str:
 
 
 def progress_cached(job_id: int) -> dict[str, Any] | None:
-    return cache.get(progress_cache_key(job_id))
+    cached: dict[str, Any] | None = cache.get(progress_cache_key(job_id))
+    return cached
 
 
 def progress_cached_many(job_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -56,7 +56,7 @@ class JobKind:
     result_template: str | None = None  # included by templates/portal/partials/_job.html with `job` and `result`
 
 
-DEFAULT_STALE_AFTER = JobKind.__dataclass_fields__["stale_after"].default
+DEFAULT_STALE_AFTER: datetime.timedelta = JobKind.__dataclass_fields__["stale_after"].default  # type: ignore[assignment]  # the field has a default
 UNKNOWN_KIND_TITLE = _("后台任务")
 
 _kinds: dict[str, JobKind] = {}

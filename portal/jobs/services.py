@@ -36,7 +36,7 @@ def _enqueue(job: Job) -> None:
     if job_kind is not None and job_kind.soft_time_limit:
         options["soft_time_limit"] = job_kind.soft_time_limit
         options["time_limit"] = job_kind.soft_time_limit + 60
-    job_run.apply_async_on_commit(kwargs={"job_id": job.pk}, **options)
+    job_run.apply_async_on_commit(kwargs={"job_id": job.pk}, **options)  # type: ignore[attr-defined]  # Celery 5.4+, not in the stubs
 
 
 @transaction.atomic
@@ -60,7 +60,7 @@ def job_start(
     live = Job.objects.filter(kind=kind, params_key=key, state__in=Job.LIVE).first()
     if live is not None:
         return live
-    job = Job(
+    job = Job(  # type: ignore[misc]  # portal sits below branches: any user and organisation model
         kind=kind,
         owner=owner,
         organization=organization,
@@ -97,7 +97,7 @@ def job_claim(*, job_id: int) -> Job | None:
     return Job.objects.get(pk=job_id)
 
 
-def _end(job: Job, **values) -> bool:
+def _end(job: Job, **values: Any) -> bool:
     """End this attempt of a running job; False if the job was meanwhile re-queued or ended by the reaper."""
     values["finished_at"] = values["heartbeat_at"] = timezone.now()
     ended = Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(**values)

@@ -2,7 +2,7 @@
 
 import datetime
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -10,7 +10,7 @@ from django.utils import timezone
 @shared_task(
     bind=True, acks_late=True, max_retries=3, autoretry_for=(OperationalError, InterfaceError), retry_backoff=True
 )
-def job_run(self, *, job_id: int) -> str:
+def job_run(self: Task, *, job_id: int) -> str:
     """Run one job. Idempotent: a duplicate or redelivered message finds the job no longer queued and does
     nothing; a worker that dies mid-run leaves the job running for `jobs_reap_stale` to take back."""
     from portal.jobs.services import job_run as service

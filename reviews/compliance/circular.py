@@ -86,9 +86,9 @@ def circular(*, organization: Organization, period: Period, today: datetime.date
             if group is None:
                 group = groups[org.parent_id] = CircularGroup(org.parent, [])
             group.items.append(item)
-        subject = result.group.name if result.group_id else ""
+        subject = result.group.name if result.group_id else ""  # type: ignore[union-attr]  # group_id set: group is not None
         result_period = period_from_key(result.period_key)
-        gap = RuleResult(result.rule, result_period, Outcome.MISSED, result.count, subject_label=subject).gap
+        gap = RuleResult(result.rule, result_period, Outcome.MISSED, result.count, subject_label=subject).gap  # type: ignore[arg-type]  # a stored key is valid
         item.gaps.append((gap, result.rule_code, result.rule.source))
     ordered = sorted(groups.values(), key=lambda group: group.parent.path if group.parent else "")
     heads = chain_heads(organization)

@@ -33,7 +33,7 @@ class ResultEntry:
 
     @property
     def subject_label(self) -> str:
-        return self.result.group.name if self.result.group_id else ""
+        return self.result.group.name if self.result.group_id else ""  # type: ignore[union-attr]  # group_id set: group is not None
 
 
 @dataclass
@@ -88,7 +88,7 @@ def rule_detail(*, user, organization: Organization, rule_code: str, period_key:
     entries = []
     for result in results:
         outcome = outcome_of(is_met=result.is_met, period_end=result.period_end, today=today)
-        subject = result.group.name if result.group_id else ""
+        subject = result.group.name if result.group_id else ""  # type: ignore[union-attr]  # group_id set: group is not None
         gap = RuleResult(result.rule, period, outcome, result.count, subject_label=subject).gap
         counted = sorted(
             (meetings[m] for m in result.meeting_ids if m in meetings), key=lambda m: (m.held_on or today, m.pk)

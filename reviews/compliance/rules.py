@@ -12,10 +12,16 @@ import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+    from reviews.models import Rule
 
 GRACE_DAYS_DEFAULT = 10
 
@@ -59,8 +65,8 @@ class RuleSpec:
     """A rule's shape. The administrators' rule rows have the same attributes."""
 
     code: str
-    title: str
-    source: str
+    title: StrOrPromise
+    source: StrOrPromise
     scope: str
     period: str
     kinds: frozenset[str]
@@ -69,7 +75,7 @@ class RuleSpec:
     # For a window inside the year (七一): (month, day) to (month, day), both inclusive.
     window_start: tuple[int, int] | None = None
     window_end: tuple[int, int] | None = None
-    missing_text: str = ""
+    missing_text: StrOrPromise = ""
 
 
 def _kinds(*names: str) -> frozenset[str]:
@@ -257,7 +263,7 @@ class MeetingFact:
 
 @dataclass
 class RuleResult:
-    rule: RuleSpec
+    rule: RuleSpec | Rule
     period: Period
     outcome: str
     count: int = 0
@@ -321,7 +327,7 @@ def evaluate(
 
 def branch_scopes(*, member_count: int, group_count: int) -> set[str]:
     """The scopes a branch falls under, from its size and whether it has groups."""
-    scopes = {Scope.BRANCH}
+    scopes: set[str] = {Scope.BRANCH}
     if member_count >= COMMITTEE_MIN_MEMBERS:
         scopes.add(Scope.BRANCH_WITH_COMMITTEE)
     if group_count == 0:

@@ -277,11 +277,11 @@ def _obligations(
     def ref(fact: MeetingFact) -> MeetingRef:
         return MeetingRef(fact.id, fact.held_on, fact.kinds, fact.group_id)
 
-    def judge(period: Period, rules_for_period) -> list[Obligation]:
+    def judge(period: Period, rules_for_period: list[Rule]) -> list[Obligation]:
         obligations = []
         for rule in rules_for_period:
             if rule.scope == Scope.GROUP:
-                subjects = list(groups)
+                subjects: list[tuple[int | None, str]] = list(groups)
             elif rule.scope in scopes:
                 subjects = [(None, "")]
             else:

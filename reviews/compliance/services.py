@@ -80,7 +80,9 @@ def judge_organization(
                 if rule.scope not in scopes:
                     continue
                 if rule.scope == Scope.GROUP:
-                    subjects = [(group_id, f"g{group_id}") for group_id, _name in facts.groups]
+                    subjects: list[tuple[int | None, str]] = [
+                        (group_id, f"g{group_id}") for group_id, _name in facts.groups
+                    ]
                 else:
                     subjects = [(None, "")]
                 for group_id, subject in subjects:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from activities.calendar.selectors import can_view_attendance, parse_month
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization, OrganizationCategory
 from branches.permissions import (
     can_manage_organization,
@@ -37,7 +38,7 @@ from reviews.members.rules import can_view_member_flags, member_rules_get
 from study.plans.selectors import can_view_filing_status
 
 
-def _node_or_404(request: HttpRequest, pk: int) -> Organization:
+def _node_or_404(request: AuthenticatedHttpRequest, pk: int) -> Organization:
     """A node of the user's committee work: in scope through a role (officers, administrators, a branch's own
     committee). Members without a role see no dashboard, not even their branch's: 404."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
@@ -68,7 +69,7 @@ def _board(request: HttpRequest, organization: Organization, today) -> tuple[Das
 
 @login_required
 @require_GET
-def dashboard_home(request: HttpRequest) -> HttpResponse:
+def dashboard_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dashboard of the user's own (highest) organisation."""
     organization_id = primary_organization_id(request.user)
     if organization_id is None:
@@ -78,7 +79,7 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A node's compliance for a year: headline figures, children × months, children by obligations missed,
     the trend, and for a branch (or a committee's own leadership rules) the rule × period grid."""
     organization = _node_or_404(request, pk)
@@ -113,7 +114,7 @@ def _percent(value: int | None) -> int | str:
 
 @login_required
 @require_GET
-def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
+def dashboard_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The dashboard's table for the same filters as xlsx: children × figures, or a branch's rule-periods."""
     organization = _node_or_404(request, pk)
     today = timezone.localdate()
@@ -195,7 +196,7 @@ def dashboard_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def result_detail(request: HttpRequest, pk: int, rule_code: str, period_key: str) -> HttpResponse:
+def result_detail(request: AuthenticatedHttpRequest, pk: int, rule_code: str, period_key: str) -> HttpResponse:
     """One rule-period of one organisation: the meetings that counted, or what is missing, with the rule's
     source."""
     organization = _node_or_404(request, pk)
@@ -216,7 +217,7 @@ def result_detail(request: HttpRequest, pk: int, rule_code: str, period_key: str
 
 @login_required
 @require_GET
-def circular(request: HttpRequest, pk: int) -> HttpResponse:
+def circular(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """情况通报: the subtree's organisations that missed rules in a period (past the grace window), printable."""
     organization = _node_or_404(request, pk)
     if organization.is_branch:
@@ -237,7 +238,7 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def branch_todo(request: HttpRequest, pk: int) -> HttpResponse:
+def branch_todo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The branch page's 本月/本季度待办 block (loaded by htmx after the page, so the roster keeps its budget):
     the same judgement as the month view (reviews.compliance.selectors.branch_obligations) and, for the branch's
     managers, the member rules (M1 warnings, M2, M3)."""
@@ -257,7 +258,7 @@ def branch_todo(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def month_obligations(request: HttpRequest, pk: int) -> HttpResponse:
+def month_obligations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The month view's to-do (loaded by htmx beside the calendar): what the month, its quarter and its year
     require, judged as on the dashboards. Anyone who may open the month view."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)

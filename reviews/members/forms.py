@@ -34,5 +34,5 @@ class MemberFlagTalkForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args, members: QuerySet[Member], today: datetime.date, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["initiator"].queryset = members
+        self.fields["initiator"].queryset = members  # type: ignore[attr-defined]  # fields[] is typed Field: a ModelChoiceField
         self.fields["held_on"].widget.attrs["max"] = today.isoformat()

@@ -24,12 +24,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 from django.utils.translation import gettext_lazy as _
 
 from activities.models import Attendance, AttendanceStatus, HeartTalk
@@ -269,7 +273,7 @@ class MemberFlagList:
         return sum(self.counts.values())
 
     @property
-    def level_counts(self) -> list[tuple[str, str, int]]:
+    def level_counts(self) -> list[tuple[str, StrOrPromise, int]]:
         """(level, label, flags) for the filter, lowest level first."""
         return [(value, label, self.counts[value]) for value, label in FlagLevel.choices]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from activities.talks.selectors import talk_member_choices
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_manage_organization, own_member
 from branches.selectors import organization_get
@@ -26,7 +29,7 @@ from reviews.models import FlagLevel, MemberFlag
 
 def _talk_form(request: HttpRequest, flag: MemberFlag, data=None) -> MemberFlagTalkForm:
     today = timezone.localdate()
-    initial = {"held_on": today}
+    initial: dict[str, Any] = {"held_on": today}
     member = own_member(request.user)
     if member is not None and member.organization_id == flag.organization_id and member.pk != flag.member_id:
         initial["initiator"] = member.pk
@@ -39,7 +42,7 @@ def _talk_form(request: HttpRequest, flag: MemberFlag, data=None) -> MemberFlagT
 
 
 def _page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     organization: Organization,
     *,
     talk_flag: MemberFlag | None = None,
@@ -72,7 +75,7 @@ def _page(
 
 @login_required
 @require_GET
-def member_flags(request: HttpRequest, pk: int) -> HttpResponse:
+def member_flags(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The M1 flags of a branch, or of a committee's subtree grouped by branch; for a branch also M2 and M3.
 
     `?talk=<flag id>` opens the form for recording the 批评教育 talk with that member."""
@@ -100,7 +103,7 @@ def member_flags(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def member_flag_talk(request: HttpRequest, pk: int) -> HttpResponse:
+def member_flag_talk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Record the 批评教育 talk held with a flagged member (a 谈心谈话 marked as criticism, linked to the flag).
 
     The form is shown on the flags page of the organisation named by `back` (the branch by default)."""

@@ -49,7 +49,7 @@ def tasks_generate(*, plans: list[StudyPlan], due_from: datetime.date | None = N
     items = StudyPlanItem.objects.filter(plan__in=plans)
     if due_from:
         items = items.filter(due_date__gte=due_from)
-    items = list(items.select_related("plan"))
+    items = list(items.select_related("plan"))  # type: ignore[assignment]  # rebinds the argument as a list
     organization_ids = {plan.organization_id for plan in plans}
     members_by_org: dict[int, list[Member]] = {}
     for member in Member.objects.filter(organization_id__in=organization_ids, status=MemberStatus.ACTIVE).only(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Member
 from branches.permissions import own_member
 from portal.forms import apply_service_errors
@@ -27,7 +28,7 @@ def _no_member(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_study(request: HttpRequest) -> HttpResponse:
+def my_study(request: AuthenticatedHttpRequest) -> HttpResponse:
     """ "我的学习": this year's hours against the requirement, this month, overdue, upcoming and done."""
     member = own_member(request.user)
     if member is None:
@@ -36,7 +37,7 @@ def my_study(request: HttpRequest) -> HttpResponse:
 
 
 def _my_study_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     member: Member,
     *,
     failed_task: StudyTask | None = None,
@@ -50,7 +51,7 @@ def _my_study_page(
 
 @login_required
 @require_POST
-def task_complete(request: HttpRequest, pk: int) -> HttpResponse:
+def task_complete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Mark one of the member's own tasks done with a 心得. htmx: the card swaps to its done state."""
     member = own_member(request.user)
     if member is None:
@@ -89,7 +90,7 @@ def _cadre_or_response(request: HttpRequest) -> tuple[Member | None, HttpRespons
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cadre_plan(request: HttpRequest) -> HttpResponse:
+def cadre_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A leading cadre's 个人自学计划 for the current year: items with progress, and a form to add one."""
     member, response = _cadre_or_response(request)
     if response is not None:
@@ -98,13 +99,13 @@ def cadre_plan(request: HttpRequest) -> HttpResponse:
     form = CadreItemForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.cadre_item_save(member=member, year=year, **form.cleaned_data)
+            services.cadre_item_save(member=member, year=year, **form.cleaned_data)  # type: ignore[arg-type]  # set when there is no response
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("已添加自学条目“%(title)s”。") % {"title": form.cleaned_data["title"]})
             return redirect("study:cadre_plan")
-    items = selectors.cadre_items(member=member, year=year)
+    items = selectors.cadre_items(member=member, year=year)  # type: ignore[arg-type]  # set when there is no response
     average = round(sum(item.progress for item in items) / len(items)) if items else 0
     context = {"member": member, "year": year, "items": items, "average": average, "form": form}
     return render(request, "study/cadre_plan.html", context)
@@ -112,7 +113,7 @@ def cadre_plan(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cadre_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def cadre_item_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Progress (0–100) and notes of one of the cadre's own self-study items."""
     member = own_member(request.user)
     if member is None or not member.is_leading_cadre:

@@ -56,7 +56,7 @@ class MaterialForm(BootstrapFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("请选择类别")), *MaterialCategory.choices]
+        self.fields["category"].choices = [("", _("请选择类别")), *MaterialCategory.choices]  # type: ignore[attr-defined]  # fields[] is typed Field: a ChoiceField
         size = filesizeformat(material_upload_max_bytes())
         self.fields["attachment"].help_text = _(
             "可选。PDF、Word（docx）或图片（PNG、JPEG、GIF、WebP），不超过%(size)s。"

@@ -20,7 +20,7 @@ def material_publish(*, organization: Organization, published_by: User | None, *
     fields.setdefault("published_on", timezone.localdate())
     material = StudyMaterial(organization=organization, published_by=published_by, **fields)
     if material.attachment and not material.attachment_name:
-        material.attachment_name = material.attachment.name
+        material.attachment_name = material.attachment.name  # type: ignore[assignment]  # a saved file has a name
     material.full_clean()
     material.save()
     return material

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_manage_organization, own_member, primary_organization_id
 from branches.selectors import organization_get
@@ -24,7 +25,7 @@ from study.models import MaterialCategory
 INLINE_ATTACHMENT_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
 
 
-def _publishing_organization(request: HttpRequest) -> Organization | None:
+def _publishing_organization(request: AuthenticatedHttpRequest) -> Organization | None:
     """Where the "发布学习资料" button publishes: the user's own (highest) organisation, if they manage it."""
     organization_id = primary_organization_id(request.user)
     if organization_id is None:
@@ -35,7 +36,7 @@ def _publishing_organization(request: HttpRequest) -> Organization | None:
 
 @login_required
 @require_GET
-def material_list(request: HttpRequest) -> HttpResponse:
+def material_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Materials that reach the user: search by title and text, filter by category, required reading first."""
     form = MaterialFilterForm(request.GET)
     query, category = "", ""
@@ -61,7 +62,7 @@ def material_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def material_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The material; opening it records the read (who and when) for a viewer with a member record."""
     material = get_or_404(selectors.material_get, user=request.user, pk=pk)
     member = own_member(request.user)
@@ -77,7 +78,7 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def material_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def material_attachment(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The attachment, served through this view after the scope check (never from a public media URL)."""
     material = get_or_404(selectors.material_get, user=request.user, pk=pk)
     if not material.attachment:
@@ -90,7 +91,7 @@ def material_attachment(request: HttpRequest, pk: int) -> FileResponse:
     response = FileResponse(
         handle,
         as_attachment=not is_image,
-        filename=material.attachment_name or material.attachment.name.rsplit("/", 1)[-1],
+        filename=material.attachment_name or material.attachment.name.rsplit("/", 1)[-1],  # type: ignore[union-attr]  # a saved file has a name
         content_type=material.attachment_type or "application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
@@ -99,7 +100,7 @@ def material_attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def material_create(request: HttpRequest, pk: int) -> HttpResponse:
+def material_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Publish a material for an organisation's subtree: committee officers for theirs, secretaries for their branch."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_manage_organization(request.user, organization):

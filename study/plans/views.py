@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from branches import selectors as branch_selectors
+from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_create_child_organization, can_manage_organization, organization_scope_q
 from branches.selectors import organization_get
@@ -44,7 +45,7 @@ READ_ONLY_MESSAGE = gettext_lazy("计划已报送或已备案，不能修改；�
 # Lookups and helpers -----------------------------------------------------------------------------------------
 
 
-def _ancestors_and_self(request: HttpRequest, organization: Organization) -> list[Organization]:
+def _ancestors_and_self(request: AuthenticatedHttpRequest, organization: Organization) -> list[Organization]:
     """Breadcrumb up to and including the organisation (one query)."""
     return [*branch_selectors.organization_ancestors(organization=organization, user=request.user), organization]
 
@@ -83,7 +84,7 @@ def _require_plan_manager(request: HttpRequest, plan: StudyPlan) -> None:
 
 @login_required
 @require_GET
-def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A branch's annual plans by year (or a committee's templates), with the actions the user may take."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     today = timezone.localdate()
@@ -103,7 +104,7 @@ def plan_list(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not _can_create_plan(request.user, organization):
         raise PermissionDenied
@@ -141,7 +142,7 @@ def plan_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_adopt(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
+def plan_adopt(request: AuthenticatedHttpRequest, pk: int, template_pk: int) -> HttpResponse:
     """One click: a branch's new draft plan from a template published above it."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     try:
@@ -163,7 +164,7 @@ def plan_adopt(request: HttpRequest, pk: int, template_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_copy_previous(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_copy_previous(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Start a year's plan from last year's current plan, dates moved on by a year."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch or not can_manage_organization(request.user, organization):
@@ -188,7 +189,9 @@ def plan_copy_previous(request: HttpRequest, pk: int) -> HttpResponse:
 # Plan detail and items ---------------------------------------------------------------------------------------
 
 
-def _plan_detail_context(request: HttpRequest, plan: StudyPlan, decision_form: PlanDecisionForm | None = None):
+def _plan_detail_context(
+    request: AuthenticatedHttpRequest, plan: StudyPlan, decision_form: PlanDecisionForm | None = None
+):
     user = request.user
     can_manage = _may_change_plan(user, plan)
     can_decide = not plan.is_template and plan.status == PlanStatus.SUBMITTED and can_file_plan(user, plan)
@@ -209,12 +212,12 @@ def _plan_detail_context(request: HttpRequest, plan: StudyPlan, decision_form: P
 
 @login_required
 @require_GET
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     return render(request, "study/plan_detail.html", _plan_detail_context(request, plan))
 
 
-def _item_form_page(request: HttpRequest, plan: StudyPlan, item: StudyPlanItem | None) -> HttpResponse:
+def _item_form_page(request: AuthenticatedHttpRequest, plan: StudyPlan, item: StudyPlanItem | None) -> HttpResponse:
     initial = {}
     if item is None:
         try:
@@ -255,7 +258,7 @@ def _item_form_page(request: HttpRequest, plan: StudyPlan, item: StudyPlanItem |
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_item_create(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_item_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     _require_plan_manager(request, plan)
     if not plan.is_editable:
@@ -266,7 +269,7 @@ def plan_item_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_item_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_or_404(plan_selectors.plan_item_get, user=request.user, pk=pk)
     plan = item.plan
     _require_plan_manager(request, plan)
@@ -278,7 +281,7 @@ def plan_item_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def plan_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_item_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     item = get_or_404(plan_selectors.plan_item_get, user=request.user, pk=pk)
     plan = item.plan
     _require_plan_manager(request, plan)
@@ -302,7 +305,7 @@ def plan_item_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """报送备案: draft or returned → submitted."""
     plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     _require_plan_manager(request, plan)
@@ -315,7 +318,7 @@ def plan_submit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(plan)
 
 
-def _decide(request: HttpRequest, pk: int, *, file: bool) -> HttpResponse:
+def _decide(request: AuthenticatedHttpRequest, pk: int, *, file: bool) -> HttpResponse:
     plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     if not can_file_plan(request.user, plan):
         raise PermissionDenied
@@ -343,21 +346,21 @@ def _decide(request: HttpRequest, pk: int, *, file: bool) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_file(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """备案 by an officer of a committee above: submitted → filed; the items become members' tasks."""
     return _decide(request, pk, file=True)
 
 
 @login_required
 @require_POST
-def plan_return(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_return(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """退回 with the officer's comments: submitted → returned."""
     return _decide(request, pk, file=False)
 
 
 @login_required
 @require_POST
-def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_revise(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """修订: a filed plan stays as filed; a new draft revision is made and filed again."""
     plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     _require_plan_manager(request, plan)
@@ -375,7 +378,7 @@ def plan_revise(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def template_publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """下发模板: the committee's template becomes available to every branch below it."""
     plan = get_or_404(plan_selectors.plan_get, user=request.user, pk=pk)
     if not can_publish_template(request.user, plan.organization):
@@ -394,7 +397,7 @@ def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def branch_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def branch_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Members × this month's plan items: who has done what; a done cell opens the 心得."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
@@ -424,7 +427,7 @@ def branch_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def branch_progress_remind(request: HttpRequest, pk: int) -> HttpResponse:
+def branch_progress_remind(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """提醒未完成的党员: one reminder per member with open tasks this month, once per month."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not organization.is_branch:
@@ -452,7 +455,7 @@ def branch_progress_remind(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def plan_filing_status(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_filing_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """For a committee's subtree: plans not filed, waiting for 备案, no items next month, task completion."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if organization.is_branch:
@@ -489,7 +492,7 @@ BULK_FILE_LIMIT = 200
 
 @login_required
 @require_POST
-def plans_file_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+def plans_file_bulk(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """批量备案: check that every selected plan is in scope under the committee, then file them in a background
     job (study/plans/jobs.py) and show its progress."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)

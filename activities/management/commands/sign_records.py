@@ -9,7 +9,7 @@ from branches.models import Organization
 
 class Command(BaseCommand):
     @property
-    def help(self) -> str:  # translated when asked for: argparse wants a str, not a lazy string
+    def help(self) -> str:  # type: ignore[override]  # BaseCommand.help is an attribute; translated late when asked for: argparse wants a str, not a lazy string
         return _(
             "为尚未签名的归档版本签名，并按归档顺序写入各党组织的归档记录链（升级后对已有记录运行一次）。"
             "内容与摘要不符或已不是归档状态的记录不签名，逐条列出并以非零状态退出。"
