@@ -21,8 +21,7 @@ pytestmark = pytest.mark.django_db
 REPORT_BUDGET = 20
 
 
-@pytest.fixture
-def history(branch, sibling_branch, other_branch, secretary, member_user):
+def make_history(branch, sibling_branch, other_branch, secretary):
     """`branch` meets everything and files its January meetings; `sibling_branch` holds only its first half-year's
     主题党日; `other_branch` (another district) one meeting. Compliance computed as the nightly job does."""
     hold_everything(branch)
@@ -33,6 +32,11 @@ def history(branch, sibling_branch, other_branch, secretary, member_user):
         records_services.meeting_file(meeting=meeting, version=meeting.version, filed_by=secretary)
     compliance_recompute(year=YEAR, today=TODAY)
     return {"branch": branch, "sibling": sibling_branch}
+
+
+@pytest.fixture
+def history(branch, sibling_branch, other_branch, secretary, member_user):
+    return make_history(branch, sibling_branch, other_branch, secretary)
 
 
 def build(organization, year=YEAR):
