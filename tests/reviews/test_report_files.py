@@ -154,3 +154,18 @@ def test_it_exits_the_command_non_zero_for_an_unknown_organisation_or_a_year_wit
         call_command("yearly_report", org="NOPE", year=YEAR)
     with pytest.raises(CommandError, match="没有可报告的数据"):
         call_command("yearly_report", org=committee.code, year=YEAR - 5)
+
+
+def test_it_lists_the_reports_in_a_fixed_number_of_queries(
+    client, history, district, district_officer, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    client.force_login(district_officer)
+    url = reverse("reviews:yearly_reports", args=[district.pk])
+    for year in (YEAR, YEAR - 1):
+        hold(history["branch"], MeetingKind.THEME_DAY, day(2, year=year), topic="再开一次")
+        compliance_recompute(year=year, today=TODAY)
+        request_report(django_capture_on_commit_callbacks, district, district_officer, year=year)
+    assert YearlyReportFile.objects.filter(organization=district).count() == 2
+    with django_assert_max_num_queries(12):
+        response = client.get(url)
+    assert response.content.decode().count("/pdf/") == 4  # two versions in the table, and in the two jobs
