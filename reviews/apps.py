@@ -11,6 +11,7 @@ class ReviewsConfig(AppConfig):
         from portal.jobs.registry import register
         from reviews import receivers
         from reviews.compliance import rule_versions
+        from reviews.reports import services as reports
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
         hooks.study_tasks_changed.connect(receivers.study_tasks_changed)
@@ -21,4 +22,13 @@ class ReviewsConfig(AppConfig):
             max_attempts=2,  # one transaction: a killed recompute wrote nothing and is run again
             stale_after=rule_versions.COMPLIANCE_RECOMPUTE_STALE_AFTER,
             soft_time_limit=rule_versions.COMPLIANCE_RECOMPUTE_SOFT_TIME_LIMIT,
+        )
+        register(
+            reports.YEARLY_REPORT,
+            reports.yearly_report_run,
+            title=reports.YEARLY_REPORT_TITLE,
+            max_attempts=2,  # idempotent: a re-run finds the version it stored, or stores it
+            stale_after=reports.YEARLY_REPORT_STALE_AFTER,
+            soft_time_limit=reports.YEARLY_REPORT_SOFT_TIME_LIMIT,
+            result_template="reviews/partials/_yearly_report_result.html",
         )

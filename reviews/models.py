@@ -6,6 +6,7 @@ rows never go stale with the calendar. Roll-ups add the results up per subtree n
 meetings or attendance.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -247,3 +248,49 @@ class MemberFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_level_display()}"
+
+
+def report_file_upload_to(instance: "YearlyReportFile", filename: str) -> str:
+    """A random, non-guessable name keeping the extension: files are served only through the scoped download."""
+    import uuid
+    from pathlib import PurePosixPath
+
+    return f"reports/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()[:10]}"
+
+
+class YearlyReportFile(models.Model):
+    """One compiled version of an organisation's yearly inspection report (年度检查报告): its PDF and xlsx, the
+    data's as-of time and the rules it was judged by. Asking again after the data changed adds a version; old
+    versions stay."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="yearly_reports"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    version = models.PositiveSmallIntegerField(_("版本"))
+    sections = models.JSONField(_("包含部分"), default=list)
+    as_of = models.DateTimeField(_("数据截至"))
+    rules_fingerprint = models.CharField(_("规则版本"), max_length=64)
+    data_fingerprint = models.CharField(_("数据摘要"), max_length=64)
+    pdf = models.FileField(_("PDF 文件"), upload_to=report_file_upload_to)
+    xlsx = models.FileField(_("xlsx 文件"), upload_to=report_file_upload_to)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年度检查报告")
+        verbose_name_plural = _("年度检查报告")
+        ordering = ["organization", "-year", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "version"], name="yearly_report_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.year} v{self.version}"

@@ -32,6 +32,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models, transaction
 from django.test import Client
@@ -48,7 +49,7 @@ from activities.talks import services as talk_services
 from branches.models import Organization, OrganizationKind, RoleKind, User
 from notifications.models import Notification
 from portal.jobs.models import Job
-from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet
+from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
 from study.learning import services as learning_services
 from study.materials import services as material_services
 from study.models import Audience, StudyForm
@@ -218,6 +219,16 @@ def build_scenario() -> SimpleNamespace:
         state="succeeded",
     )
     far_notification = Notification.objects.create(recipient=far_secretary, title=f"{MARK}提醒")
+    far_report = YearlyReportFile.objects.create(
+        organization=far_district,
+        year=today.year,
+        version=1,
+        as_of=timezone.now(),
+        rules_fingerprint=CODE_MARK,
+        data_fingerprint=CODE_MARK,
+        pdf=ContentFile(b"%PDF-1.4 " + MARK.encode(), name="leak.pdf"),
+        xlsx=ContentFile(MARK.encode(), name="leak.xlsx"),
+    )
     far_rule_set = RuleSet.objects.create(name=f"{MARK}补充规定", code="leakxc-extra", organization=far_district)
     rule = Rule.objects.order_by("pk").first()
 
@@ -242,6 +253,7 @@ def build_scenario() -> SimpleNamespace:
         flag=far_flag,
         job=far_job,
         notification=far_notification,
+        report=far_report,
         rule_set=far_rule_set,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
@@ -488,6 +500,8 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:month_obligations": lambda f: {"pk": f.branch.pk},
     "reviews:dashboard_export": lambda f: {"pk": f.district.pk},
     "reviews:circular": lambda f: {"pk": f.district.pk},
+    "reviews:yearly_reports": lambda f: {"pk": f.district.pk},
+    "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
         "rule_code": f.rule_code,

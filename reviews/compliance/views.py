@@ -35,6 +35,7 @@ from reviews.compliance import results as compliance_results
 from reviews.compliance.forms import CircularForm, DashboardFilterForm
 from reviews.compliance.selectors import branch_obligations
 from reviews.members.rules import can_view_member_flags, member_rules_get
+from reviews.reports.views import can_view_yearly_reports
 from study.plans.selectors import can_view_filing_status
 
 
@@ -102,6 +103,7 @@ def dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "category_label": dict(OrganizationCategory.choices).get(filters.category, ""),
         "export_url": reverse("reviews:dashboard_export", args=[organization.pk]) + (f"?{query}" if query else ""),
         "can_view_circular": can_view_circular(request.user, organization),
+        "can_view_yearly_reports": can_view_yearly_reports(request.user, organization),
         "can_view_member_flags": can_view_member_flags(request.user, organization),
         "can_view_filing_status": can_view_filing_status(request.user, organization),
     }

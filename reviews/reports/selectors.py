@@ -1,0 +1,438 @@
+"""The yearly inspection report (年度检查报告) of an organisation: what it reads and in how many queries.
+
+`report_data` gathers every section of a branch's or a committee's report for a year from what the portal already
+stores: the compliance roll-ups and results (through `reviews.compliance.dashboard` and `.circular`), the study
+plan and task figures, attendance, talks (C11), the heads of the chains of filed records and the filed records
+of the year with their content hashes. Each section costs a fixed number of queries, whatever the size of the
+subtree or of the year (`tests/reviews/test_reports.py` holds the budget). A section whose data the portal does
+not record (yet) says so (`NOT_RECORDED`), it never invents figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from activities.calendar.selectors import AttendanceYear, attendance_rate, attendance_year
+from activities.models import Attendance, AttendanceStatus, HeartTalk, MeetingVersion
+from activities.records.selectors import ChainHead
+from activities.talks.selectors import TalkCoverage, talk_coverage
+from branches.models import Member, MemberCategory, MemberStatus, Organization, OrganizationKind
+from reviews.compliance import circular as compliance_circular
+from reviews.compliance import dashboard as compliance_dashboard
+from reviews.compliance.rules import Outcome, PeriodKind, period_containing
+from reviews.compliance.selectors import rules_fingerprint
+from study.models import StudyPlan
+
+# Lists longer than this are cut in the PDF (with a line saying how many rows the xlsx holds); the xlsx has them all.
+PDF_ROW_LIMIT = 200
+
+NOT_RECORDED = _("未记录")
+
+# Sections of the inspection brief whose data the portal does not record yet: each is printed as 未记录.
+UNRECORDED_SECTIONS = (
+    ("evaluations", _("民主评议党员")),
+    ("problems", _("问题整改")),
+    ("ratings", _("星级评定")),
+    ("dues", _("党费收缴")),
+)
+
+VERIFY_COMMAND = "python manage.py verify_records"
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    label: str
+    count: int
+
+
+@dataclass
+class MembersSection:
+    active: int
+    full: int
+    probationary: int
+    joined: int  # joined the Party in the year
+    left: int  # left the roll (transferred out, deceased, left) in the year
+    categories: list[CategoryCount]
+
+
+@dataclass(frozen=True)
+class StudyPlanRow:
+    title: str
+    status: str
+    revision: int
+    filed_at: datetime.datetime | None
+    items: int
+
+
+@dataclass
+class StudySection:
+    plan: StudyPlanRow | None  # a branch's current plan of the year
+    branches: int
+    plans_not_filed: int
+    tasks_done: int
+    tasks_open: int
+
+    @property
+    def task_rate(self) -> int | None:
+        total = self.tasks_done + self.tasks_open
+        return round(self.tasks_done * 100 / total) if total else None
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    """One member (branch report) or one child organisation (committee report)."""
+
+    name: str
+    expected: int
+    present: int
+    leave: int
+    absent: int
+
+    @property
+    def rate(self) -> int | None:
+        return attendance_rate(self.present, self.expected)
+
+
+@dataclass
+class AttendanceSection:
+    rows: list[AttendanceRow]
+    total: AttendanceRow
+    by_category: list[AttendanceRow]  # rates per member category (branch report)
+
+
+@dataclass(frozen=True)
+class TalkRow:
+    name: str
+    talks: int
+
+
+@dataclass
+class TalksSection:
+    coverage: TalkCoverage | None  # a branch: rule C11 pairs
+    rows: list[TalkRow]  # a committee: talks recorded per child
+    total: int
+
+
+@dataclass(frozen=True)
+class MissedRow:
+    organization: str
+    parent: str
+    gap: str
+    rule_code: str
+    source: str
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    organization: str
+    held_on: datetime.date
+    kind: str
+    topic: str
+    version: int
+    filed_at: datetime.datetime
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One rule (and 党小组) of the organisation's own results over the year."""
+
+    code: str
+    title: str
+    subject: str
+    periods: int
+    met: int
+    missed: int
+    source: str
+
+
+@dataclass
+class YearlyReport:
+    organization: Organization
+    year: int
+    today: datetime.date
+    as_of: datetime.datetime
+    rules_fingerprint: str
+    board: compliance_dashboard.Dashboard
+    members: MembersSection
+    missed: list[MissedRow]
+    weak: list[Organization]
+    study: StudySection
+    attendance: AttendanceSection
+    talks: TalksSection
+    heads: list[ChainHead]
+    records: list[RecordRow]
+    unrecorded: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def is_branch(self) -> bool:
+        return self.organization.is_branch
+
+    @property
+    def has_data(self) -> bool:
+        return self.board.has_data or bool(self.records) or bool(self.attendance.total.expected)
+
+    @property
+    def rule_rows(self) -> list[RuleRow]:
+        rows = []
+        for section in self.board.grid:
+            for row in section.rows:
+                outcomes = [cell.outcome for cell in row.cells if cell.result is not None]
+                rows.append(
+                    RuleRow(
+                        row.code,
+                        row.title,
+                        row.subject_label,
+                        len(outcomes),
+                        outcomes.count(Outcome.MET),
+                        outcomes.count(Outcome.MISSED),
+                        row.source,
+                    )
+                )
+        return rows
+
+    @property
+    def months(self) -> list[tuple[str, compliance_dashboard.Tally]]:
+        return [
+            (compliance_dashboard.month_label(m), tally)
+            for m, tally in zip(range(1, 13), self.board.months, strict=True)
+        ]
+
+
+def _members(organization: Organization, year: int) -> MembersSection:
+    """One aggregate over the subtree's members."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    active = Q(status=MemberStatus.ACTIVE)
+    aggregates = {
+        "active": Count("pk", filter=active),
+        "full": Count("pk", filter=active & Q(full_member_on__isnull=False)),
+        "joined": Count("pk", filter=Q(joined_on__range=(start, end))),
+        "left": Count("pk", filter=~active & Q(status_changed_on__range=(start, end))),
+    }
+    for value, _label in MemberCategory.choices:
+        aggregates[value] = Count("pk", filter=active & Q(**{value: True}))
+    counts = Member.objects.filter(organization__path__startswith=organization.path).aggregate(**aggregates)
+    return MembersSection(
+        active=counts["active"],
+        full=counts["full"],
+        probationary=counts["active"] - counts["full"],
+        joined=counts["joined"],
+        left=counts["left"],
+        categories=[CategoryCount(str(label), counts[value]) for value, label in MemberCategory.choices],
+    )
+
+
+def _study(organization: Organization, year: int, figures: compliance_dashboard.Figures) -> StudySection:
+    """The plan of a branch (one query); a committee's plan and task figures come from the dashboard."""
+    plan = None
+    if organization.is_branch:
+        current = (
+            StudyPlan.objects.filter(organization=organization, year=year, is_template=False, is_current=True)
+            .annotate(item_count=Count("items"))
+            .first()
+        )
+        if current is not None:
+            plan = StudyPlanRow(
+                current.title, current.get_status_display(), current.revision, current.filed_at, current.item_count
+            )
+    return StudySection(
+        plan=plan,
+        branches=figures.branches,
+        plans_not_filed=figures.plans_not_filed,
+        tasks_done=figures.tasks_done,
+        tasks_open=figures.tasks_open,
+    )
+
+
+def _attendance_counts() -> dict:
+    return {
+        "expected": Count("pk"),
+        "present": Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
+        "leave": Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
+        "absent": Count("pk", filter=Q(status=AttendanceStatus.ABSENT)),
+    }
+
+
+def _attendance(organization: Organization, year: int, today: datetime.date) -> AttendanceSection:
+    """A branch: per member (two queries, `attendance_year`) and per category (one aggregate). A committee: one
+    aggregate grouped by child."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    if organization.is_branch:
+        year_rows: AttendanceYear = attendance_year(organization=organization, year=year, today=today)
+        rows = [
+            AttendanceRow(
+                row.member.name, row.summary.expected, row.summary.present, row.summary.leave, row.summary.absent
+            )
+            for row in year_rows.rows
+        ]
+        in_year = Attendance.objects.filter(meeting__organization=organization, meeting__held_on__range=(start, end))
+        aggregates = {}
+        for value, _label in MemberCategory.choices:
+            member_q = Q(**{f"member__{value}": True})
+            aggregates[f"{value}_expected"] = Count("pk", filter=member_q)
+            aggregates[f"{value}_present"] = Count("pk", filter=member_q & Q(status=AttendanceStatus.PRESENT))
+            aggregates[f"{value}_leave"] = Count("pk", filter=member_q & Q(status=AttendanceStatus.LEAVE))
+            aggregates[f"{value}_absent"] = Count("pk", filter=member_q & Q(status=AttendanceStatus.ABSENT))
+        counts = in_year.aggregate(**aggregates)
+        by_category = [
+            AttendanceRow(
+                str(label),
+                counts[f"{value}_expected"],
+                counts[f"{value}_present"],
+                counts[f"{value}_leave"],
+                counts[f"{value}_absent"],
+            )
+            for value, label in MemberCategory.choices
+        ]
+    else:
+        length = len(organization.path) + Organization.STEP
+        grouped = (
+            Attendance.objects.filter(
+                meeting__organization__path__startswith=organization.path, meeting__held_on__range=(start, end)
+            )
+            .values(prefix=Substr("meeting__organization__path", 1, length))  # type: ignore[misc]  # an annotation
+            .annotate(**_attendance_counts())
+            .values_list("prefix", "expected", "present", "leave", "absent")
+            .order_by("prefix")
+        )
+        rows = [AttendanceRow(prefix, *numbers) for prefix, *numbers in grouped]
+        by_category = []
+    total = AttendanceRow(
+        str(_("合计")),
+        sum(row.expected for row in rows),
+        sum(row.present for row in rows),
+        sum(row.leave for row in rows),
+        sum(row.absent for row in rows),
+    )
+    return AttendanceSection(rows=rows, total=total, by_category=by_category)
+
+
+def _talks(organization: Organization, year: int) -> TalksSection:
+    """A branch: rule C11 coverage (two queries). A committee: talks per child (one aggregate)."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    if organization.is_branch:
+        coverage = talk_coverage(organization=organization, year=year)
+        return TalksSection(coverage=coverage, rows=[], total=coverage.covered)
+    length = len(organization.path) + Organization.STEP
+    grouped = (
+        HeartTalk.objects.filter(organization__path__startswith=organization.path, held_on__range=(start, end))
+        .values(prefix=Substr("organization__path", 1, length))  # type: ignore[misc]  # an annotation, not a field
+        .annotate(talks=Count("pk"))
+        .values_list("prefix", "talks")
+        .order_by("prefix")
+    )
+    rows = [TalkRow(prefix, talks) for prefix, talks in grouped]
+    return TalksSection(coverage=None, rows=rows, total=sum(row.talks for row in rows))
+
+
+def _missed(organization: Organization, year: int, today: datetime.date) -> tuple[list[MissedRow], list[ChainHead]]:
+    """Every rule-period of the year missed after grace in the subtree, and the chain heads (three queries)."""
+    period = period_containing(PeriodKind.YEAR, datetime.date(year, 1, 1))
+    circular = compliance_circular.circular(organization=organization, period=period, today=today)
+    rows = [
+        MissedRow(
+            item.organization.name,
+            group.parent.name if group.parent else "",
+            gap,
+            code,
+            source,
+        )
+        for group in circular.groups
+        for item in group.items
+        for gap, code, source in item.gaps
+    ]
+    return rows, circular.chain_heads
+
+
+def _records(organization: Organization, year: int) -> list[RecordRow]:
+    """Every filed version (filing and amendments) of the subtree's meetings held in the year (one query)."""
+    versions = (
+        MeetingVersion.objects.filter(
+            meeting__organization__path__startswith=organization.path,
+            meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+        )
+        .select_related("meeting__organization")
+        .only(
+            "number",
+            "content_hash",
+            "created_at",
+            "meeting__held_on",
+            "meeting__kind",
+            "meeting__topic",
+            "meeting__organization__name",
+            "meeting__organization__path",
+        )
+        .order_by("meeting__organization__path", "meeting__held_on", "meeting_id", "number")
+    )
+    return [
+        RecordRow(
+            version.meeting.organization.name,
+            version.meeting.held_on,
+            version.meeting.get_kind_display(),
+            version.meeting.topic,
+            version.number,
+            version.created_at,
+            version.content_hash,
+        )
+        for version in versions
+    ]
+
+
+def _weak(organization: Organization) -> list[Organization]:
+    """The subtree's branches flagged 软弱涣散 (one query)."""
+    return list(
+        Organization.objects.filter(
+            path__startswith=organization.path, kind=OrganizationKind.BRANCH, is_weak=True
+        ).order_by("path")
+    )
+
+
+def fingerprint_text(value: tuple) -> str:
+    return hashlib.sha256(json.dumps(value, default=str).encode()).hexdigest()[:16]
+
+
+def report_data(
+    *, organization: Organization, year: int, today: datetime.date, as_of: datetime.datetime
+) -> YearlyReport:
+    """The whole report of an organisation for a year. Queries: the dashboard (seven), the members (one), the
+    branch's plan (one), attendance (one to three), talks (one or two), the missed obligations with the number of
+    organisations judged and the chain heads (three), the filed records (one), the weak branches (one) and the
+    rules fingerprint (one): at most twenty, whatever the size of the subtree."""
+    filters = compliance_dashboard.Filters(year=year)
+    board = compliance_dashboard.dashboard(organization=organization, filters=filters, today=today)
+    attendance = _attendance(organization, year, today)
+    talks = _talks(organization, year)
+    if not organization.is_branch:
+        names = {child.organization.path: child.organization.name for child in board.children}
+        names[organization.path] = str(_("%(name)s（本级）") % {"name": organization.name})
+        attendance.rows = [
+            AttendanceRow(names.get(row.name, row.name), row.expected, row.present, row.leave, row.absent)
+            for row in attendance.rows
+            if row.name in names
+        ]
+        talks.rows = [TalkRow(names.get(row.name, row.name), row.talks) for row in talks.rows if row.name in names]
+    missed, heads = _missed(organization, year, today)
+    return YearlyReport(
+        organization=organization,
+        year=year,
+        today=today,
+        as_of=as_of,
+        rules_fingerprint=fingerprint_text(rules_fingerprint()),
+        board=board,
+        members=_members(organization, year),
+        missed=missed,
+        weak=_weak(organization),
+        study=_study(organization, year, board.figures),
+        attendance=attendance,
+        talks=talks,
+        heads=heads,
+        records=_records(organization, year),
+        unrecorded=[(key, str(label)) for key, label in UNRECORDED_SECTIONS],
+    )
