@@ -247,3 +247,13 @@ class MemberFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_level_display()}"
+
+
+# 民主评议党员 (reviews/evaluations/): the models live beside their package and are registered through this module.
+from reviews.evaluations.models import (  # noqa: E402, F401
+    BallotReceipt,
+    EvaluationCampaign,
+    EvaluationStage,
+    MutualBallot,
+    SelfEvaluation,
+)

@@ -1,0 +1,270 @@
+"""Reads of 民主评议党员, each in a fixed number of queries whatever the size of the branch.
+
+The evidence beside the 个人自评 is the member's year as the portal already holds it (seed §二.4: 如实记录
+“三会一课”等组织生活开展情况；§三: 注重从党员作用发挥看效果): attendance with 补学, study hours, tasks,
+commitment and 先锋岗, talks. Nothing here is turned into a grade.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, Func, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from activities.calendar.selectors import AttendanceSummary, member_attendance
+from activities.models import AttendanceStatus, Commitment, HeartTalk, PioneerPost
+from activities.talks.selectors import TalkCoverage, talk_coverage
+from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, Role, User
+from reviews.evaluations.models import (
+    BallotReceipt,
+    EvaluationCampaign,
+    EvaluationStage,
+    EvaluationStep,
+    MutualBallot,
+    SelfEvaluation,
+    grade_scale,
+)
+from reviews.evaluations.permissions import campaigns_visible_to
+from study.learning.selectors import meeting_hours_by_member, task_hours_by_member
+from study.models import REQUIRED_HOURS_COMMITTEE, REQUIRED_HOURS_MEMBER, StudyTask, TaskStatus
+
+SOURCE = _(
+    "《实施方案》二.3：要坚持开展民主评议党员，客观公正评价党员表现，帮助引导党员自觉认识问题、自我改进提高，"
+    "严格稳慎处置不合格党员"
+)
+
+
+def campaign_get(*, user: User, pk: int) -> EvaluationCampaign:
+    """A campaign of a branch in the user's scope (a member: their own branch), with its branch; DoesNotExist
+    otherwise."""
+    return campaigns_visible_to(user).select_related("organization", "organization__parent").get(pk=pk)
+
+
+def branch_campaigns(*, organization: Organization) -> list[EvaluationCampaign]:
+    """The branch's campaigns, newest year first. One query."""
+    return list(EvaluationCampaign.objects.filter(organization=organization).order_by("-year"))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The 互评 grades one member received (counts per grade), never who gave them."""
+
+    member: Member
+    counts: dict[str, int]
+    comments: list[str]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def cells(self) -> list[int]:
+        return [self.counts.get(code, 0) for code, _label in grade_scale()]
+
+
+@dataclass
+class CampaignPage:
+    campaign: EvaluationCampaign
+    stages: list[EvaluationStage]
+    today: datetime.date
+    member_count: int
+    self_evaluated: int
+    voted: int
+    coverage: TalkCoverage | None = None
+    tallies: list[Tally] | None = None
+    scale: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def current(self) -> EvaluationStage | None:
+        """The first step not closed yet (None when all are done)."""
+        return next((stage for stage in self.stages if not stage.is_closed), None)
+
+    @property
+    def remaining(self) -> list[EvaluationStage]:
+        return [stage for stage in self.stages if not stage.is_closed]
+
+    @property
+    def is_complete(self) -> bool:
+        return self.current is None
+
+    @property
+    def closed_count(self) -> int:
+        return len(self.stages) - len(self.remaining)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.closed_count / len(self.stages)) if self.stages else 0
+
+    def stage(self, step: str) -> EvaluationStage | None:
+        return next((stage for stage in self.stages if stage.step == step), None)
+
+
+def campaign_page(*, campaign: EvaluationCampaign, today: datetime.date, with_tallies: bool) -> CampaignPage:
+    """The campaign page: the steps, where the branch is, how many have done their part, the C11 talk coverage
+    (谈心谈话), and once the 互评 step is closed (and `with_tallies`) the tallies per member.
+
+    Seven queries at most: steps, counts, coverage (2), tallies (members and grades, comments)."""
+    stages = list(EvaluationStage.objects.filter(campaign=campaign).select_related("closed_by").order_by("position"))
+    counts = Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE).aggregate(
+        members=Count("pk"),
+    )
+    done = EvaluationCampaign.objects.filter(pk=campaign.pk).aggregate(
+        self_evaluated=Count("self_evaluations", distinct=True), voted=Count("receipts", distinct=True)
+    )
+    page = CampaignPage(
+        campaign=campaign,
+        stages=stages,
+        today=today,
+        member_count=counts["members"],
+        self_evaluated=done["self_evaluated"],
+        voted=done["voted"],
+        scale=grade_scale(),
+    )
+    talks_stage = page.stage(EvaluationStep.TALKS)
+    if talks_stage is not None:
+        page.coverage = talk_coverage(organization=campaign.organization, year=talks_stage.starts_on.year)
+    mutual = page.stage(EvaluationStep.MUTUAL)
+    if with_tallies and mutual is not None and mutual.is_closed:
+        page.tallies = campaign_tallies(campaign=campaign)
+    return page
+
+
+def campaign_tallies(*, campaign: EvaluationCampaign) -> list[Tally]:
+    """The 互评 result per active member: counts per grade and the comments (in no particular order). Three
+    queries: the members, the counts, the comments."""
+    members = list(
+        Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE).order_by(
+            "name", "pk"
+        )
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for subject_id, grade, n in (
+        MutualBallot.objects.filter(campaign=campaign)
+        .values("subject_id", "grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("subject_id", "grade", "n")
+    ):
+        counts.setdefault(subject_id, {})[grade] = n
+    comments: dict[int, list[str]] = {}
+    for subject_id, comment in (
+        MutualBallot.objects.filter(campaign=campaign)
+        .exclude(comment="")
+        .order_by("comment")
+        .values_list("subject_id", "comment")
+    ):
+        comments.setdefault(subject_id, []).append(comment)
+    return [
+        Tally(member=member, counts=counts.get(member.pk, {}), comments=comments.get(member.pk, []))
+        for member in members
+    ]
+
+
+# 个人自评 --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """The member's year from the portal, shown beside the 个人自评 (never computed into a grade)."""
+
+    year: int
+    attendance: AttendanceSummary
+    makeup_done: int
+    makeup_open: int
+    study_hours: Decimal
+    required_hours: int
+    tasks_done: int
+    tasks_open: int
+    commitment: Commitment | None
+    pioneer_posts: list[PioneerPost]
+    talks: int
+
+
+def _count(queryset) -> Coalesce:
+    return Coalesce(Subquery(queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n")[:1]), 0)
+
+
+def member_evidence(*, member: Member, year: int, today: datetime.date) -> Evidence:
+    """The evidence for the year in seven queries whatever the branch size: attendance with 补学, task hours,
+    meeting hours, the member's counts (committee seat, tasks, talks) in one query, commitment, 先锋岗."""
+    attendance = member_attendance(member=member, year=year, today=today)
+    leave_rows = [row for row in attendance.history if row.status == AttendanceStatus.LEAVE]
+    hours = task_hours_by_member(organization_id=member.organization_id, year=year).get(member.pk, Decimal(0))
+    hours += meeting_hours_by_member(member_ids=[member.pk], year=year).get(member.pk, Decimal(0))
+    tasks = StudyTask.objects.filter(member_id=OuterRef("pk"), due_date__year=year)
+    facts = (
+        Member.objects.filter(pk=member.pk)
+        .annotate(
+            # As study.learning.selectors.holds_committee_role: a seat on the branch's own committee (56 学时).
+            committee=Exists(
+                Role.objects.filter(
+                    user_id=OuterRef("user_id"),
+                    organization_id=OuterRef("organization_id"),
+                    kind__in=COMMITTEE_ROLE_KINDS,
+                )
+            ),
+            tasks_done=_count(tasks.filter(status=TaskStatus.DONE)),
+            tasks_open=_count(tasks.filter(status=TaskStatus.OPEN)),
+            talks=_count(
+                HeartTalk.objects.filter(
+                    Q(initiator_id=OuterRef("pk")) | Q(counterpart_id=OuterRef("pk")),
+                    held_on__year=year,
+                )
+            ),
+        )
+        .values("committee", "tasks_done", "tasks_open", "talks")
+        .get()
+    )
+    return Evidence(
+        year=year,
+        attendance=attendance.summary,
+        makeup_done=sum(1 for row in leave_rows if row.makeup_status == TaskStatus.DONE),
+        makeup_open=sum(1 for row in leave_rows if row.makeup_status == TaskStatus.OPEN),
+        study_hours=hours,
+        required_hours=REQUIRED_HOURS_COMMITTEE if facts["committee"] else REQUIRED_HOURS_MEMBER,
+        tasks_done=facts["tasks_done"],
+        tasks_open=facts["tasks_open"],
+        commitment=Commitment.objects.filter(member=member, year=year).first(),
+        pioneer_posts=list(
+            PioneerPost.objects.filter(member=member, started_on__lte=datetime.date(year, 12, 31))
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=datetime.date(year, 1, 1)))
+            .order_by("started_on", "pk")
+        ),
+        talks=facts["talks"],
+    )
+
+
+def self_evaluation_get(*, campaign: EvaluationCampaign, member: Member) -> SelfEvaluation | None:
+    return SelfEvaluation.objects.filter(campaign=campaign, member=member).first()
+
+
+def self_evaluation_stage(*, campaign: EvaluationCampaign, step: str) -> EvaluationStage:
+    return EvaluationStage.objects.get(campaign=campaign, step=step)
+
+
+# 党员互评 --------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BallotPage:
+    stage: EvaluationStage
+    has_voted: bool
+    subjects: list[Member]
+
+
+def ballot_page(*, campaign: EvaluationCampaign, voter: Member) -> BallotPage:
+    """What the voter must grade: every other active member of the branch, and whether they have voted. Three
+    queries."""
+    stage = EvaluationStage.objects.get(campaign=campaign, step=EvaluationStep.MUTUAL)
+    return BallotPage(
+        stage=stage,
+        has_voted=BallotReceipt.objects.filter(campaign=campaign, member=voter).exists(),
+        subjects=list(
+            Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE)
+            .exclude(pk=voter.pk)
+            .order_by("name", "pk")
+        ),
+    )

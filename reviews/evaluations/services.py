@@ -1,0 +1,208 @@
+"""Writes of 民主评议党员 (seed §二.3: 要坚持开展民主评议党员，客观公正评价党员表现；§二.4: 通过民主评议党员等制度
+加强对党员的考核评价). Every write checks that its step is still open: a closed step is locked."""
+
+from __future__ import annotations
+
+import datetime
+import random
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from branches.models import Member, MemberStatus, Organization, User
+from reviews.evaluations.models import (
+    STEP_ORDER,
+    BallotReceipt,
+    EvaluationCampaign,
+    EvaluationStage,
+    EvaluationStep,
+    MutualBallot,
+    SelfEvaluation,
+    grade_scale,
+)
+
+# The usual schedule (December to March): (step, first day, last day) as offsets from 1 December of the year.
+_DEFAULT_SPANS: dict[str, tuple[int, int]] = {
+    EvaluationStep.PREPARATION: (0, 14),
+    EvaluationStep.TALKS: (7, 30),
+    EvaluationStep.OPINIONS: (15, 37),
+    EvaluationStep.SELF_EVALUATION: (31, 51),
+    EvaluationStep.MUTUAL: (45, 65),
+    EvaluationStep.PROPOSAL: (66, 75),
+    EvaluationStep.DECISION: (76, 90),
+    EvaluationStep.REPORT: (91, 105),
+    EvaluationStep.ANNOUNCEMENT: (106, 120),
+}
+
+_secure_random = random.SystemRandom()
+
+
+def default_schedule(*, year: int) -> dict[str, tuple[datetime.date, datetime.date]]:
+    """The usual dates of each step for the 评议 of `year`: from 1 December to the end of March."""
+    start = datetime.date(year, 12, 1)
+    return {
+        step: (start + datetime.timedelta(days=first), start + datetime.timedelta(days=last))
+        for step, (first, last) in _DEFAULT_SPANS.items()
+    }
+
+
+@transaction.atomic
+def campaign_open(
+    *,
+    organization: Organization,
+    year: int,
+    schedule: dict[str, tuple[datetime.date, datetime.date]],
+    opened_by: User,
+) -> EvaluationCampaign:
+    """Open the branch's 民主评议党员 for `year` with every step and its dates (each step after the one before)."""
+    if not organization.is_branch:
+        raise ValidationError(_("民主评议党员以党支部为单位开展，请在党支部页面发起。"))
+    if EvaluationCampaign.objects.filter(organization=organization, year=year).exists():
+        raise ValidationError({"year": _("本支部%(year)d年度的民主评议已经发起。") % {"year": year}})
+    errors = {}
+    previous_start = None
+    for step in STEP_ORDER:
+        if step not in schedule:
+            errors[f"{step}_starts_on"] = _("请填写每个步骤的开始和截止日期。")
+            continue
+        starts_on, ends_on = schedule[step]
+        if ends_on < starts_on:
+            errors[f"{step}_ends_on"] = _("截止日期不能早于开始日期。")
+        if previous_start is not None and starts_on < previous_start:
+            errors[f"{step}_starts_on"] = _("各步骤应按顺序开展：开始日期不能早于上一步骤。")
+        previous_start = starts_on
+    if errors:
+        raise ValidationError(errors)
+    campaign = EvaluationCampaign(organization=organization, year=year, opened_by=opened_by)
+    campaign.full_clean()
+    campaign.save()
+    stages = []
+    for position, step in enumerate(STEP_ORDER, start=1):
+        stage = EvaluationStage(
+            campaign=campaign, step=step, position=position, starts_on=schedule[step][0], ends_on=schedule[step][1]
+        )
+        stage.full_clean(exclude=["campaign"])
+        stages.append(stage)
+    EvaluationStage.objects.bulk_create(stages)
+    return campaign
+
+
+@transaction.atomic
+def stage_close(*, stage: EvaluationStage, closed_by: User, today: datetime.date | None = None) -> EvaluationStage:
+    """Close a step (in order: the steps before it must be closed). A closed step is locked.
+
+    Closing the 党员互评 step writes every ballot of the campaign again in a random order with new random keys,
+    so that nothing in the table (not even the order of its rows) follows the order in which members voted.
+    """
+    stage = EvaluationStage.objects.select_for_update().get(pk=stage.pk)
+    if stage.is_closed:
+        raise ValidationError(_("该步骤已经完成，不能重复确认。"))
+    if EvaluationStage.objects.filter(
+        campaign_id=stage.campaign_id, position__lt=stage.position, closed_on__isnull=True
+    ).exists():
+        raise ValidationError(_("请先完成前面的步骤，再确认本步骤完成。"))
+    if stage.step == EvaluationStep.MUTUAL:
+        _reshuffle_ballots(campaign_id=stage.campaign_id)
+    stage.closed_on = today or timezone.localdate()
+    stage.closed_by = closed_by
+    stage.save(update_fields=["closed_on", "closed_by"])
+    return stage
+
+
+def _reshuffle_ballots(*, campaign_id: int) -> None:
+    rows = list(MutualBallot.objects.filter(campaign_id=campaign_id).values_list("subject_id", "grade", "comment"))
+    _secure_random.shuffle(rows)
+    MutualBallot.objects.filter(campaign_id=campaign_id).delete()
+    MutualBallot.objects.bulk_create(
+        [
+            MutualBallot(id=uuid.uuid4(), campaign_id=campaign_id, subject_id=subject_id, grade=grade, comment=comment)
+            for subject_id, grade, comment in rows
+        ]
+    )
+
+
+def _open_stage(campaign: EvaluationCampaign, step: str) -> EvaluationStage:
+    stage = EvaluationStage.objects.get(campaign=campaign, step=step)
+    if stage.is_closed:
+        raise ValidationError(_("“%(step)s”已经结束，不能再修改。") % {"step": EvaluationStep(step).label})
+    return stage
+
+
+@transaction.atomic
+def self_evaluation_save(
+    *,
+    campaign: EvaluationCampaign,
+    member: Member,
+    political: str,
+    discipline: str,
+    character: str,
+    contribution: str,
+) -> SelfEvaluation:
+    """Save the member's 个人自评 on the 四个合格 (the member writes; nothing is computed into a grade)."""
+    _open_stage(campaign, EvaluationStep.SELF_EVALUATION)
+    if member.organization_id != campaign.organization_id:
+        raise ValidationError(_("只能填写本支部民主评议的个人自评。"))
+    texts = {
+        "political": political.strip(),
+        "discipline": discipline.strip(),
+        "character": character.strip(),
+        "contribution": contribution.strip(),
+    }
+    if not any(texts.values()):
+        raise ValidationError(_("请至少填写一个方面的自评内容。"))
+    evaluation, _created = SelfEvaluation.objects.update_or_create(campaign=campaign, member=member, defaults=texts)
+    return evaluation
+
+
+def ballots_cast(*, campaign: EvaluationCampaign, voter: Member, grades: dict[int, tuple[str, str]]) -> int:
+    """Cast the voter's secret 党员互评 ballots: a grade (and an optional comment) for every other active member.
+
+    Three statements whatever the size of the branch: the members (with whether the step is still open and
+    whether the voter has voted), the receipt (its unique key also refuses a second vote cast at the same
+    moment: then nothing is written), and one bulk insert of the ballots in a random order, each with a random
+    key and neither the voter nor a time. Returns the number of ballots.
+    """
+    try:
+        return _ballots_write(campaign=campaign, voter=voter, grades=grades)
+    except IntegrityError:
+        raise ValidationError(_("您已经投过票了，每人只能投一次。")) from None
+
+
+@transaction.atomic
+def _ballots_write(*, campaign: EvaluationCampaign, voter: Member, grades: dict[int, tuple[str, str]]) -> int:
+    open_stage = EvaluationStage.objects.filter(
+        campaign_id=campaign.pk, step=EvaluationStep.MUTUAL, closed_on__isnull=True
+    )
+    voted = BallotReceipt.objects.filter(campaign_id=campaign.pk, member_id=voter.pk)
+    rows = list(
+        Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE)
+        .annotate(step_open=Exists(open_stage), voted=Exists(voted))
+        .values_list("pk", "step_open", "voted")
+    )
+    if rows and not rows[0][1]:
+        raise ValidationError(_("党员互评已经结束，不能再投票。"))
+    if rows and rows[0][2]:
+        raise ValidationError(_("您已经投过票了，每人只能投一次。"))
+    eligible = {pk for pk, _open, _voted in rows}
+    if voter.pk not in eligible:
+        raise ValidationError(_("只有本支部的党员可以参加互评。"))
+    subjects = eligible - {voter.pk}
+    if set(grades) != subjects:
+        raise ValidationError(_("请为本支部的每一位其他党员选择评议等次。"))
+    scale = {code for code, _label in grade_scale()}
+    if any(grade not in scale for grade, _comment in grades.values()):
+        raise ValidationError(_("评议等次无效，请从列表中选择。"))
+    if any(len(comment) > 200 for _grade, comment in grades.values()):
+        raise ValidationError(_("每条意见不超过200字。"))
+    BallotReceipt.objects.create(campaign=campaign, member=voter)
+    ballots = [
+        MutualBallot(id=uuid.uuid4(), campaign_id=campaign.pk, subject_id=pk, grade=grade, comment=comment.strip())
+        for pk, (grade, comment) in grades.items()
+    ]
+    _secure_random.shuffle(ballots)
+    MutualBallot.objects.bulk_create(ballots)
+    return len(ballots)

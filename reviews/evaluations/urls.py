@@ -1,0 +1,13 @@
+"""The pages of 民主评议党员, included by reviews/urls.py (namespace "reviews")."""
+
+from django.urls import path
+
+from reviews.evaluations import views
+
+urlpatterns = [
+    path("orgs/<int:pk>/evaluations/", views.campaign_list, name="evaluation_list"),
+    path("evaluations/<int:pk>/", views.campaign_detail, name="evaluation_campaign"),
+    path("evaluations/<int:pk>/steps/<str:step>/close/", views.stage_close, name="evaluation_stage_close"),
+    path("evaluations/<int:pk>/self/", views.self_evaluation, name="evaluation_self"),
+    path("evaluations/<int:pk>/ballots/", views.ballots, name="evaluation_ballots"),
+]

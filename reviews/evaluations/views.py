@@ -1,0 +1,166 @@
+"""Pages of 民主评议党员: the branch's campaigns, a campaign's steps, the 个人自评 and the secret 党员互评.
+
+Every object is found through the access module (404 outside the scope); actions are checked with the
+predicates of reviews.evaluations.permissions; writes go through one service call.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from branches.selectors import organization_get
+from portal.forms import apply_service_errors
+from portal.shortcuts import get_or_404
+from reviews.evaluations import selectors, services
+from reviews.evaluations.forms import BallotForm, CampaignOpenForm, SelfEvaluationForm
+from reviews.evaluations.models import EvaluationStage, EvaluationStep
+from reviews.evaluations.permissions import campaign_member, can_run_campaign, can_view_tallies
+
+
+def _open_form(year: int, data=None) -> CampaignOpenForm:
+    initial = {"year": year}
+    for step, (starts_on, ends_on) in services.default_schedule(year=year).items():
+        initial[f"{step}_starts_on"] = starts_on
+        initial[f"{step}_ends_on"] = ends_on
+    return CampaignOpenForm(data, initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_list(request: HttpRequest, pk: int) -> HttpResponse:
+    """The branch's 民主评议 by year; the branch's managers open the year's 评议 here."""
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if not organization.is_branch:
+        raise Http404
+    may_open = can_run_campaign(request.user, organization)
+    today = timezone.localdate()
+    form = _open_form(today.year) if may_open else None
+    if request.method == "POST":
+        if not may_open:
+            raise PermissionDenied
+        form = _open_form(today.year, request.POST)
+        if form.is_valid():
+            try:
+                campaign = services.campaign_open(
+                    organization=organization,
+                    year=form.cleaned_data["year"],
+                    schedule=form.schedule(),
+                    opened_by=request.user,
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("已发起%(year)d年度民主评议党员。") % {"year": campaign.year})
+                return redirect(campaign)
+    context = {
+        "organization": organization,
+        "campaigns": selectors.branch_campaigns(organization=organization),
+        "form": form,
+        "source": selectors.SOURCE,
+    }
+    return render(request, "reviews/evaluation_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where the branch is in the 评议 and what is left; the tallies once the 互评 step is closed."""
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    organization = campaign.organization
+    runs = can_run_campaign(request.user, organization)
+    page = selectors.campaign_page(
+        campaign=campaign,
+        today=timezone.localdate(),
+        with_tallies=can_view_tallies(request.user, organization),
+    )
+    context = {
+        "campaign": campaign,
+        "organization": organization,
+        "page": page,
+        "can_run": runs,
+        "participant": campaign_member(request.user, campaign),
+        "source": selectors.SOURCE,
+    }
+    return render(request, "reviews/evaluation_campaign.html", context)
+
+
+@login_required
+@require_POST
+def stage_close(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Close one step of the campaign (the steps before it first); a closed step is locked."""
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    if step not in EvaluationStep.values:
+        raise Http404
+    if not can_run_campaign(request.user, campaign.organization):
+        raise PermissionDenied
+    stage = EvaluationStage.objects.get(campaign=campaign, step=step)
+    try:
+        services.stage_close(stage=stage, closed_by=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("已确认“%(step)s”完成。") % {"step": stage.get_step_display()})
+    return redirect(campaign)
+
+
+def _participant_or_404(request: HttpRequest, pk: int):
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    member = campaign_member(request.user, campaign)
+    if member is None:
+        raise Http404
+    return campaign, member
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def self_evaluation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member's own 个人自评 on the 四个合格, with their year from the portal beside it as evidence."""
+    campaign, member = _participant_or_404(request, pk)
+    stage = selectors.self_evaluation_stage(campaign=campaign, step=EvaluationStep.SELF_EVALUATION)
+    instance = selectors.self_evaluation_get(campaign=campaign, member=member)
+    form = SelfEvaluationForm(request.POST if request.method == "POST" else None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.self_evaluation_save(campaign=campaign, member=member, **form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("个人自评已保存。"))
+            return redirect("reviews:evaluation_self", campaign.pk)
+    context = {
+        "campaign": campaign,
+        "member": member,
+        "stage": stage,
+        "form": form,
+        "evidence": selectors.member_evidence(member=member, year=campaign.year, today=timezone.localdate()),
+    }
+    return render(request, "reviews/evaluation_self.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ballots(request: HttpRequest, pk: int) -> HttpResponse:
+    """The member's secret 党员互评: a grade for every other member. Nobody can read a ballot afterwards."""
+    campaign, member = _participant_or_404(request, pk)
+    page = selectors.ballot_page(campaign=campaign, voter=member)
+    form = BallotForm(request.POST if request.method == "POST" else None, subjects=page.subjects)
+    if request.method == "POST" and not page.has_voted and form.is_valid():
+        try:
+            count = services.ballots_cast(campaign=campaign, voter=member, grades=form.grades())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("已提交对%(n)d名党员的评议，谢谢参与。") % {"n": count})
+            return redirect(campaign)
+    elif request.method == "POST" and page.has_voted:
+        form.add_error(None, _("您已经投过票了，每人只能投一次。"))
+    context = {"campaign": campaign, "page": page, "form": form}
+    return render(request, "reviews/evaluation_ballots.html", context)
