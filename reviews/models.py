@@ -254,6 +254,7 @@ from reviews.evaluations.models import (  # noqa: E402, F401
     BallotReceipt,
     EvaluationCampaign,
     EvaluationStage,
+    GradeProposal,
     MutualBallot,
     SelfEvaluation,
 )

@@ -100,3 +100,33 @@ class BallotForm(forms.Form):
     def grades(self) -> dict[int, tuple[str, str]]:
         data = self.cleaned_data
         return {member.pk: (data[f"grade_{member.pk}"], data[f"comment_{member.pk}"]) for member in self.subjects}
+
+
+class GradeProposalForm(BootstrapFormMixin, forms.Form):
+    """One member's proposed grade; the member is named by id and checked against the campaign's branch."""
+
+    member = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("请选择党员。")})
+    grade = forms.ChoiceField(
+        label=_("评定等次"),
+        choices=(),
+        error_messages={"required": _("请选择评定等次。"), "invalid_choice": _("评议等次无效，请从列表中选择。")},
+    )
+    reason = forms.CharField(
+        label=_("理由"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("基本合格、不合格须写明理由，并报上级党组织审批。"),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["grade"].choices = grade_scale()
+
+
+class GradeReviewForm(BootstrapFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("审批"),
+        choices=[("approve", _("同意")), ("return", _("退回"))],
+        error_messages={"required": _("请选择同意或退回。"), "invalid_choice": _("请选择同意或退回。")},
+    )
+    reason = forms.CharField(label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -178,3 +178,50 @@ class MutualBallot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} {self.subject_id}"
+
+
+class ApprovalStatus(models.TextChoices):
+    """Where a proposed grade stands: 优秀/合格 stand as proposed; 基本合格/不合格 wait for the parent committee."""
+
+    STANDS = "stands", _("无需审批")
+    PENDING = "pending", _("待上级审批")
+    APPROVED = "approved", _("上级已同意")
+    RETURNED = "returned", _("上级已退回")
+
+
+class GradeProposal(TimeStampedModel):
+    """The 支委会's proposed grade for a member, with its reason; a 基本合格 or 不合格 needs a written reason and
+    the parent committee's approval before it stands (seed §二.3: 严格稳慎处置不合格党员)."""
+
+    campaign = models.ForeignKey(
+        EvaluationCampaign, verbose_name=_("民主评议"), on_delete=models.CASCADE, related_name="proposals"
+    )
+    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="grade_proposals")
+    grade = models.CharField(_("评定等次"), max_length=20, choices=Grade.choices)
+    reason = models.TextField(_("理由"), blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(_("审批状态"), max_length=20, choices=ApprovalStatus.choices)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_on = models.DateField(_("审批日期"), null=True, blank=True)
+    review_reason = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("评定意见")
+        verbose_name_plural = _("评定意见")
+        constraints = [models.UniqueConstraint(fields=["campaign", "member"], name="grade_proposal_once")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} {self.member_id} {self.get_grade_display()}"
+
+    @property
+    def stands(self) -> bool:
+        return self.status in (ApprovalStatus.STANDS, ApprovalStatus.APPROVED)

@@ -35,3 +35,15 @@ def campaign_member(user: User, campaign: EvaluationCampaign) -> Member | None:
     if member is None or member.organization_id != campaign.organization_id or member.status != MemberStatus.ACTIVE:
         return None
     return member
+
+
+def can_review_grades(user: User, organization: Organization) -> bool:
+    """Approve or return a branch's 基本合格/不合格 proposals: the managers of its parent committee (and above)."""
+    return organization.parent_id is not None and can_manage_organization(user, organization.parent)
+
+
+def proposals_visible_to(user: User, queryset: QuerySet | None = None) -> QuerySet:
+    from reviews.evaluations.models import GradeProposal
+
+    qs = GradeProposal.objects.all() if queryset is None else queryset
+    return qs.filter(campaign__organization__in=organizations_visible_to(user).values("pk"))

@@ -20,15 +20,17 @@ from activities.models import AttendanceStatus, Commitment, HeartTalk, PioneerPo
 from activities.talks.selectors import TalkCoverage, talk_coverage
 from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, Role, User
 from reviews.evaluations.models import (
+    ApprovalStatus,
     BallotReceipt,
     EvaluationCampaign,
     EvaluationStage,
     EvaluationStep,
+    GradeProposal,
     MutualBallot,
     SelfEvaluation,
     grade_scale,
 )
-from reviews.evaluations.permissions import campaigns_visible_to
+from reviews.evaluations.permissions import campaigns_visible_to, proposals_visible_to
 from study.learning.selectors import meeting_hours_by_member, task_hours_by_member
 from study.models import REQUIRED_HOURS_COMMITTEE, REQUIRED_HOURS_MEMBER, StudyTask, TaskStatus
 
@@ -63,6 +65,9 @@ class Tally:
 
     def cells(self) -> list[int]:
         return [self.counts.get(code, 0) for code, _label in grade_scale()]
+
+    def labelled(self) -> list[tuple[str, int]]:
+        return [(label, self.counts.get(code, 0)) for code, label in grade_scale()]
 
 
 @dataclass
@@ -267,4 +272,59 @@ def ballot_page(*, campaign: EvaluationCampaign, voter: Member) -> BallotPage:
             .exclude(pk=voter.pk)
             .order_by("name", "pk")
         ),
+    )
+
+
+# 支委会 proposes grades; the parent committee approves the careful ones -----------------------------------------
+
+
+@dataclass(frozen=True)
+class ProposalRow:
+    member: Member
+    self_evaluation: SelfEvaluation | None
+    tally: Tally | None
+    proposal: GradeProposal | None
+
+
+def proposal_rows(*, campaign: EvaluationCampaign, with_tallies: bool) -> list[ProposalRow]:
+    """Every active member with their self-evaluation, 互评 tally (once the step is closed) and proposed grade.
+    Six queries whatever the branch size: the step, members, counts, comments, self-evaluations, proposals."""
+    mutual_closed = EvaluationStage.objects.filter(
+        campaign=campaign, step=EvaluationStep.MUTUAL, closed_on__isnull=False
+    ).exists()
+    tallies = {tally.member.pk: tally for tally in campaign_tallies(campaign=campaign)}
+    selves = {row.member_id: row for row in SelfEvaluation.objects.filter(campaign=campaign)}
+    proposals = {
+        row.member_id: row for row in GradeProposal.objects.filter(campaign=campaign).select_related("reviewed_by")
+    }
+    return [
+        ProposalRow(
+            member=tally.member,
+            self_evaluation=selves.get(pk),
+            tally=tally if (with_tallies and mutual_closed) else None,
+            proposal=proposals.get(pk),
+        )
+        for pk, tally in tallies.items()
+    ]
+
+
+def proposal_get(*, user: User, pk: int) -> GradeProposal:
+    """A proposal of a branch in the user's scope, with its campaign, branch and parent; DoesNotExist otherwise."""
+    return (
+        proposals_visible_to(user)
+        .select_related("member", "campaign", "campaign__organization", "campaign__organization__parent")
+        .get(pk=pk)
+    )
+
+
+def pending_cases(*, organization: Organization) -> list[GradeProposal]:
+    """基本合格/不合格 proposals of the branches below `organization` waiting for approval, oldest first. One
+    query."""
+    return list(
+        GradeProposal.objects.filter(
+            status=ApprovalStatus.PENDING, campaign__organization__path__startswith=organization.path
+        )
+        .exclude(campaign__organization=organization)
+        .select_related("member", "campaign", "campaign__organization", "proposed_by")
+        .order_by("updated_at", "pk")
     )

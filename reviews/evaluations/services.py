@@ -15,11 +15,14 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Member, MemberStatus, Organization, User
 from reviews.evaluations.models import (
+    CAREFUL_GRADES,
     STEP_ORDER,
+    ApprovalStatus,
     BallotReceipt,
     EvaluationCampaign,
     EvaluationStage,
     EvaluationStep,
+    GradeProposal,
     MutualBallot,
     SelfEvaluation,
     grade_scale,
@@ -98,7 +101,7 @@ def stage_close(*, stage: EvaluationStage, closed_by: User, today: datetime.date
     Closing the 党员互评 step writes every ballot of the campaign again in a random order with new random keys,
     so that nothing in the table (not even the order of its rows) follows the order in which members voted.
     """
-    stage = EvaluationStage.objects.select_for_update().get(pk=stage.pk)
+    stage = EvaluationStage.objects.select_for_update().select_related("campaign").get(pk=stage.pk)
     if stage.is_closed:
         raise ValidationError(_("该步骤已经完成，不能重复确认。"))
     if EvaluationStage.objects.filter(
@@ -107,6 +110,22 @@ def stage_close(*, stage: EvaluationStage, closed_by: User, today: datetime.date
         raise ValidationError(_("请先完成前面的步骤，再确认本步骤完成。"))
     if stage.step == EvaluationStep.MUTUAL:
         _reshuffle_ballots(campaign_id=stage.campaign_id)
+    if stage.step == EvaluationStep.PROPOSAL:
+        missing = (
+            Member.objects.filter(organization_id=stage.campaign.organization_id, status=MemberStatus.ACTIVE)
+            .exclude(grade_proposals__campaign_id=stage.campaign_id)
+            .count()
+        )
+        if missing:
+            raise ValidationError(_("还有%(n)d名党员没有评定意见，请先为每名党员提出评定等次。") % {"n": missing})
+    if stage.step == EvaluationStep.DECISION:
+        waiting = GradeProposal.objects.filter(
+            campaign_id=stage.campaign_id, status__in=[ApprovalStatus.PENDING, ApprovalStatus.RETURNED]
+        ).count()
+        if waiting:
+            raise ValidationError(
+                _("还有%(n)d个基本合格或不合格的评定意见未经上级党组织同意，不能确认审议决定。") % {"n": waiting}
+            )
     stage.closed_on = today or timezone.localdate()
     stage.closed_by = closed_by
     stage.save(update_fields=["closed_on", "closed_by"])
@@ -206,3 +225,54 @@ def _ballots_write(*, campaign: EvaluationCampaign, voter: Member, grades: dict[
     _secure_random.shuffle(ballots)
     MutualBallot.objects.bulk_create(ballots)
     return len(ballots)
+
+
+@transaction.atomic
+def grade_propose(
+    *, campaign: EvaluationCampaign, member: Member, grade: str, reason: str, proposed_by: User
+) -> GradeProposal:
+    """The 支委会 proposes a member's grade. 基本合格 and 不合格 need a written reason and wait for the parent
+    committee's approval (严格稳慎); a proposal can be changed until the step is closed (a returned one too)."""
+    _open_stage(campaign, EvaluationStep.PROPOSAL)
+    if member.organization_id != campaign.organization_id or member.status != MemberStatus.ACTIVE:
+        raise ValidationError(_("只能为本支部的党员提出评定意见。"))
+    if grade not in {code for code, _label in grade_scale()}:
+        raise ValidationError({"grade": _("评议等次无效，请从列表中选择。")})
+    reason = reason.strip()
+    careful = grade in CAREFUL_GRADES
+    if careful and len(reason) < 10:
+        raise ValidationError({"reason": _("评定为基本合格或不合格须写明理由（至少10个字），并报上级党组织审批。")})
+    proposal, _created = GradeProposal.objects.update_or_create(
+        campaign=campaign,
+        member=member,
+        defaults={
+            "grade": grade,
+            "reason": reason,
+            "proposed_by": proposed_by,
+            "status": ApprovalStatus.PENDING if careful else ApprovalStatus.STANDS,
+            "reviewed_by": None,
+            "reviewed_on": None,
+            "review_reason": "",
+        },
+    )
+    return proposal
+
+
+@transaction.atomic
+def grade_review(
+    *, proposal: GradeProposal, approve: bool, reason: str, reviewed_by: User, today: datetime.date | None = None
+) -> GradeProposal:
+    """The parent committee approves a 基本合格/不合格 proposal, or returns it with a reason."""
+    proposal = GradeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ApprovalStatus.PENDING:
+        raise ValidationError(_("该评定意见不在待审批状态。"))
+    reason = reason.strip()
+    if not approve and not reason:
+        raise ValidationError({"reason": _("退回时请写明理由。")})
+    proposal.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.RETURNED
+    proposal.reviewed_by = reviewed_by
+    proposal.reviewed_on = today or timezone.localdate()
+    proposal.review_reason = reason
+    proposal.full_clean()
+    proposal.save()
+    return proposal

@@ -10,4 +10,7 @@ urlpatterns = [
     path("evaluations/<int:pk>/steps/<str:step>/close/", views.stage_close, name="evaluation_stage_close"),
     path("evaluations/<int:pk>/self/", views.self_evaluation, name="evaluation_self"),
     path("evaluations/<int:pk>/ballots/", views.ballots, name="evaluation_ballots"),
+    path("evaluations/<int:pk>/grades/", views.grades, name="evaluation_grades"),
+    path("orgs/<int:pk>/evaluations/cases/", views.cases, name="evaluation_cases"),
+    path("evaluations/grades/<int:pk>/review/", views.case_review, name="evaluation_case_review"),
 ]

@@ -15,13 +15,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from branches.models import Member, MemberStatus
+from branches.permissions import can_manage_organization
 from branches.selectors import organization_get
 from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
 from reviews.evaluations import selectors, services
-from reviews.evaluations.forms import BallotForm, CampaignOpenForm, SelfEvaluationForm
-from reviews.evaluations.models import EvaluationStage, EvaluationStep
-from reviews.evaluations.permissions import campaign_member, can_run_campaign, can_view_tallies
+from reviews.evaluations.forms import (
+    BallotForm,
+    CampaignOpenForm,
+    GradeProposalForm,
+    GradeReviewForm,
+    SelfEvaluationForm,
+)
+from reviews.evaluations.models import EvaluationStage, EvaluationStep, grade_scale
+from reviews.evaluations.permissions import campaign_member, can_review_grades, can_run_campaign, can_view_tallies
 
 
 def _open_form(year: int, data=None) -> CampaignOpenForm:
@@ -75,16 +83,14 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
     organization = campaign.organization
     runs = can_run_campaign(request.user, organization)
-    page = selectors.campaign_page(
-        campaign=campaign,
-        today=timezone.localdate(),
-        with_tallies=can_view_tallies(request.user, organization),
-    )
+    committee = can_view_tallies(request.user, organization)
+    page = selectors.campaign_page(campaign=campaign, today=timezone.localdate(), with_tallies=committee)
     context = {
         "campaign": campaign,
         "organization": organization,
         "page": page,
         "can_run": runs,
+        "can_see_grades": committee,
         "participant": campaign_member(request.user, campaign),
         "source": selectors.SOURCE,
     }
@@ -164,3 +170,101 @@ def ballots(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_error(None, _("您已经投过票了，每人只能投一次。"))
     context = {"campaign": campaign, "page": page, "form": form}
     return render(request, "reviews/evaluation_ballots.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grades(request: HttpRequest, pk: int) -> HttpResponse:
+    """The 支委会's proposals: every member with their self-evaluation, tally and proposed grade.
+
+    POST names the member by id; a member of another branch (or unknown) answers 404."""
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    organization = campaign.organization
+    if not can_view_tallies(request.user, organization):
+        raise PermissionDenied
+    runs = can_run_campaign(request.user, organization)
+    form = None
+    error_member = None
+    if request.method == "POST":
+        if not runs:
+            raise PermissionDenied
+        form = GradeProposalForm(request.POST)
+        if form.is_valid():
+            member = Member.objects.filter(
+                pk=form.cleaned_data["member"], organization=organization, status=MemberStatus.ACTIVE
+            ).first()
+            if member is None:
+                raise Http404
+            try:
+                services.grade_propose(
+                    campaign=campaign,
+                    member=member,
+                    grade=form.cleaned_data["grade"],
+                    reason=form.cleaned_data["reason"],
+                    proposed_by=request.user,
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+                error_member = member.pk
+            else:
+                messages.success(request, _("已保存对%(name)s的评定意见。") % {"name": member.name})
+                return redirect("reviews:evaluation_grades", campaign.pk)
+        else:
+            error_member = request.POST.get("member")
+    stage = selectors.self_evaluation_stage(campaign=campaign, step=EvaluationStep.PROPOSAL)
+    context = {
+        "campaign": campaign,
+        "organization": organization,
+        "stage": stage,
+        "rows": selectors.proposal_rows(campaign=campaign, with_tallies=True),
+        "scale": grade_scale(),
+        "can_propose": runs and not stage.is_closed,
+        "error_form": form,
+        "error_member": str(error_member) if error_member else "",
+    }
+    return render(request, "reviews/evaluation_grades.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def cases(request: HttpRequest, pk: int) -> HttpResponse:
+    """A committee's 基本合格/不合格 cases from the branches below it, waiting for approval."""
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if organization.is_branch or not can_manage_organization(request.user, organization):
+        raise Http404
+    context = {
+        "organization": organization,
+        "cases": selectors.pending_cases(organization=organization),
+        "form": GradeReviewForm(),
+    }
+    return render(request, "reviews/evaluation_cases.html", context)
+
+
+@login_required
+@require_POST
+def case_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve or return one case (the managers of the branch's parent committee)."""
+    proposal = get_or_404(selectors.proposal_get, user=request.user, pk=pk)
+    organization = proposal.campaign.organization
+    if not can_review_grades(request.user, organization):
+        raise PermissionDenied
+    form = GradeReviewForm(request.POST)
+    back = organization.parent_id
+    if form.is_valid():
+        try:
+            services.grade_review(
+                proposal=proposal,
+                approve=form.cleaned_data["decision"] == "approve",
+                reason=form.cleaned_data["reason"],
+                reviewed_by=request.user,
+            )
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("已处理%(name)s的评定意见。") % {"name": proposal.member.name})
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+    return redirect("reviews:evaluation_cases", back)

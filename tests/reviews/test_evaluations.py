@@ -10,11 +10,13 @@ from django.urls import reverse
 from branches.models import RoleKind
 from reviews.evaluations import selectors, services
 from reviews.evaluations.models import (
+    ApprovalStatus,
     BallotReceipt,
     EvaluationCampaign,
     EvaluationStage,
     EvaluationStep,
     Grade,
+    GradeProposal,
     MutualBallot,
     SelfEvaluation,
 )
@@ -335,3 +337,98 @@ def test_ballots_cannot_be_traced_to_voters(campaign, secretary, branch):
     assert physical != sorted(physical)
     by_key = [marks[c] for c in MutualBallot.objects.order_by("id").values_list("comment", flat=True)]
     assert by_key != sorted(by_key)
+
+
+# 支委会 proposes, the parent committee approves ---------------------------------------------------------------
+
+
+def test_it_needs_a_reason_for_an_unqualified_proposal(campaign, secretary, member_user):
+    _close_until(campaign, EvaluationStep.PROPOSAL, secretary)
+    with pytest.raises(ValidationError) as error:
+        services.grade_propose(
+            campaign=campaign, member=member_user.member, grade=Grade.UNQUALIFIED, reason="", proposed_by=secretary
+        )
+    assert "须写明理由" in str(error.value)
+
+
+def test_an_unqualified_grade_waits_for_the_parent_committee(
+    client, campaign, secretary, member_user, district_officer, committee
+):
+    _close_until(campaign, EvaluationStep.PROPOSAL, secretary)
+    client.force_login(secretary)
+    url = reverse("reviews:evaluation_grades", args=[campaign.pk])
+    for member, grade, reason in (
+        (secretary.member, Grade.QUALIFIED, ""),
+        (member_user.member, Grade.UNQUALIFIED, "全年无正当理由未参加组织生活，经批评教育仍不改正。"),
+    ):
+        response = client.post(url, {"member": member.pk, "grade": grade, "reason": reason})
+        assert response.status_code == 302
+    _close(campaign, EvaluationStep.PROPOSAL, secretary)
+    with pytest.raises(ValidationError) as error:
+        _close(campaign, EvaluationStep.DECISION, secretary)
+    assert "未经上级党组织同意" in str(error.value)
+
+    client.force_login(district_officer)
+    cases_url = reverse("reviews:evaluation_cases", args=[committee.pk])
+    assert "全年无正当理由" in client.get(cases_url).content.decode()
+    proposal = GradeProposal.objects.get(member=member_user.member)
+    review = reverse("reviews:evaluation_case_review", args=[proposal.pk])
+    client.post(review, {"decision": "return", "reason": ""})
+    proposal.refresh_from_db()
+    assert proposal.status == ApprovalStatus.PENDING  # a return needs a reason
+    client.post(review, {"decision": "approve", "reason": "同意"})
+    proposal.refresh_from_db()
+    assert proposal.status == ApprovalStatus.APPROVED and proposal.stands
+    _close(campaign, EvaluationStep.DECISION, secretary)
+
+
+def test_the_branch_secretary_cannot_approve_their_own_case(client, campaign, secretary, member_user):
+    _close_until(campaign, EvaluationStep.PROPOSAL, secretary)
+    proposal = services.grade_propose(
+        campaign=campaign,
+        member=member_user.member,
+        grade=Grade.UNQUALIFIED,
+        reason="全年无正当理由未参加组织生活，经批评教育仍不改正。",
+        proposed_by=secretary,
+    )
+    client.force_login(secretary)
+    response = client.post(reverse("reviews:evaluation_case_review", args=[proposal.pk]), {"decision": "approve"})
+    assert response.status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.status == ApprovalStatus.PENDING
+
+
+def test_grades_answer_404_outside_the_scope_and_for_foreign_members(
+    client, campaign, secretary, member_user, other_branch_secretary, other_branch
+):
+    _close_until(campaign, EvaluationStep.PROPOSAL, secretary)
+    proposal = services.grade_propose(
+        campaign=campaign, member=member_user.member, grade=Grade.QUALIFIED, reason="", proposed_by=secretary
+    )
+    client.force_login(other_branch_secretary)
+    url = reverse("reviews:evaluation_grades", args=[campaign.pk])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"member": member_user.member.pk, "grade": Grade.EXCELLENT}).status_code == 404
+    review = reverse("reviews:evaluation_case_review", args=[proposal.pk])
+    assert client.post(review, {"decision": "approve"}).status_code == 404
+    # The branch's own secretary naming a member of another branch in the body.
+    foreigner = MemberFactory(organization=other_branch, name="外支部党员")
+    client.force_login(secretary)
+    assert client.post(url, {"member": foreigner.pk, "grade": Grade.EXCELLENT}).status_code == 404
+    assert not GradeProposal.objects.filter(member=foreigner).exists()
+    proposal.refresh_from_db()
+    assert proposal.grade == Grade.QUALIFIED
+
+
+def test_the_grades_page_query_count_does_not_grow_with_the_branch(
+    client, campaign, secretary, branch, django_assert_max_num_queries
+):
+    _close_until(campaign, EvaluationStep.PROPOSAL, secretary)
+    client.force_login(secretary)
+    url = reverse("reviews:evaluation_grades", args=[campaign.pk])
+    client.get(url)
+    with django_assert_max_num_queries(15) as small:
+        client.get(url)
+    MemberFactory.create_batch(30, organization=branch)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
