@@ -68,6 +68,14 @@ class EvaluationCampaign(TimeStampedModel):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.PROTECT, related_name="+"
     )
+    decision_meeting = models.ForeignKey(
+        "activities.Meeting",
+        verbose_name=_("审议决定的支部党员大会"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("民主评议党员")

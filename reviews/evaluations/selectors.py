@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from activities.calendar.selectors import AttendanceSummary, member_attendance
-from activities.models import AttendanceStatus, Commitment, HeartTalk, PioneerPost
+from activities.models import AttendanceStatus, Commitment, HeartTalk, Meeting, MeetingKind, MeetingStatus, PioneerPost
 from activities.talks.selectors import TalkCoverage, talk_coverage
 from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, Role, User
 from reviews.evaluations.models import (
@@ -43,7 +43,7 @@ SOURCE = _(
 def campaign_get(*, user: User, pk: int) -> EvaluationCampaign:
     """A campaign of a branch in the user's scope (a member: their own branch), with its branch; DoesNotExist
     otherwise."""
-    return campaigns_visible_to(user).select_related("organization", "organization__parent").get(pk=pk)
+    return campaigns_visible_to(user).select_related("organization", "organization__parent", "decision_meeting").get(pk=pk)
 
 
 def branch_campaigns(*, organization: Organization) -> list[EvaluationCampaign]:
@@ -327,4 +327,17 @@ def pending_cases(*, organization: Organization) -> list[GradeProposal]:
         .exclude(campaign__organization=organization)
         .select_related("member", "campaign", "campaign__organization", "proposed_by")
         .order_by("updated_at", "pk")
+    )
+
+
+def decision_meeting_choices(*, campaign: EvaluationCampaign) -> list[Meeting]:
+    """The branch's 支部党员大会 held from the campaign's year on (not merely planned), newest first. One query."""
+    return list(
+        Meeting.objects.filter(
+            organization_id=campaign.organization_id,
+            kind=MeetingKind.GENERAL_MEETING,
+            held_on__gte=datetime.date(campaign.year, 1, 1),
+        )
+        .exclude(status=MeetingStatus.PLANNED)
+        .order_by("-held_on", "-pk")
     )

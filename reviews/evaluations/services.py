@@ -13,6 +13,8 @@ from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from activities.meetings.services import meeting_update
+from activities.models import Meeting, MeetingKind, MeetingStatus
 from branches.models import Member, MemberStatus, Organization, User
 from reviews.evaluations.models import (
     CAREFUL_GRADES,
@@ -126,6 +128,8 @@ def stage_close(*, stage: EvaluationStage, closed_by: User, today: datetime.date
             raise ValidationError(
                 _("还有%(n)d个基本合格或不合格的评定意见未经上级党组织同意，不能确认审议决定。") % {"n": waiting}
             )
+        if stage.campaign.decision_meeting_id is None:
+            raise ValidationError(_("请先登记审议决定评议结果的支部党员大会。"))
     stage.closed_on = today or timezone.localdate()
     stage.closed_by = closed_by
     stage.save(update_fields=["closed_on", "closed_by"])
@@ -276,3 +280,27 @@ def grade_review(
     proposal.full_clean()
     proposal.save()
     return proposal
+
+
+@transaction.atomic
+def decision_record(*, campaign: EvaluationCampaign, meeting: Meeting, recorded_by: User) -> EvaluationCampaign:
+    """Record the 支部党员大会 that decided the grades; it is marked as counting as 民主评议党员 (through
+    activities' meeting service, so compliance — rule C6 — is judged again)."""
+    _open_stage(campaign, EvaluationStep.DECISION)
+    if meeting.organization_id != campaign.organization_id or meeting.kind != MeetingKind.GENERAL_MEETING:
+        raise ValidationError({"meeting": _("请选择本支部召开的支部党员大会。")})
+    if meeting.status == MeetingStatus.PLANNED:
+        raise ValidationError({"meeting": _("这次支部党员大会还没有登记为已召开，请先登记会议情况。")})
+    kinds = set(meeting.counted_kinds.values_list("kind", flat=True))
+    if MeetingKind.DEMOCRATIC_EVALUATION not in kinds:
+        if meeting.is_filed:
+            raise ValidationError({"meeting": _("这次会议已归档：请先提交更正，勾选“同时计为民主评议党员”，再登记。")})
+        meeting_update(
+            meeting=meeting,
+            version=meeting.version,
+            updated_by=recorded_by,
+            counts_as=sorted((kinds - {meeting.kind}) | {MeetingKind.DEMOCRATIC_EVALUATION}),
+        )
+    campaign.decision_meeting = meeting
+    campaign.save(update_fields=["decision_meeting", "updated_at"])
+    return campaign

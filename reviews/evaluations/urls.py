@@ -13,4 +13,5 @@ urlpatterns = [
     path("evaluations/<int:pk>/grades/", views.grades, name="evaluation_grades"),
     path("orgs/<int:pk>/evaluations/cases/", views.cases, name="evaluation_cases"),
     path("evaluations/grades/<int:pk>/review/", views.case_review, name="evaluation_case_review"),
+    path("evaluations/<int:pk>/decision/", views.decision, name="evaluation_decision"),
 ]

@@ -91,6 +91,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "can_run": runs,
         "can_see_grades": committee,
+        "meetings": selectors.decision_meeting_choices(campaign=campaign) if runs else [],
         "participant": campaign_member(request.user, campaign),
         "source": selectors.SOURCE,
     }
@@ -268,3 +269,28 @@ def case_review(request: HttpRequest, pk: int) -> HttpResponse:
             for text in errors:
                 messages.error(request, text)
     return redirect("reviews:evaluation_cases", back)
+
+
+@login_required
+@require_POST
+def decision(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the 支部党员大会 that decided the grades (a meeting of the branch, named by id: 404 otherwise)."""
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    if not can_run_campaign(request.user, campaign.organization):
+        raise PermissionDenied
+    try:
+        meeting_id = int(request.POST.get("meeting", ""))
+    except ValueError:
+        messages.error(request, _("请选择审议决定评议结果的支部党员大会。"))
+        return redirect(campaign)
+    meeting = next((m for m in selectors.decision_meeting_choices(campaign=campaign) if m.pk == meeting_id), None)
+    if meeting is None:
+        raise Http404
+    try:
+        services.decision_record(campaign=campaign, meeting=meeting, recorded_by=request.user)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("已登记审议决定的支部党员大会，该会议计为民主评议党员。"))
+    return redirect(campaign)

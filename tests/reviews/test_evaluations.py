@@ -379,7 +379,9 @@ def test_an_unqualified_grade_waits_for_the_parent_committee(
     client.post(review, {"decision": "approve", "reason": "同意"})
     proposal.refresh_from_db()
     assert proposal.status == ApprovalStatus.APPROVED and proposal.stands
-    _close(campaign, EvaluationStep.DECISION, secretary)
+    with pytest.raises(ValidationError) as error:  # now only the 党员大会 is missing
+        _close(campaign, EvaluationStep.DECISION, secretary)
+    assert "请先登记" in str(error.value)
 
 
 def test_the_branch_secretary_cannot_approve_their_own_case(client, campaign, secretary, member_user):
