@@ -43,7 +43,9 @@ SOURCE = _(
 def campaign_get(*, user: User, pk: int) -> EvaluationCampaign:
     """A campaign of a branch in the user's scope (a member: their own branch), with its branch; DoesNotExist
     otherwise."""
-    return campaigns_visible_to(user).select_related("organization", "organization__parent", "decision_meeting").get(pk=pk)
+    return (
+        campaigns_visible_to(user).select_related("organization", "organization__parent", "decision_meeting").get(pk=pk)
+    )
 
 
 def branch_campaigns(*, organization: Organization) -> list[EvaluationCampaign]:
