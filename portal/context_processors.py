@@ -48,7 +48,7 @@ def navigation(request: HttpRequest) -> dict:
         # The month view of meetings with the to-do, for everyone who does the organisation's work.
         items.append((_("组织生活"), reverse("activities:month", args=[organization_id])))
         if is_committee_officer(user):
-            items.append((_("评议审批"), reverse("reviews:evaluation_cases", args=[organization_id])))
+            items.append((_("评议进度"), reverse("reviews:evaluation_progress", args=[organization_id])))
     member = own_member(user)
     if member:
         items.append((_("我的学习"), reverse("study:my_study")))

@@ -11,14 +11,14 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Func, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from activities.calendar.selectors import AttendanceSummary, member_attendance
 from activities.models import AttendanceStatus, Commitment, HeartTalk, Meeting, MeetingKind, MeetingStatus, PioneerPost
 from activities.talks.selectors import TalkCoverage, talk_coverage
-from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, Role, User
+from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, OrganizationKind, Role, User
 from reviews.evaluations.models import (
     ApprovalStatus,
     BallotReceipt,
@@ -342,4 +342,142 @@ def decision_meeting_choices(*, campaign: EvaluationCampaign) -> list[Meeting]:
         )
         .exclude(status=MeetingStatus.PLANNED)
         .order_by("-held_on", "-pk")
+    )
+
+
+# Committee officers: 评议进度 of the subtree ----------------------------------------------------------------------
+
+NOT_STARTED, IN_PROGRESS, DECIDED, REPORTED = "not_started", "in_progress", "decided", "reported"
+
+
+@dataclass
+class ProgressRow:
+    """A direct child of the node (or the whole subtree): its branches by where their 评议 is, and the grades
+    decided."""
+
+    organization: Organization | None
+    branches: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    grades: dict[str, int] = field(default_factory=dict)
+
+    def count(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def not_started(self) -> int:
+        return self.count(NOT_STARTED)
+
+    @property
+    def in_progress(self) -> int:
+        return self.count(IN_PROGRESS)
+
+    @property
+    def decided(self) -> int:
+        return self.count(DECIDED)
+
+    @property
+    def reported(self) -> int:
+        return self.count(REPORTED)
+
+    def grade_cells(self) -> list[int]:
+        return [self.grades.get(code, 0) for code, _label in grade_scale()]
+
+
+@dataclass
+class EvaluationProgress:
+    organization: Organization
+    year: int
+    rows: list[ProgressRow]
+    total: ProgressRow
+    pending: int
+    scale: list[tuple[str, str]]
+
+
+def evaluation_progress(*, organization: Organization, year: int) -> EvaluationProgress:
+    """The 评议进度 of the subtree for `year`, per direct child: branches not started, in progress, decided (the
+    党员大会 step closed), reported (the 报上级 step closed); the grades decided; the cases waiting for approval.
+    Five queries whatever the size of the subtree (children, branches, campaigns, grades, pending cases)."""
+    children = list(Organization.objects.filter(parent=organization).order_by("code", "pk"))
+    rows = {child.path: ProgressRow(organization=child) for child in children}
+    total = ProgressRow(organization=None)
+    prefix = len(organization.path) + len(Organization.path_segment(0))
+    branch_paths = dict(
+        Organization.objects.filter(path__startswith=organization.path, kind=OrganizationKind.BRANCH).values_list(
+            "pk", "path"
+        )
+    )
+    closed = EvaluationStage.objects.filter(campaign_id=OuterRef("pk"), closed_on__isnull=False)
+    statuses = {
+        org_id: REPORTED if reported else DECIDED if decided else IN_PROGRESS
+        for org_id, decided, reported in EvaluationCampaign.objects.filter(
+            organization__path__startswith=organization.path, year=year
+        )
+        .annotate(
+            decided=Exists(closed.filter(step=EvaluationStep.DECISION)),
+            reported=Exists(closed.filter(step=EvaluationStep.REPORT)),
+        )
+        .values_list("organization_id", "decided", "reported")
+    }
+    decided_campaign = EvaluationStage.objects.filter(
+        campaign_id=OuterRef("campaign_id"), step=EvaluationStep.DECISION, closed_on__isnull=False
+    )
+    grades = (
+        GradeProposal.objects.filter(
+            campaign__organization__path__startswith=organization.path,
+            campaign__year=year,
+            status__in=[ApprovalStatus.STANDS, ApprovalStatus.APPROVED],
+        )
+        .filter(Exists(decided_campaign))
+        .values("campaign__organization_id", "grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("campaign__organization_id", "grade", "n")
+    )
+    by_branch: dict[int, dict[str, int]] = {}
+    for org_id, grade, n in grades:
+        by_branch.setdefault(org_id, {})[grade] = n
+    for org_id, path in branch_paths.items():
+        targets = [total]
+        child = rows.get(path[:prefix])
+        if child is not None:
+            targets.append(child)
+        status = statuses.get(org_id, NOT_STARTED)
+        for row in targets:
+            row.branches += 1
+            row.counts[status] = row.counts.get(status, 0) + 1
+            for grade, n in by_branch.get(org_id, {}).items():
+                row.grades[grade] = row.grades.get(grade, 0) + n
+    pending = (
+        GradeProposal.objects.filter(
+            status=ApprovalStatus.PENDING, campaign__organization__path__startswith=organization.path
+        )
+        .exclude(campaign__organization=organization)
+        .count()
+    )
+    return EvaluationProgress(
+        organization=organization,
+        year=year,
+        rows=[row for row in rows.values() if row.branches],
+        total=total,
+        pending=pending,
+        scale=grade_scale(),
+    )
+
+
+def member_page_grades(queryset: QuerySet[Member], *, today: datetime.date) -> QuerySet[Member]:
+    """The member page's 民主评议 grades (receiver of `portal.hooks.member_page_queryset`): each year's grade
+    once the 支部党员大会 decided it (and, for 基本合格/不合格, the parent committee approved), newest first, as
+    `member.evaluation_grades`. One prefetch query."""
+    decided = EvaluationStage.objects.filter(
+        campaign_id=OuterRef("campaign_id"), step=EvaluationStep.DECISION, closed_on__isnull=False
+    )
+    return queryset.prefetch_related(
+        Prefetch(
+            "grade_proposals",
+            queryset=GradeProposal.objects.filter(status__in=[ApprovalStatus.STANDS, ApprovalStatus.APPROVED])
+            .filter(Exists(decided))
+            .select_related("campaign")
+            .order_by("-campaign__year"),
+            to_attr="evaluation_grades",
+        )
     )

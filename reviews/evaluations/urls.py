@@ -14,4 +14,6 @@ urlpatterns = [
     path("orgs/<int:pk>/evaluations/cases/", views.cases, name="evaluation_cases"),
     path("evaluations/grades/<int:pk>/review/", views.case_review, name="evaluation_case_review"),
     path("evaluations/<int:pk>/decision/", views.decision, name="evaluation_decision"),
+    path("orgs/<int:pk>/evaluations/progress/", views.progress, name="evaluation_progress"),
+    path("orgs/<int:pk>/evaluations/progress/export.xlsx", views.progress_export, name="evaluation_progress_export"),
 ]

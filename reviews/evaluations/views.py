@@ -15,11 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from activities.calendar.selectors import parse_year
 from branches.models import Member, MemberStatus
 from branches.permissions import can_manage_organization
 from branches.selectors import organization_get
 from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
+from portal.xlsx import rows_to_xlsx, xlsx_response
 from reviews.evaluations import selectors, services
 from reviews.evaluations.forms import (
     BallotForm,
@@ -294,3 +296,53 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已登记审议决定的支部党员大会，该会议计为民主评议党员。"))
     return redirect(campaign)
+
+
+def _progress_for(request: HttpRequest, pk: int):
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if organization.is_branch:
+        raise Http404
+    if not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    year, _ok = parse_year(request.GET.get("year"), today=timezone.localdate())
+    return organization, selectors.evaluation_progress(organization=organization, year=year)
+
+
+@login_required
+@require_http_methods(["GET"])
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Committee officers: the 评议进度 of the subtree for a year, per direct child."""
+    organization, data = _progress_for(request, pk)
+    context = {"organization": organization, "progress": data, "years": range(data.year + 1, data.year - 4, -1)}
+    return render(request, "reviews/evaluation_progress.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def progress_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same table as xlsx (portal.xlsx: formula-safe, title and as-of lines, frozen header)."""
+    organization, data = _progress_for(request, pk)
+    headers = [
+        _("党组织"),
+        _("党支部数"),
+        _("未开始"),
+        _("进行中"),
+        _("已审议决定"),
+        _("已报上级"),
+        *[label for _code, label in data.scale],
+    ]
+    rows = [
+        [
+            row.organization.name if row.organization else _("合计"),
+            row.branches,
+            row.not_started,
+            row.in_progress,
+            row.decided,
+            row.reported,
+            *row.grade_cells(),
+        ]
+        for row in [*data.rows, data.total]
+    ]
+    title = _("%(name)s%(year)d年度民主评议党员进度") % {"name": organization.name, "year": data.year}
+    content = rows_to_xlsx(headers=headers, rows=rows, title=title, as_of=timezone.now())
+    return xlsx_response(content, f"{title}.xlsx")
