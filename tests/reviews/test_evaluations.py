@@ -434,3 +434,50 @@ def test_the_grades_page_query_count_does_not_grow_with_the_branch(
     MemberFactory.create_batch(30, organization=branch)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_evidence_is_the_members_year_from_the_portal(branch, secretary, member_user):
+    from django.utils import timezone
+
+    from activities.meetings import services as meeting_services
+    from activities.meetings.services import AttendanceEntry
+    from activities.models import AttendanceStatus, MeetingKind
+    from activities.talks.services import heart_talk_record
+
+    today = timezone.localdate()
+    if today < datetime.date(today.year, 1, 6):
+        pytest.skip("needs meetings held earlier in the same year")
+    member = member_user.member
+    for days, kind, status in (
+        (4, MeetingKind.THEME_DAY, AttendanceStatus.PRESENT),
+        (3, MeetingKind.PARTY_LECTURE, AttendanceStatus.LEAVE),
+    ):
+        starts = timezone.now() - datetime.timedelta(days=days)
+        meeting = meeting_services.meeting_create(
+            organization=branch,
+            created_by=secretary,
+            kind=kind,
+            topic=f"会议{days}",
+            starts_at=starts,
+            ends_at=starts + datetime.timedelta(hours=2),
+            location="会议室",
+        )
+        entries = {} if status == AttendanceStatus.PRESENT else {member.pk: AttendanceEntry(status, "出差")}
+        meeting_services.attendance_record(
+            meeting=meeting, version=meeting.version, entries=entries, recorded_by=secretary
+        )
+    heart_talk_record(
+        organization=branch,
+        initiator=secretary.member,
+        counterpart=member,
+        held_on=today - datetime.timedelta(days=1),
+        summary="交流思想",
+        recorded_by=secretary,
+    )
+    evidence = selectors.member_evidence(member=member, year=today.year, today=today)
+    assert (evidence.attendance.expected, evidence.attendance.present, evidence.attendance.leave) == (2, 1, 1)
+    assert (evidence.makeup_open, evidence.makeup_done) == (1, 0)
+    assert evidence.talks == 1
+    assert evidence.required_hours == 32
+    assert evidence.commitment is None and evidence.pioneer_posts == []
+    assert selectors.member_evidence(member=secretary.member, year=today.year, today=today).required_hours == 56
