@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +51,11 @@ def campaign_get(*, user: User, pk: int) -> EvaluationCampaign:
 def branch_campaigns(*, organization: Organization) -> list[EvaluationCampaign]:
     """The branch's campaigns, newest year first. One query."""
     return list(EvaluationCampaign.objects.filter(organization=organization).order_by("-year"))
+
+
+def _count(queryset) -> Coalesce:
+    counted = queryset.order_by().annotate(n=Func("pk", function="COUNT", output_field=IntegerField())).values("n")
+    return Coalesce(Subquery(counted[:1]), 0, output_field=IntegerField())
 
 
 @dataclass(frozen=True)
@@ -113,21 +118,27 @@ def campaign_page(*, campaign: EvaluationCampaign, today: datetime.date, with_ta
     """The campaign page: the steps, where the branch is, how many have done their part, the C11 talk coverage
     (谈心谈话), and once the 互评 step is closed (and `with_tallies`) the tallies per member.
 
-    Seven queries at most: steps, counts, coverage (2), tallies (members and grades, comments)."""
+    Seven queries at most: steps, counts, coverage (2), tallies (members, grades, comments)."""
     stages = list(EvaluationStage.objects.filter(campaign=campaign).select_related("closed_by").order_by("position"))
-    counts = Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE).aggregate(
-        members=Count("pk"),
-    )
-    done = EvaluationCampaign.objects.filter(pk=campaign.pk).aggregate(
-        self_evaluated=Count("self_evaluations", distinct=True), voted=Count("receipts", distinct=True)
+    counts = (
+        EvaluationCampaign.objects.filter(pk=campaign.pk)
+        .annotate(
+            members=_count(
+                Member.objects.filter(organization_id=OuterRef("organization_id"), status=MemberStatus.ACTIVE)
+            ),
+            self_evaluated=_count(SelfEvaluation.objects.filter(campaign_id=OuterRef("pk"))),
+            voted=_count(BallotReceipt.objects.filter(campaign_id=OuterRef("pk"))),
+        )
+        .values("members", "self_evaluated", "voted")
+        .get()
     )
     page = CampaignPage(
         campaign=campaign,
         stages=stages,
         today=today,
         member_count=counts["members"],
-        self_evaluated=done["self_evaluated"],
-        voted=done["voted"],
+        self_evaluated=counts["self_evaluated"],
+        voted=counts["voted"],
         scale=grade_scale(),
     )
     talks_stage = page.stage(EvaluationStep.TALKS)
@@ -188,10 +199,6 @@ class Evidence:
     commitment: Commitment | None
     pioneer_posts: list[PioneerPost]
     talks: int
-
-
-def _count(queryset) -> Coalesce:
-    return Coalesce(Subquery(queryset.order_by().annotate(n=Func("pk", function="COUNT")).values("n")[:1]), 0)
 
 
 def member_evidence(*, member: Member, year: int, today: datetime.date) -> Evidence:
