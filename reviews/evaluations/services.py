@@ -10,12 +10,15 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.meetings.services import meeting_update
 from activities.models import Meeting, MeetingKind, MeetingStatus
 from branches.models import Member, MemberStatus, Organization, User
+from notifications.models import ReminderKind
+from notifications.services import ReminderMessage, reminders_send
 from reviews.evaluations.models import (
     CAREFUL_GRADES,
     STEP_ORDER,
@@ -304,3 +307,45 @@ def decision_record(*, campaign: EvaluationCampaign, meeting: Meeting, recorded_
     campaign.decision_meeting = meeting
     campaign.save(update_fields=["decision_meeting", "updated_at"])
     return campaign
+
+
+REMINDABLE_STEPS = (EvaluationStep.SELF_EVALUATION, EvaluationStep.MUTUAL)
+
+
+def evaluation_remind(*, campaign: EvaluationCampaign, step: str, today: datetime.date | None = None) -> int:
+    """Remind the branch's members with a login who have not yet written their 个人自评 (or cast their 互评
+    ballot) while that step is open: once a day each (the reminders' unique key). Returns how many were sent."""
+    today = today or timezone.localdate()
+    if step not in REMINDABLE_STEPS:
+        raise ValidationError(_("这个步骤不需要提醒党员。"))
+    _open_stage(campaign, step)
+    done = (
+        SelfEvaluation.objects.filter(campaign=campaign)
+        if step == EvaluationStep.SELF_EVALUATION
+        else BallotReceipt.objects.filter(campaign=campaign)
+    )
+    waiting = (
+        Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE, user__isnull=False)
+        .exclude(pk__in=done.values("member_id"))
+        .values_list("user_id", flat=True)
+    )
+    if step == EvaluationStep.SELF_EVALUATION:
+        title = _("请填写%(year)d年度民主评议个人自评") % {"year": campaign.year}
+        url = reverse("reviews:evaluation_self", args=[campaign.pk])
+    else:
+        title = _("请参加%(year)d年度民主评议党员互评") % {"year": campaign.year}
+        url = reverse("reviews:evaluation_ballots", args=[campaign.pk])
+    body = _("%(branch)s的民主评议党员正在进行，您还没有完成这一步。") % {"branch": campaign.organization.name}
+    messages = [
+        ReminderMessage(
+            recipient_id=user_id,
+            kind=ReminderKind.EVALUATION_PENDING,
+            object_key=f"evaluation:{campaign.pk}:{step}",
+            period=today.isoformat(),
+            title=str(title),
+            body=str(body),
+            url=url,
+        )
+        for user_id in waiting
+    ]
+    return reminders_send(messages=messages, email=False)

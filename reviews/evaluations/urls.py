@@ -16,4 +16,5 @@ urlpatterns = [
     path("evaluations/<int:pk>/decision/", views.decision, name="evaluation_decision"),
     path("orgs/<int:pk>/evaluations/progress/", views.progress, name="evaluation_progress"),
     path("orgs/<int:pk>/evaluations/progress/export.xlsx", views.progress_export, name="evaluation_progress_export"),
+    path("evaluations/<int:pk>/steps/<str:step>/remind/", views.remind, name="evaluation_remind"),
 ]

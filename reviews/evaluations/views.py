@@ -93,6 +93,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "page": page,
         "can_run": runs,
         "can_see_grades": committee,
+        "remindable": services.REMINDABLE_STEPS,
         "meetings": selectors.decision_meeting_choices(campaign=campaign) if runs else [],
         "participant": campaign_member(request.user, campaign),
         "source": selectors.SOURCE,
@@ -346,3 +347,22 @@ def progress_export(request: HttpRequest, pk: int) -> HttpResponse:
     title = _("%(name)s%(year)d年度民主评议党员进度") % {"name": organization.name, "year": data.year}
     content = rows_to_xlsx(headers=headers, rows=rows, title=title, as_of=timezone.now())
     return xlsx_response(content, f"{title}.xlsx")
+
+
+@login_required
+@require_POST
+def remind(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Remind the members who have not done their part of an open step (个人自评, 党员互评)."""
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    if step not in services.REMINDABLE_STEPS:
+        raise Http404
+    if not can_run_campaign(request.user, campaign.organization):
+        raise PermissionDenied
+    try:
+        sent = services.evaluation_remind(campaign=campaign, step=step)
+    except ValidationError as error:
+        for text in error.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, _("已提醒%(n)d名党员（同一天不重复提醒）。") % {"n": sent})
+    return redirect(campaign)

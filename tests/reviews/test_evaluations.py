@@ -483,3 +483,23 @@ def test_the_evidence_is_the_members_year_from_the_portal(branch, secretary, mem
     assert evidence.required_hours == 32
     assert evidence.commitment is None and evidence.pioneer_posts == []
     assert selectors.member_evidence(member=secretary.member, year=today.year, today=today).required_hours == 56
+
+
+def test_it_reminds_those_who_have_not_voted_once_a_day(client, campaign, secretary, member_user):
+    from notifications.models import Notification
+
+    _close_until(campaign, EvaluationStep.MUTUAL, secretary)
+    services.ballots_cast(campaign=campaign, voter=secretary.member, grades=_grades(campaign, secretary.member))
+    client.force_login(secretary)
+    url = reverse("reviews:evaluation_remind", args=[campaign.pk, "mutual"])
+    assert client.post(url).status_code == 302
+    client.post(url)
+    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["member"]
+    client.force_login(member_user)
+    assert client.post(url).status_code == 403
+
+
+def test_reminders_answer_404_outside_the_scope(client, campaign, other_branch_secretary):
+    client.force_login(other_branch_secretary)
+    url = reverse("reviews:evaluation_remind", args=[campaign.pk, "self_evaluation"])
+    assert client.post(url).status_code == 404
