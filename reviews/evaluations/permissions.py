@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_organization, managed_branch_ids, organizations_visible_to, own_member
-from reviews.evaluations.models import EvaluationCampaign
+from reviews.evaluations.models import EvaluationCampaign, GradeProposal
 
 
 def campaigns_visible_to(user: User, queryset: QuerySet | None = None) -> QuerySet:
@@ -43,7 +43,6 @@ def can_review_grades(user: User, organization: Organization) -> bool:
 
 
 def proposals_visible_to(user: User, queryset: QuerySet | None = None) -> QuerySet:
-    from reviews.evaluations.models import GradeProposal
-
+    """Grade proposals of the branches in the user's scope."""
     qs = GradeProposal.objects.all() if queryset is None else queryset
     return qs.filter(campaign__organization__in=organizations_visible_to(user).values("pk"))
