@@ -31,7 +31,12 @@ class MeetingKind(models.TextChoices):
     WARNING_EDUCATION = "warning_education", _("警示教育")
     CEREMONY = "ceremony", _("仪式教育（七一）")
     VOLUNTEER_SERVICE = "volunteer_service", _("志愿服务")
+    # Only ever a kind a 支部党员大会 also counts as: the meeting that decides the year's 民主评议党员 (seed §二.3).
+    DEMOCRATIC_EVALUATION = "democratic_evaluation", _("民主评议党员")
 
+
+# Kinds a meeting can only count as, never be (the form offers them under "also counts as").
+COUNTS_AS_ONLY = {MeetingKind.DEMOCRATIC_EVALUATION}
 
 # The 三会一课.
 THREE_MEETINGS_ONE_LECTURE = (
@@ -52,6 +57,7 @@ _BRANCH_KINDS = {
     MeetingKind.WARNING_EDUCATION,
     MeetingKind.CEREMONY,
     MeetingKind.VOLUNTEER_SERVICE,
+    MeetingKind.DEMOCRATIC_EVALUATION,
 }
 _COMMITTEE_KINDS = {
     MeetingKind.DEMOCRATIC_LIFE_MEETING,

@@ -35,6 +35,7 @@ class ReminderKind(models.TextChoices):
     PLAN_DECIDED = "plan_decided", _("学习计划审核结果")
     MEETING_PLANNED = "meeting_planned", _("会议活动通知")
     MEETING_UNFILED = "meeting_unfiled", _("会议记录未归档")
+    EVALUATION_PENDING = "evaluation_pending", _("民主评议待完成")
 
 
 class Reminder(models.Model):

@@ -47,10 +47,13 @@ def navigation(request: HttpRequest) -> dict:
         items.append((_("我的组织"), reverse("branches:organization_detail", args=[organization_id])))
         # The month view of meetings with the to-do, for everyone who does the organisation's work.
         items.append((_("组织生活"), reverse("activities:month", args=[organization_id])))
+        if is_committee_officer(user):
+            items.append((_("评议进度"), reverse("reviews:evaluation_progress", args=[organization_id])))
     member = own_member(user)
     if member:
         items.append((_("我的学习"), reverse("study:my_study")))
         items.append((_("我的会议"), reverse("activities:my_meetings")))
+        items.append((_("民主评议"), reverse("reviews:evaluation_list", args=[member.organization_id])))
     items.append((_("学习资料"), reverse("study:material_list")))
     if member:
         items.append((_("我的信息"), member.get_absolute_url()))

@@ -102,5 +102,6 @@ meeting_study_hours: Hook[MeetingStudyHours] = Hook(
 member_page_queryset: Hook[MemberPageQueryset] = Hook(
     "member_page_queryset",
     "branches asks: what the member page (亮明身份) shows besides the member, as annotations and prefetches on "
-    "the member queryset. activities connects: this year's 承诺 and the current 先锋岗.",
+    "the member queryset. activities connects: this year's 承诺 and the current 先锋岗; reviews: each year's "
+    "民主评议 grade.",
 )

@@ -11,10 +11,12 @@ class ReviewsConfig(AppConfig):
         from portal.jobs.registry import register
         from reviews import receivers
         from reviews.compliance import rule_versions
+        from reviews.evaluations.selectors import member_page_grades
         from reviews.reports import services as reports
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
         hooks.study_tasks_changed.connect(receivers.study_tasks_changed)
+        hooks.member_page_queryset.connect(member_page_grades)
         register(
             rule_versions.COMPLIANCE_RECOMPUTE,
             rule_versions.compliance_recompute_run,

@@ -294,3 +294,14 @@ class YearlyReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year} v{self.version}"
+
+
+# 民主评议党员 (reviews/evaluations/): the models live beside their package and are registered through this module.
+from reviews.evaluations.models import (  # noqa: E402, F401
+    BallotReceipt,
+    EvaluationCampaign,
+    EvaluationStage,
+    GradeProposal,
+    MutualBallot,
+    SelfEvaluation,
+)

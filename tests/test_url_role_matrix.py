@@ -49,6 +49,8 @@ from activities.talks import services as talk_services
 from branches.models import Organization, OrganizationKind, RoleKind, User
 from notifications.models import Notification
 from portal.jobs.models import Job
+from reviews.evaluations import services as evaluation_services
+from reviews.evaluations.models import ApprovalStatus, Grade, GradeProposal
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
 from study.learning import services as learning_services
 from study.materials import services as material_services
@@ -219,6 +221,20 @@ def build_scenario() -> SimpleNamespace:
         state="succeeded",
     )
     far_notification = Notification.objects.create(recipient=far_secretary, title=f"{MARK}提醒")
+    far_campaign = evaluation_services.campaign_open(
+        organization=far_branch,
+        year=today.year,
+        schedule=evaluation_services.default_schedule(year=today.year),
+        opened_by=far_secretary,
+    )
+    far_proposal = GradeProposal.objects.create(
+        campaign=far_campaign,
+        member=far_member,
+        grade=Grade.UNQUALIFIED,
+        reason=f"{MARK}评定理由，长于十个字。",
+        proposed_by=far_secretary,
+        status=ApprovalStatus.PENDING,
+    )
     far_report = YearlyReportFile.objects.create(
         organization=far_district,
         year=today.year,
@@ -254,6 +270,8 @@ def build_scenario() -> SimpleNamespace:
         job=far_job,
         notification=far_notification,
         report=far_report,
+        campaign=far_campaign,
+        proposal=far_proposal,
         rule_set=far_rule_set,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
@@ -501,6 +519,18 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:dashboard_export": lambda f: {"pk": f.district.pk},
     "reviews:circular": lambda f: {"pk": f.district.pk},
     "reviews:yearly_reports": lambda f: {"pk": f.district.pk},
+    "reviews:evaluation_list": lambda f: {"pk": f.branch.pk},
+    "reviews:evaluation_campaign": lambda f: {"pk": f.campaign.pk},
+    "reviews:evaluation_stage_close": lambda f: {"pk": f.campaign.pk, "step": "preparation"},
+    "reviews:evaluation_self": lambda f: {"pk": f.campaign.pk},
+    "reviews:evaluation_ballots": lambda f: {"pk": f.campaign.pk},
+    "reviews:evaluation_grades": lambda f: {"pk": f.campaign.pk},
+    "reviews:evaluation_cases": lambda f: {"pk": f.district.pk},
+    "reviews:evaluation_case_review": lambda f: {"pk": f.proposal.pk},
+    "reviews:evaluation_decision": lambda f: {"pk": f.campaign.pk},
+    "reviews:evaluation_progress": lambda f: {"pk": f.district.pk},
+    "reviews:evaluation_progress_export": lambda f: {"pk": f.district.pk},
+    "reviews:evaluation_remind": lambda f: {"pk": f.campaign.pk, "step": "self_evaluation"},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,

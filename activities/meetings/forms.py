@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.meetings.selectors import MeetingFormOptions, RosterRow
 from activities.meetings.services import AttendanceEntry, allowed_kinds
-from activities.models import AttendanceStatus, MeetingKind, ThemeDayPart
+from activities.models import COUNTS_AS_ONLY, AttendanceStatus, MeetingKind, ThemeDayPart
 from activities.records.services import AMENDMENT_REASON_MIN_LENGTH
 from branches.models import Member, Organization, PartyGroup
 from portal.forms import BootstrapFormMixin
@@ -141,7 +141,8 @@ class MeetingForm(BootstrapFormMixin, forms.Form):
         self._groups = {group.pk: group for group in options.groups}
         self._items = {item.pk: item for item in options.plan_items}
         kinds = _kind_choices(organization, has_groups=bool(options.groups))
-        self.fields["kind"].choices = [("", _("请选择")), *kinds] if mode == "create" else kinds
+        own_kinds = [(value, label) for value, label in kinds if value not in COUNTS_AS_ONLY]
+        self.fields["kind"].choices = [("", _("请选择")), *own_kinds] if mode == "create" else own_kinds
         self.fields["counts_as"].choices = kinds
         people = [("", "—"), *((person.pk, _person_label(person, organization)) for person in options.people)]
         for name in ("host", "recorder", "lecturer"):

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from activities.models import (
+    COUNTS_AS_ONLY,
     KINDS_BY_HOLDER,
     STUDY_KINDS,
     Attendance,
@@ -83,6 +84,12 @@ def _validate(meeting: Meeting, counts_as: Iterable[str], plan_items: Iterable[S
                 "kind": meeting.get_kind_display(),
             }
         )
+    if meeting.kind in COUNTS_AS_ONLY:
+        errors.setdefault("kind", []).append(
+            _("“%(kind)s”只能作为支部党员大会同时计入的类型。") % {"kind": meeting.get_kind_display()}
+        )
+    if MeetingKind.DEMOCRATIC_EVALUATION in counts_as and meeting.kind != MeetingKind.GENERAL_MEETING:
+        errors.setdefault("counts_as", []).append(_("只有支部党员大会可以计为民主评议党员。"))
     if meeting.group is not None and meeting.group.organization_id != meeting.organization_id:
         errors.setdefault("group", []).append(_("党小组须属于本支部。"))
     if meeting.kind == MeetingKind.GROUP_MEETING and meeting.group is None:

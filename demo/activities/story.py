@@ -213,7 +213,10 @@ class _Story:
                 _day_of(year, month, self.rng.randint(23, 28)),
                 (15, 0),
                 150,
-                counts=(Kind.THEMATIC_DISCUSSION,),
+                # The first quarter's also decides last year's 民主评议党员 (demo.evaluations links it).
+                counts=(Kind.THEMATIC_DISCUSSION, Kind.DEMOCRATIC_EVALUATION)
+                if month == 3
+                else (Kind.THEMATIC_DISCUSSION,),
             )
             if general is not None:
                 general.plan_item = branch.plan_items.get((month, StudyForm.DISCUSSION))

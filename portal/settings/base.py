@@ -129,6 +129,18 @@ if LOGIN_FAILURE_WINDOW < 15 * 60:
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 if AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 180 (six months).")
+# 民主评议党员: the grade scale in use, best first (reviews/evaluations/models.py Grade lists the known codes).
+EVALUATION_GRADES = env.list(
+    "EVALUATION_GRADES", default=["excellent", "qualified", "basically_qualified", "unqualified"]
+)
+if not set(EVALUATION_GRADES) <= {"excellent", "qualified", "basically_qualified", "unqualified"} or not {
+    "qualified",
+    "unqualified",
+} <= set(EVALUATION_GRADES):
+    raise ImproperlyConfigured(
+        "EVALUATION_GRADES must list known grades (excellent, qualified, basically_qualified, unqualified) "
+        "and include qualified and unqualified."
+    )
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[两学一做] ")

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from reviews.models import Rule
 
 GRACE_DAYS_DEFAULT = 10
+# The kind the 支部党员大会 that decides the year's 民主评议党员 also counts as (activities.models.MeetingKind).
+DEMOCRATIC_EVALUATION_KIND = "democratic_evaluation"
 
 
 class PeriodKind(models.TextChoices):
@@ -54,6 +56,7 @@ class Condition(models.TextChoices):
     NONE = "", _("无")
     WITH_THEMATIC_DISCUSSION = "with_thematic_discussion", _("同时开展专题研讨")
     BY_SECRETARY = "by_secretary", _("由书记讲授")
+    WITH_DEMOCRATIC_EVALUATION = "with_democratic_evaluation", _("同时完成民主评议党员")
 
 
 # A branch with this many members sets up a committee (中国共产党支部工作条例（试行）2018 第九条).
@@ -142,12 +145,13 @@ MEETING_RULES: tuple[RuleSpec, ...] = (
     ),
     RuleSpec(
         code="C6",
-        title=_("每年召开一次组织生活会"),
+        title=_("每年召开一次组织生活会，开展民主评议党员"),
         source=_("《实施方案》二.3：民主生活会和组织生活会要严肃认真开展批评和自我批评；要坚持开展民主评议党员"),
         scope=Scope.BRANCH,
         period=PeriodKind.YEAR,
         kinds=_kinds("org_life_meeting"),
-        missing_text=_("未召开组织生活会"),
+        condition=Condition.WITH_DEMOCRATIC_EVALUATION,
+        missing_text=_("未召开组织生活会或未完成民主评议党员"),
     ),
     RuleSpec(
         code="C7",
@@ -313,8 +317,16 @@ def evaluate(
     start, end = rule_window(rule, period)
     if applies_from is not None and applies_from > start:
         return RuleResult(rule, period, Outcome.NOT_APPLICABLE, subject_label=subject_label)
-    counted = sorted(fact.id for fact in meetings if start <= fact.held_on <= min(end, today) and _counts(rule, fact))
-    if len(counted) >= rule.min_count:
+    in_window = [fact for fact in meetings if start <= fact.held_on <= min(end, today)]
+    counted = sorted(fact.id for fact in in_window if _counts(rule, fact))
+    met = len(counted) >= rule.min_count
+    if rule.condition == Condition.WITH_DEMOCRATIC_EVALUATION:
+        # C6 (seed §二.3: 组织生活会 … 要坚持开展民主评议党员): met only when the 民主评议党员 was also decided in
+        # the window (a 支部党员大会 that counts as it); both meetings are listed as the ones that counted.
+        evaluated = [fact.id for fact in in_window if DEMOCRATIC_EVALUATION_KIND in fact.kinds]
+        met = met and bool(evaluated)
+        counted = sorted({*counted, *evaluated})
+    if met:
         outcome = Outcome.MET
     elif today <= end:
         outcome = Outcome.DUE

@@ -23,6 +23,7 @@ from branches.models import (
 from demo.study import tables as study_tables
 from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
+from reviews.evaluations.models import EvaluationCampaign
 from study.models import (
     TASK_TITLE,
     Audience,
@@ -131,6 +132,7 @@ def snapshot() -> dict[str, list]:
 def wipe() -> None:
     """Everything seed_demo wrote, study data first (plans and materials protect their organisations)."""
     chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
+    EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
     Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches
     HeartTalk.objects.all().delete()
     StudyTask.objects.all().delete()

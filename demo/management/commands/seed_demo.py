@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
 from demo.activities import seed as activities_demo
+from demo.evaluations import seed as evaluations_demo
 from demo.study import seed as study_demo
 from demo.tree import seed as tree
 from demo.tree import tables as tree_tables
@@ -131,6 +132,21 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self._write_activities_result(activities_result)
+        try:
+            evaluations_result = evaluations_demo.evaluations_demo_seed(seed=seed, today=today, log=self.stdout.write)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            _(
+                "民主评议党员：新增评议%(campaigns)d个、评定意见%(grades)d条（待上级审批%(pending)d件）；用时%(seconds).1f秒。"
+            )
+            % {
+                "campaigns": evaluations_result.campaigns_created,
+                "grades": evaluations_result.grades_created,
+                "pending": evaluations_result.pending_cases,
+                "seconds": evaluations_result.seconds,
+            }
+        )
         self._recompute_compliance(today=today)
         self._write_summary(tree.demo_summary(today=today))
         self._write_study_summary(study_demo.study_demo_summary(today=today))
