@@ -5,6 +5,9 @@ Two disjoint subtrees under one 市委: 东城 (district → committee → branc
 its branch: one object of every kind that has a URL taking an id). Every foreign object carries the marker
 `外区泄漏检查` (or the code `LEAKXC`) in its name, so a page that shows one is caught by a plain text search.
 
+One file on purpose, past the usual 700 lines: the table of every URL, the scenario that fills it and the
+verdicts belong together, so that a new URL is covered by adding one line here (the test fails until it is).
+
 The verdicts:
 - never a 5xx, never a 400 (a DisallowedHost or a broken form would make "nothing written" vacuous);
 - a foreign object in the path answers 404 (405 where the method is not allowed; anonymous users are sent to
