@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
@@ -17,13 +16,14 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from activities.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_organization, managed_branch_ids
+from portal import periods
+from portal.periods import shift_month
 from study.models import StudyTask, TaskKind, TaskStatus
 
 # The earliest year the pages accept in ?month= and ?year= (older values fall back to today's).
 FIRST_YEAR = 2000
 # How far ahead 我的会议 lists scheduled meetings.
 UPCOMING_DAYS = 60
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
 HELD_STATUSES = (MeetingStatus.HELD, MeetingStatus.FILED)
 
 
@@ -31,30 +31,13 @@ HELD_STATUSES = (MeetingStatus.HELD, MeetingStatus.FILED)
 
 
 def parse_month(value: str | None, *, today: datetime.date) -> tuple[datetime.date, bool]:
-    """`YYYY-MM` → the first of that month; empty → this month; anything else → this month and False."""
-    if not value:
-        return today.replace(day=1), True
-    match = MONTH_PATTERN.match(value.strip())
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        if FIRST_YEAR <= year <= today.year + 1 and 1 <= month <= 12:
-            return datetime.date(year, month, 1), True
-    return today.replace(day=1), False
+    """`?month=` of the calendar pages (see portal.periods)."""
+    return periods.parse_month(value, today=today, earliest_year=FIRST_YEAR)
 
 
 def parse_year(value: str | None, *, today: datetime.date) -> tuple[int, bool]:
-    """`YYYY` → that year; empty → this year; anything else → this year and False."""
-    if not value:
-        return today.year, True
-    value = value.strip()
-    if value.isdigit() and FIRST_YEAR <= int(value) <= today.year + 1:
-        return int(value), True
-    return today.year, False
-
-
-def shift_month(month: datetime.date, delta: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + delta
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    """`?year=` of the attendance pages, up to next year (see portal.periods)."""
+    return periods.parse_year(value, today=today, earliest_year=FIRST_YEAR, latest_year=today.year + 1)
 
 
 def attendance_rate(present: int, expected: int) -> int | None:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import PioneerPostKind
 from branches.models import Member
+from portal import periods
 from portal.forms import BootstrapFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -18,17 +19,8 @@ EARLIEST_YEAR = 2016
 
 
 def parse_year(value: str | None, *, today: datetime.date) -> tuple[int, bool]:
-    """The year asked for in a `?year=` parameter: (year, True), or (this year, False) when it is not a year the
-    portal can hold records for. Empty means this year."""
-    if not value:
-        return today.year, True
-    try:
-        year = int(value)
-    except ValueError:
-        return today.year, False
-    if EARLIEST_YEAR <= year <= today.year:
-        return year, True
-    return today.year, False
+    """The year asked for in a `?year=` parameter, from 2016 to this year (see portal.periods)."""
+    return periods.parse_year(value, today=today, earliest_year=EARLIEST_YEAR, latest_year=today.year)
 
 
 class MemberChoiceField(forms.ModelChoiceField):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-import re
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import PartyGroup
+from portal import periods
 from portal.forms import BootstrapFormMixin
 from study.models import Audience, StudyMaterial, StudyPlan, StudyPlanItem
 
@@ -169,19 +169,9 @@ class PlanDecisionForm(BootstrapFormMixin, forms.Form):
     )
 
 
-MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})$")
-
-
 def parse_month(value: str | None, *, today: datetime.date) -> tuple[datetime.date, bool]:
-    """`YYYY-MM` → the first of that month; anything else → this month, and False (the page says so)."""
-    if not value:
-        return today.replace(day=1), True
-    match = MONTH_PATTERN.match(value.strip())
-    if match:
-        year, month = int(match.group(1)), int(match.group(2))
-        if FIRST_PLAN_YEAR <= year <= today.year + 1 and 1 <= month <= 12:
-            return datetime.date(year, month, 1), True
-    return today.replace(day=1), False
+    """`?month=` of the plan pages, from 2016 (see portal.periods)."""
+    return periods.parse_month(value, today=today, earliest_year=FIRST_PLAN_YEAR)
 
 
 class FilingStatusForm(forms.Form):

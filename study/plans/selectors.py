@@ -40,6 +40,7 @@ from branches.permissions import (
 )
 from notifications.models import ReminderKind
 from notifications.services import ReminderMessage
+from portal.periods import shift_month
 from study.materials.selectors import materials_visible_to
 from study.models import (
     PlanStatus,
@@ -241,11 +242,6 @@ def can_view_branch_progress(user: User, organization: Organization) -> bool:
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
     first = month.replace(day=1)
     return first, first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
-
-def shift_month(month: datetime.date, delta: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + delta
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 CELL_DONE = "done"
