@@ -18,6 +18,13 @@ from branches.models import User
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 
 
+def user_display_name(user: User) -> str:
+    """How the portal names a signed-in person (menu, "已登录" message): the member's name when the login
+    belongs to a member, else the full name, else the username (ACCOUNT_USER_DISPLAY)."""
+    member = getattr(user, "member", None) if user.pk else None
+    return (member.name if member is not None else "") or user.get_full_name() or user.username
+
+
 def normalize_phone(value: str) -> str:
     """'+86 138-0013-8000' → '13800138000' (mainland mobile numbers as stored on the user)."""
     return re.sub(r"[\s-]", "", value or "").removeprefix("+86")

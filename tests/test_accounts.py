@@ -484,3 +484,17 @@ def test_it_accepts_a_recovery_code_once_with_the_portal_mfa_adapter(client, set
     log_in(client, "member")
     client.post(reverse("mfa_authenticate"), {"code": codes[0]})
     assert logged_in_user_id(client) is None
+
+
+def test_it_greets_a_member_by_name_not_by_username(client, branch):
+    from tests.factories import MemberFactory
+
+    user = UserFactory(username="wang01", first_name="")
+    MemberFactory(organization=branch, name="王建国", user=user)
+
+    response = client.post(LOGIN_URL, {"login": "wang01", "password": PASSWORD}, follow=True)
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "王建国" in page
+    assert "wang01" not in page

@@ -111,6 +111,7 @@ LOGIN_REDIRECT_URL = "home"
 
 # django-allauth: no public sign-up; log in by username, e-mail or phone.
 ACCOUNT_ADAPTER = "branches.adapters.AccountAdapter"
+ACCOUNT_USER_DISPLAY = "branches.adapters.user_display_name"
 ACCOUNT_LOGIN_METHODS = {"username", "email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "phone", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

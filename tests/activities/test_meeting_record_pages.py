@@ -218,7 +218,8 @@ def test_it_files_after_confirmation_and_locks_the_record(client, secretary, hel
     assert held_meeting.status == MeetingStatus.FILED and held_meeting.filed_by == secretary
     version = MeetingVersion.objects.get(meeting=held_meeting)
     page = text(response)
-    assert f"已归档，内容摘要 {version.content_hash[:12]}" in page
+    assert f"已归档，内容校验码 {version.content_hash[:12]}" in page
+    assert "data-hash-help" in page
     assert url("meeting_edit", held_meeting.pk) not in page
     assert url("meeting_record", held_meeting.pk) not in page
     assert url("meeting_delete", held_meeting.pk) not in page
@@ -309,7 +310,7 @@ def test_it_amends_a_filed_meeting_and_shows_the_original_in_the_history(
     assert "第2版 · 更正" in page and "第1版 · 归档" in page and "主题记录有误，并补记请假人员" in page
     assert "学习党章 重温入党誓词</td>" in page  # the original topic, before the correction
     assert f"出勤：{on_leave.name}" in page and "外出培训" in page
-    assert f"已归档，内容摘要 {versions[1].content_hash[:12]}" in page
+    assert f"已归档，内容校验码 {versions[1].content_hash[:12]}" in page
     _checked, problems = records_services.records_verify()
     assert problems == []
 
