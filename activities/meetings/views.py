@@ -147,16 +147,19 @@ def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         raise Http404 from None
     meeting = detail.meeting
     can_manage = can_manage_organization(request.user, meeting.organization)
+    started = meeting.starts_at <= timezone.now() + HELD_START_TOLERANCE
     context = {
         "meeting": meeting,
         "detail": detail,
         "can_manage": can_manage,
         "can_edit": can_manage and not meeting.is_filed,
-        "can_record": can_manage and not meeting.is_filed,
+        # Attendance is offered once the meeting has started; before, the way forward is to fix its time.
+        "can_record": can_manage and not meeting.is_filed and started,
+        "can_reschedule": can_manage and not meeting.is_filed and not started,
         "can_file": can_manage and meeting.status == MeetingStatus.HELD,
         "can_amend": can_manage and meeting.is_filed,
         "can_delete": can_manage and not meeting.is_filed,
-        "is_past": meeting.starts_at <= timezone.now() + HELD_START_TOLERANCE,
+        "is_past": started,
     }
     return _page(request, "activities/meeting_detail.html", meeting.organization, context)
 

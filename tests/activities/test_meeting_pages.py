@@ -514,3 +514,21 @@ def test_it_expects_only_the_committee_at_a_committee_meeting(client, secretary,
     client.force_login(secretary)
     response = client.get(url("meeting_detail", future_meeting.pk))
     assert "尚未登记出勤，应到 1 人。" in text(response)
+
+
+def test_it_offers_a_new_time_instead_of_attendance_before_a_meeting_starts(client, secretary, future_meeting):
+    client.force_login(secretary)
+
+    page = client.get(url("meeting_detail", future_meeting.pk)).content.decode()
+
+    assert url("meeting_record", future_meeting.pk) not in page
+    assert f'href="{url("meeting_edit", future_meeting.pk)}#id_starts_at"' in page and "修改时间" in page
+
+
+def test_it_offers_attendance_once_a_meeting_has_started(client, secretary, past_meeting):
+    client.force_login(secretary)
+
+    page = client.get(url("meeting_detail", past_meeting.pk)).content.decode()
+
+    assert url("meeting_record", past_meeting.pk) in page
+    assert "data-reschedule" not in page
