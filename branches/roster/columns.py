@@ -89,10 +89,19 @@ COLUMNS: tuple[Column, ...] = (
 COLUMNS_BY_KEY = {column.key: column for column in COLUMNS}
 
 
-EXPORT_HEADERS: tuple[str, ...] = (*(column.header for column in COLUMNS), "党籍状态")
+# The export's first column: the portal's member number, so that a re-imported export finds each member even
+# where the viewer saw the ID number masked. Not in the template: new members have none.
+MEMBER_ID_HEADER = "党员编号"
 
 
-EXPORT_WIDTHS: dict[str, int] = {column.header: column.width for column in COLUMNS} | {"党籍状态": 10, "所在党支部": 24}
+EXPORT_HEADERS: tuple[str, ...] = (MEMBER_ID_HEADER, *(column.header for column in COLUMNS), "党籍状态")
+
+
+EXPORT_WIDTHS: dict[str, int] = {column.header: column.width for column in COLUMNS} | {
+    MEMBER_ID_HEADER: 9,
+    "党籍状态": 10,
+    "所在党支部": 24,
+}
 
 
 # Member fields an import writes (the file's columns, and what follows from them).
@@ -189,4 +198,4 @@ CATEGORY_BY_LABEL = _category_lookup()
 CATEGORY_FIELDS: tuple[str, ...] = tuple(category.value for category in MemberCategory)
 
 
-HEADER_KEYS: dict[str, str] = {}
+HEADER_KEYS: dict[str, str] = {MEMBER_ID_HEADER: "member_id"}

@@ -45,6 +45,7 @@ def member_export_row(member: Member, *, show_full_id: bool) -> list[Any]:
     """One member's cells in EXPORT_HEADERS order (Chinese labels, dates as dates)."""
     labels = _EXPORT_LABELS
     return [
+        member.pk,
         member.name,
         labels["gender"].get(member.gender, member.gender),
         member.id_number if show_full_id else member.id_number_masked,

@@ -114,6 +114,25 @@ def _parse_id_number(value: Any) -> str:
     return number
 
 
+# What the portal's own export shows a viewer without the permission: asterisks and the last four characters.
+_MASKED_ID = re.compile(r"^\*{6,}[0-9]{3}[0-9X]$")
+
+
+def is_masked_id_number(value: Any) -> bool:
+    return isinstance(value, str) and bool(_MASKED_ID.match(idnumbers.normalize(value)))
+
+
+def _parse_member_id(value: Any) -> int | None:
+    text = cell_text(value)
+    if not text:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not text.isdigit():
+        raise CellError(_("党员编号应为数字（由系统导出时填写；新增党员请留空）。"))
+    return int(text)
+
+
 def _parse_phone(value: Any) -> str:
     text = cell_text(value).replace(" ", "").replace("-", "").removeprefix("+86")
     if not text:
@@ -154,6 +173,8 @@ class ParsedRow:
     id_number: str = ""
     digest: str = ""
     group_name: str = ""
+    member_id: int | None = None
+    masked_id_number: str = ""  # the export's masked number: the member is found by member_id instead
 
 
 def parse_row(
@@ -185,15 +206,22 @@ def parse_row(
         row.values["name"] = parse("name", lambda v: _parse_text(v, max_length=50))
     if required("gender"):
         row.values["gender"] = parse("gender", lambda v: _parse_choice(v, GENDER_BY_LABEL, Gender))
+    if "member_id" in present:
+        row.member_id = parse("member_id", _parse_member_id)
     if required("id_number"):
-        row.id_number = parse("id_number", _parse_id_number) or ""
+        if is_masked_id_number(cells.get("id_number")):
+            row.masked_id_number = idnumbers.normalize(cell_text(cells.get("id_number")))
+        else:
+            row.id_number = parse("id_number", _parse_id_number) or ""
     if required("membership_type"):
         row.values["membership_type"] = parse(
             "membership_type", lambda v: _parse_choice(v, MEMBERSHIP_TYPE_BY_LABEL, MembershipType)
         )
     if required("joined_on"):
         row.values["joined_on"] = parse("joined_on", lambda v: _parse_date(v, today))
-    birth_date = parse("birth_date", lambda v: _parse_date(v, today)) if "birth_date" in present else None
+    # Beside a masked number the export shows only the birth year: the birth date then stays as registered.
+    with_birth_date = "birth_date" in present and not row.masked_id_number
+    birth_date = parse("birth_date", lambda v: _parse_date(v, today)) if with_birth_date else None
     if row.id_number:
         from_id = idnumbers.birth_date_of(row.id_number)
         if birth_date and birth_date != from_id:
@@ -227,7 +255,8 @@ def parse_row(
         row.group_name = cell_text(cells.get("group"))
     if not ok:
         return None
-    row.digest = idnumbers.digest(row.id_number)
+    if row.id_number:
+        row.digest = idnumbers.digest(row.id_number)
     return row
 
 

@@ -53,7 +53,7 @@ for _column in COLUMNS:
         HEADER_KEYS[_alias] = _column.key
 
 
-def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+def _chunks[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -115,9 +115,10 @@ def roster_import(
         return RosterImportResult(ok=False, errors=errors)
 
     def header_of(key: str) -> str:
-        return header_of_key.get(key, COLUMNS_BY_KEY[key].header)
+        return header_of_key[key] if key in header_of_key else COLUMNS_BY_KEY[key].header
 
     present = set(header_of_key)
+    parsed: list[ParsedRow] = []
     rows: list[ParsedRow] = []
     first_line_of: dict[str, int] = {}
     total = len(table.rows)
@@ -129,18 +130,19 @@ def roster_import(
         if is_blank_row(list(cells.values())):
             continue  # e.g. a line with only a pre-filled 序号
         row = parse_row(line, cells, present, today, errors, header_of)
-        if row is None:
-            continue
+        if row is not None:
+            parsed.append(row)
+    for row in _with_masked_numbers_resolved(organization, parsed, errors, header_of):
         if row.digest in first_line_of:
             errors.append(
                 RowError(
-                    line=line,
+                    line=row.line,
                     column=header_of("id_number"),
                     message=_("与第%(line)d行的身份证号重复。") % {"line": first_line_of[row.digest]},
                 )
             )
             continue
-        first_line_of[row.digest] = line
+        first_line_of[row.digest] = row.line
         rows.append(row)
 
     if not rows and not errors:
@@ -167,6 +169,41 @@ def roster_import(
     if not result.ok:
         result.errors = _limit_errors(result.errors)
     return result
+
+
+def _with_masked_numbers_resolved(
+    organization: Organization, rows: list[ParsedRow], errors: list[RowError], header_of: Callable[[str], str]
+) -> list[ParsedRow]:
+    """Rows whose ID number is masked (a re-imported export) are matched by 党员编号 to a member of this branch
+    with the same masked number, and then count as that member with the number unchanged; the others are errors.
+    One query per LOOKUP_CHUNK masked rows."""
+    wanted = [row.member_id for row in rows if row.masked_id_number and row.member_id is not None]
+    members: dict[int, Member] = {}
+    for chunk in _chunks(wanted, LOOKUP_CHUNK):
+        members |= {member.pk: member for member in Member.objects.filter(organization=organization, pk__in=chunk)}
+    resolved = []
+    for row in rows:
+        if not row.masked_id_number:
+            resolved.append(row)
+            continue
+        member = members.get(row.member_id) if row.member_id is not None else None
+        if member is None or member.id_number_masked != row.masked_id_number:
+            message = (
+                _(
+                    "身份证号已隐藏（只显示后四位），无法识别是哪位党员：请填写完整的身份证号，或保留本系统导出时的“党员编号”列。"
+                )
+                if row.member_id is None
+                else _(
+                    "身份证号已隐藏，且与党员编号%(number)d对应的本支部党员不符：请填写完整的身份证号，或使用本支部导出的原文件。"
+                )
+                % {"number": row.member_id}
+            )
+            errors.append(RowError(line=row.line, column=header_of("id_number"), message=message))
+            continue
+        row.id_number = member.id_number
+        row.digest = member.id_number_digest
+        resolved.append(row)
+    return resolved
 
 
 def _validate_and_write(

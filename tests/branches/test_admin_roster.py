@@ -166,10 +166,11 @@ def test_it_exports_masked_id_numbers_without_the_permission(client, staff_admin
 
     assert response.status_code == 200
     rows = sheet_rows(response.content)
-    assert rows[0][:2] == ["所在党支部", "姓名"]
-    row = next(row for row in rows if row[1] == "导出甲")
+    assert rows[0][:3] == ["所在党支部", "党员编号", "姓名"]
+    row = next(row for row in rows if row[2] == "导出甲")
     assert row[0] == branch.name
-    assert row[3] == member.id_number_masked
+    assert row[1] == member.pk
+    assert row[4] == member.id_number_masked
 
 
 def test_it_exports_full_id_numbers_with_the_permission(client, staff_administrator, branch):
@@ -178,7 +179,7 @@ def test_it_exports_full_id_numbers_with_the_permission(client, staff_administra
     client.force_login(staff_administrator)
     rows = sheet_rows(client.get(reverse("admin:branches_member_export")).content)
 
-    assert next(row for row in rows if row[1] == "导出乙")[3] == member.id_number
+    assert next(row for row in rows if row[2] == "导出乙")[4] == member.id_number
 
 
 def test_it_exports_formula_text_as_plain_strings(client, staff_administrator, branch):
@@ -198,7 +199,7 @@ def test_it_exports_the_filtered_member_list(client, staff_administrator, branch
     client.force_login(staff_administrator)
     response = client.get(reverse("admin:branches_member_export") + f"?organization__id__exact={sibling_branch.pk}")
 
-    names = [row[1] for row in sheet_rows(response.content)[1:]]
+    names = [row[2] for row in sheet_rows(response.content)[1:]]
     assert names == ["兄弟支部"]
 
 
@@ -214,7 +215,7 @@ def test_it_keeps_the_admin_list_and_export_inside_the_scope(
     assert "区外党员" not in listing.text
     with django_assert_max_num_queries(12):
         response = client.get(reverse("admin:branches_member_export"))
-    names = [row[1] for row in sheet_rows(response.content)[1:]]
+    names = [row[2] for row in sheet_rows(response.content)[1:]]
     assert "区内党员" in names
     assert "区外党员" not in names
 

@@ -110,7 +110,7 @@ def test_it_exports_members_of_every_status_with_chinese_labels_in_any_language(
     with translation.override("en"):
         rows = sheet_rows(client.get(reverse("branches:roster_export", args=[branch.pk])).content)
 
-    row = next(row for row in rows if row[0] == "转出党员")
+    row = next(row for row in rows if row[1] == "转出党员")
     record = dict(zip(rows[0], row, strict=True))
     assert record["党籍状态"] == "已转出"
     assert record["性别"] == "男"
@@ -137,3 +137,65 @@ def test_it_answers_404_to_the_secretary_of_another_branch(client, other_branch_
     client.force_login(other_branch_secretary)
 
     assert client.get(reverse("branches:roster_export", args=[branch.pk])).status_code == 404
+
+
+def test_it_imports_back_an_export_with_masked_id_numbers_as_unchanged(client, secretary, branch):
+    MemberFactory(organization=branch, name="张三", phone="13800001111")
+    MemberFactory(organization=branch, name="李四")
+    client.force_login(secretary)
+    content = client.get(reverse("branches:roster_export", args=[branch.pk])).content
+    assert all("*" in number for number in column(sheet_rows(content), "身份证号"))
+
+    result = roster_import(organization=branch, uploaded_file=SimpleUploadedFile("export.xlsx", content))
+
+    assert result.ok, result.errors
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 3)
+
+
+def test_it_updates_a_member_found_by_member_number_beside_a_masked_id_number(client, secretary, branch):
+    member = MemberFactory(organization=branch, name="张三", position="")
+    client.force_login(secretary)
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("branches:roster_export", args=[branch.pk])).content)
+    )
+    sheet = workbook["花名册"]
+    headers = [cell.value for cell in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[headers.index("党员编号")].value == member.pk:
+            row[headers.index("职务/岗位")].value = "宣传委员"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = roster_import(organization=branch, uploaded_file=SimpleUploadedFile("export.xlsx", buffer.getvalue()))
+
+    assert result.ok, result.errors
+    assert (result.updated, result.unchanged) == (1, 1)
+    member.refresh_from_db()
+    assert member.position == "宣传委员"
+    assert member.id_number_digest  # the number itself unchanged
+    assert member.birth_date is not None
+
+
+@pytest.mark.parametrize(
+    ("member_number", "expected"),
+    [("", "无法识别是哪位党员"), ("999999", "与党员编号999999对应的本支部党员不符")],
+)
+def test_it_refuses_a_masked_id_number_it_cannot_match_with_a_clear_message(
+    client, secretary, branch, member_number, expected
+):
+    MemberFactory(organization=branch, name="张三")
+    client.force_login(secretary)
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(client.get(reverse("branches:roster_export", args=[branch.pk])).content)
+    )
+    sheet = workbook["花名册"]
+    for row in sheet.iter_rows(min_row=2):
+        row[0].value = member_number or None
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    result = roster_import(organization=branch, uploaded_file=SimpleUploadedFile("export.xlsx", buffer.getvalue()))
+
+    assert not result.ok
+    assert any(expected in error.message and error.column == "身份证号" for error in result.errors), result.errors
+    assert Member.objects.filter(organization=branch).count() == 2
