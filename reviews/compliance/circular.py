@@ -41,6 +41,7 @@ class Circular:
     groups: list[CircularGroup]
     organizations_judged: int
     chain_heads: list[ChainHead]  # the appendix 归档记录链校验值: a printed copy anchors the filed records
+    open_periods: list[Period]  # begun but still within their grace window: not reported, said so on paper
 
     @property
     def organizations_missed(self) -> int:
@@ -92,4 +93,9 @@ def circular(*, organization: Organization, period: Period, today: datetime.date
         item.gaps.append((gap, result.rule_code, result.rule.source))
     ordered = sorted(groups.values(), key=lambda group: group.parent.path if group.parent else "")
     heads = chain_heads(organization)
-    return Circular(organization, period, today, is_closed(period.end, today), ordered, judged, heads)
+    within = (period_from_key(key) for key in keys)
+    open_periods = sorted(
+        (p for p in within if p is not None and p.start <= today and not is_closed(p.end, today)),
+        key=lambda p: (p.end, p.start),
+    )
+    return Circular(organization, period, today, is_closed(period.end, today), ordered, judged, heads, open_periods)

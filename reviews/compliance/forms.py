@@ -112,4 +112,8 @@ class CircularForm(forms.Form):
         return period
 
     def chosen_period(self) -> Period:
-        return self.cleaned_data["period"] if self.is_valid() else self.default
+        """The period shown, which the select then shows as chosen (the default when none or a bad one was asked)."""
+        period = self.cleaned_data["period"] if self.is_valid() else self.default
+        self.data = self.data.copy()
+        self.data["period"] = period.key
+        return period

@@ -493,6 +493,48 @@ def test_it_prints_a_circular_of_the_organisations_that_missed_rules(
     assert organizations == {district, committee, sibling_branch}
 
 
+def selected_period(response) -> str:
+    import re
+
+    select = re.search(r'<select name="period".*?</select>', text(response), re.S).group(0)
+    return re.search(r'<option value="([^"]+)" selected', select).group(1)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("", "default"), ("?period=", "default"), ("?period=bogus", "default"), (f"?period={YEAR}-07", f"{YEAR}-07")],
+)
+def test_it_shows_the_displayed_period_as_chosen_in_the_circulars_selector(
+    client, district_officer, district, query, expected
+):
+    client.force_login(district_officer)
+
+    response = client.get(reverse("reviews:circular", args=[district.pk]) + query)
+
+    shown = response.context["circular"].period.key
+    default = compliance_circular.default_circular_period(TODAY).key
+    assert shown == (default if expected == "default" else expected)
+    assert selected_period(response) == shown
+
+
+def test_it_says_on_paper_which_periods_of_the_circular_are_not_closed(client, district_officer, district):
+    client.force_login(district_officer)
+    this_year = TODAY.year
+
+    response = client.get(reverse("reviews:circular", args=[district.pk]) + f"?period={this_year}")
+
+    circular = response.context["circular"]
+    assert circular.open_periods and not circular.is_closed
+    month = compliance_circular.period_containing(compliance_circular.PeriodKind.MONTH, TODAY)
+    assert month in circular.open_periods
+    assert all(period.start.year == this_year for period in circular.open_periods)
+    sheet = text(response).split("circular-sheet", 1)[1]
+    assert "data-open-periods" in sheet and month.label in sheet
+    closed = client.get(reverse("reviews:circular", args=[district.pk]) + f"?period={YEAR}")
+    assert closed.context["circular"].open_periods == []
+    assert "data-open-periods" not in text(closed)
+
+
 def test_it_prints_the_chain_heads_of_the_subtree_in_the_circulars_appendix(
     client, district_officer, district, branch, sibling_branch, other_branch, history
 ):
