@@ -58,9 +58,13 @@ def safe_cell(sheet: Any, value: Any) -> Cell:
     return cell
 
 
+def text_width(text: str) -> float:
+    """The column width that shows `text` whole (CJK characters take about two columns), within bounds."""
+    return min(MAX_WIDTH, max(DEFAULT_WIDTH, sum(2 if ord(char) > 0x2E80 else 1 for char in text) + 2))
+
+
 def _width(header: str) -> float:
-    # CJK characters take about two columns.
-    return min(MAX_WIDTH, max(DEFAULT_WIDTH, sum(2 if ord(char) > 0x2E80 else 1 for char in header) + 2))
+    return text_width(header)
 
 
 @dataclass

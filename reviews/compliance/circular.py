@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from activities.records.selectors import ChainHead, chain_heads
 from branches.models import Organization
 from reviews.compliance.dashboard import is_closed, period_from_key, period_keys_within
@@ -60,26 +62,56 @@ def default_circular_period(today: datetime.date) -> Period:
     return period
 
 
+@dataclass
+class MissedObligation:
+    """One rule-period an organisation of the subtree missed, past its grace window."""
+
+    organization: Organization
+    rule_code: str
+    period: Period
+    gap: str
+    source: str
+
+
+def _closed_results(organization: Organization, keys: list[str], today: datetime.date) -> QuerySet[ComplianceResult]:
+    cutoff = today - datetime.timedelta(days=GRACE_DAYS_DEFAULT)
+    return ComplianceResult.objects.filter(
+        organization__path__startswith=organization.path, period_key__in=keys, period_end__lt=cutoff
+    )
+
+
+def missed_obligations(
+    *, organization: Organization, period_keys: set[str], today: datetime.date, rule: str = "", category: str = ""
+) -> list[MissedObligation]:
+    """Every rule-period of the subtree within `period_keys` missed after grace, in tree order with the gap in
+    words and the rule's source; optionally one rule or one category of organisations. One query."""
+    missed = _closed_results(organization, sorted(period_keys), today).filter(is_met=False)
+    if rule:
+        missed = missed.filter(rule_code=rule)
+    if category:
+        missed = missed.filter(organization__category=category)
+    obligations = []
+    for result in missed.select_related("organization__parent", "rule", "group").order_by(
+        "organization__path", "period_start", "rule_code", "subject"
+    ):
+        subject = result.group.name if result.group_id else ""  # type: ignore[union-attr]  # group_id set: group is not None
+        period: Period = period_from_key(result.period_key)  # type: ignore[assignment]  # a stored key is valid
+        gap = RuleResult(result.rule, period, Outcome.MISSED, result.count, subject_label=subject).gap
+        obligations.append(MissedObligation(result.organization, result.rule_code, period, gap, result.rule.source))
+    return obligations
+
+
 def circular(*, organization: Organization, period: Period, today: datetime.date) -> Circular:
     """The subtree's organisations that missed rules in the period (only rule-periods past their grace window),
     grouped by parent, each with what is missing. A quarter includes its months, a year every period. Three
     queries: the missed results with their organisations, the number of organisations judged, and the heads of the
     subtree's chains of filed records (the appendix)."""
     keys = sorted(period_keys_within(period))
-    cutoff = today - datetime.timedelta(days=GRACE_DAYS_DEFAULT)
-    scope = ComplianceResult.objects.filter(
-        organization__path__startswith=organization.path, period_key__in=keys, period_end__lt=cutoff
-    )
-    missed = list(
-        scope.filter(is_met=False)
-        .select_related("organization__parent", "rule", "group")
-        .order_by("organization__path", "period_start", "rule_code", "subject")
-    )
-    judged = scope.values("organization_id").distinct().count()
+    judged = _closed_results(organization, keys, today).values("organization_id").distinct().count()
     groups: dict[int | None, CircularGroup] = {}
     items: dict[int, CircularItem] = {}
-    for result in missed:
-        org = result.organization
+    for missed in missed_obligations(organization=organization, period_keys=set(keys), today=today):
+        org = missed.organization
         item = items.get(org.pk)
         if item is None:
             item = items[org.pk] = CircularItem(org, [])
@@ -87,10 +119,7 @@ def circular(*, organization: Organization, period: Period, today: datetime.date
             if group is None:
                 group = groups[org.parent_id] = CircularGroup(org.parent, [])
             group.items.append(item)
-        subject = result.group.name if result.group_id else ""  # type: ignore[union-attr]  # group_id set: group is not None
-        result_period = period_from_key(result.period_key)
-        gap = RuleResult(result.rule, result_period, Outcome.MISSED, result.count, subject_label=subject).gap  # type: ignore[arg-type]  # a stored key is valid
-        item.gaps.append((gap, result.rule_code, result.rule.source))
+        item.gaps.append((missed.gap, missed.rule_code, missed.source))
     ordered = sorted(groups.values(), key=lambda group: group.parent.path if group.parent else "")
     heads = chain_heads(organization)
     within = (period_from_key(key) for key in keys)

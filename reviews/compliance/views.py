@@ -4,6 +4,7 @@ from reviews.dashboard_selectors."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -28,11 +29,13 @@ from branches.selectors import organization_get
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.shortcuts import get_or_404
-from portal.xlsx import rows_to_xlsx, xlsx_response
+from portal.xlsx import Sheet, text_width, workbook_bytes, xlsx_response
 from reviews.compliance import circular as compliance_circular
 from reviews.compliance import dashboard as selectors
 from reviews.compliance import results as compliance_results
+from reviews.compliance.dashboard import period_from_key, period_keys_within
 from reviews.compliance.forms import CircularForm, DashboardFilterForm
+from reviews.compliance.rules import PeriodKind, periods_of_year
 from reviews.compliance.selectors import branch_obligations
 from reviews.members.rules import can_view_member_flags, member_rules_get
 from reviews.reports.views import can_view_yearly_reports
@@ -180,7 +183,33 @@ def dashboard_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         _("%(name)s %(year)d年组织生活落实情况") % {"name": organization.name, "year": filters.year},
         _("筛选：%(filters)s") % {"filters": filters.description or _("全部")},
     ]
-    content = rows_to_xlsx(headers=headers, rows=rows, title=title, heading=heading, as_of=timezone.now())
+    [year_period] = periods_of_year(PeriodKind.YEAR, filters.year)
+    keys = filters.period_keys() or {
+        key
+        for key in period_keys_within(year_period)
+        if not filters.period_kind or period_from_key(key).kind == filters.period_kind  # type: ignore[union-attr]  # our own keys
+    }
+    missed = compliance_circular.missed_obligations(
+        organization=organization, period_keys=keys, today=today, rule=filters.rule, category=filters.category
+    )
+    missed_headers = [_("党组织"), _("组织代码"), _("规则编号"), _("周期"), _("未落实事项"), _("依据")]
+    as_of = timezone.now()
+    content = workbook_bytes(
+        [
+            Sheet(title, headers, rows, heading, as_of, widths=_fitted(headers, rows)),
+            Sheet(
+                _("未落实事项"),
+                missed_headers,
+                [
+                    [m.organization.name, m.organization.code, m.rule_code, m.period.label, m.gap, m.source]
+                    for m in missed
+                ],
+                heading,
+                as_of,
+                widths={_("党组织"): _fitted_width(m.organization.name for m in missed), _("未落实事项"): 40},
+            ),
+        ]
+    )
     audit_record(
         actor=request.user,
         action=AuditAction.EXPORTED,
@@ -188,12 +217,26 @@ def dashboard_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         detail={"export": "compliance_dashboard", "scope": organization.name, "year": filters.year, "rows": len(rows)},
         request=request,
     )
-    filename = _("%(name)s%(year)d年组织生活落实情况-%(date)s.xlsx") % {
-        "name": organization.name,
-        "year": filters.year,
-        "date": today,
-    }
+    # The year once: this year's export is dated, a past year's is named by its year.
+    if filters.year == today.year:
+        filename = _("%(name)s组织生活落实情况-%(date)s.xlsx") % {"name": organization.name, "date": today}
+    else:
+        filename = _("%(name)s%(year)d年组织生活落实情况.xlsx") % {"name": organization.name, "year": filters.year}
     return xlsx_response(content, filename)
+
+
+def _fitted_width(values: Iterable[object]) -> float:
+    """A column wide enough for its longest text (CJK characters count double), within the writer's bounds."""
+    return max((text_width(str(value)) for value in values), default=0)
+
+
+def _fitted(headers: list[str], rows: list[list[object]]) -> dict[str, float]:
+    """Widths for the text columns of a table that fit their longest value."""
+    return {
+        header: _fitted_width([header, *(row[index] for row in rows)])
+        for index, header in enumerate(headers)
+        if any(isinstance(row[index], str) for row in rows)
+    }
 
 
 @login_required

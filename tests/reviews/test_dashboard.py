@@ -451,6 +451,47 @@ def test_it_exports_the_dashboard_table_as_formula_safe_xlsx(client, district_of
     assert cell.data_type == "s" and cell.quotePrefix
 
 
+def test_it_lists_every_missed_obligation_of_the_subtree_on_a_second_sheet(
+    client, district_officer, committee, history
+):
+    long_name = "东城区教育系统第一百零一中学初中部第二党支部（含退休教师）"
+    history["sibling"].name = long_name
+    history["sibling"].save(update_fields=["name"])
+    client.force_login(district_officer)
+
+    response = client.get(reverse("reviews:dashboard_export", args=[committee.pk]) + f"?year={YEAR}")
+
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["下级党组织", "未落实事项"]
+    sheet = workbook["未落实事项"]
+    heading, filters, as_of, _blank, header, *rows = list(sheet.iter_rows(values_only=True))
+    assert heading[0] == f"东城区教育系统党委 {YEAR}年组织生活落实情况" and as_of[0].startswith("数据截至 ")
+    assert header == ("党组织", "组织代码", "规则编号", "周期", "未落实事项", "依据")
+    sibling_rows = [row for row in rows if row[0] == long_name]
+    assert len(sibling_rows) == BRANCH_RULE_PERIODS - 6  # the sibling's misses
+    assert history["branch"].name not in {row[0] for row in rows}  # `branch` met everything
+    assert (long_name, history["sibling"].code, "C1", f"{YEAR}年7月") in {row[:4] for row in rows}
+    assert all(row[5] for row in rows)  # each with its source
+    names_width = workbook["下级党组织"].column_dimensions["A"].width
+    assert names_width >= len(long_name) * 2 and sheet.column_dimensions["A"].width >= len(long_name) * 2
+    assert f"{YEAR}年" in response["Content-Disposition"] or "%E5%B9%B4" in response["Content-Disposition"]
+
+
+def test_it_names_the_export_with_the_year_once(client, district_officer, committee, history):
+    from urllib.parse import unquote
+
+    client.force_login(district_officer)
+
+    past = unquote(
+        client.get(reverse("reviews:dashboard_export", args=[committee.pk]) + f"?year={YEAR}")["Content-Disposition"]
+    )
+    current = unquote(client.get(reverse("reviews:dashboard_export", args=[committee.pk]))["Content-Disposition"])
+
+    assert f"东城区教育系统党委{YEAR}年组织生活落实情况.xlsx" in past
+    assert f"东城区教育系统党委组织生活落实情况-{TODAY.isoformat()}.xlsx" in current
+    assert current.count(str(TODAY.year)) == 1 and past.count(str(YEAR)) == 1
+
+
 def test_it_exports_a_branchs_rule_periods(client, secretary, branch, history):
     client.force_login(secretary)
     response = client.get(reverse("reviews:dashboard_export", args=[branch.pk]) + f"?year={YEAR}&rule=C2")
