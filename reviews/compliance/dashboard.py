@@ -279,6 +279,15 @@ class MissedOrganizations:
             PeriodKind.YEAR: _("本年度"),
         }[self.kind]
 
+    @property
+    def rules_label(self) -> str:
+        """Which rules the count covers (an organisation counts once, whatever it missed)."""
+        return {
+            PeriodKind.MONTH: _("当月的规则"),
+            PeriodKind.QUARTER: _("当季各月和季度的规则"),
+            PeriodKind.YEAR: _("全年所有规则"),
+        }[self.kind]
+
 
 @dataclass
 class ChildRow:

@@ -32,7 +32,7 @@ from reviews.compliance.rules import (
 from reviews.compliance.selectors import RuleBook, counted_statuses, meeting_facts, rule_book_load, rules_fingerprint
 from reviews.models import ComplianceResult, ComplianceRollup, StudyProgress
 
-ALL_RULES = "*"  # roll-up rows counting organisations (all rules of a period met) rather than rule-periods
+ALL_RULES = "*"  # roll-up rows counting organisations (all rule-periods within a period met) rather than rule-periods
 STUDY = "study"  # roll-up rows counting study tasks (applicable: due so far; met: done), per year
 CHUNK_SIZE = 200
 
@@ -155,6 +155,17 @@ def _period_kind(period_key: str) -> str:
     return PeriodKind.MONTH if "-" in period_key else PeriodKind.YEAR
 
 
+def _keys_containing(period_key: str) -> tuple[str, ...]:
+    """The period key itself and the keys of the quarter and year it lies in ("2026-07" → 2026-07, 2026-Q3, 2026)."""
+    kind = _period_kind(period_key)
+    year = period_key[:4]
+    if kind == PeriodKind.MONTH:
+        return (period_key, f"{year}-Q{(int(period_key[5:7]) - 1) // 3 + 1}", year)
+    if kind == PeriodKind.QUARTER:
+        return (period_key, year)
+    return (period_key,)
+
+
 def _node_ids(path: str) -> list[int]:
     return [int(part) for part in path.split("/") if part]
 
@@ -175,9 +186,12 @@ def _contributions(
             delta.applicable += sign
             delta.met += sign if result.is_met else 0
             delta.period_end = max(delta.period_end, result.period_end)
-        key = (result.organization_id, result.period_key)
-        per_org_period[key].append(result.is_met)
-        ends[key] = max(ends.get(key, result.period_end), result.period_end)
+        # An organisation counts as "all met" in a period only if every rule-period within it is met: a quarter
+        # holds its months, a year every period of the year.
+        for period_key in _keys_containing(result.period_key):
+            key = (result.organization_id, period_key)
+            per_org_period[key].append(result.is_met)
+            ends[key] = max(ends.get(key, result.period_end), result.period_end)
     for (organization_id, period_key), mets in per_org_period.items():
         for node_id in _node_ids(paths[organization_id]):
             delta = deltas.setdefault(

@@ -125,6 +125,27 @@ def test_it_counts_organisations_with_a_missed_rule_per_period(client, district_
     assert (year.missed, year.total) == (3, 4)
 
 
+def test_it_counts_an_organisation_that_missed_one_month_as_missed_in_its_quarter_and_year(
+    client, district_officer, district, branch
+):
+    # Every quarterly and yearly rule met; only July's monthly rules missed.
+    hold_everything(branch, months=[m for m in range(1, 13) if m != 7])
+    hold(branch, MeetingKind.GENERAL_MEETING, day(9, 25), counts_as=[MeetingKind.THEMATIC_DISCUSSION])
+    compliance_recompute(year=YEAR, today=TODAY)
+    client.force_login(district_officer)
+
+    board = client.get(dashboard_url(district, year=YEAR, period="Q3")).context["board"]
+
+    _month, quarter, _year = board.missed_organizations
+    assert quarter.period.key == f"{YEAR}-Q3" and (quarter.missed, quarter.total) == (1, 1)
+    july = client.get(dashboard_url(district, year=YEAR, period="07")).context["board"].missed_organizations
+    assert july[0].period.key == f"{YEAR}-07" and (july[0].missed, july[0].total) == (1, 1)
+    august = client.get(dashboard_url(district, year=YEAR, period="08")).context["board"].missed_organizations
+    assert (august[0].missed, august[0].total) == (0, 1)
+    page = text(client.get(dashboard_url(district, year=YEAR)))
+    assert "当季各月和季度的规则" in page
+
+
 def test_it_draws_the_heat_map_and_trend_from_the_same_numbers_as_its_tables(
     client, district_officer, committee, branch, history
 ):
