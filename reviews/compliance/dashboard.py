@@ -480,6 +480,7 @@ class Dashboard:
             "trend_counts": [[tally.met, tally.applicable] for tally in self.months],
             "heat": {
                 "rows": [row.organization.short_name or row.organization.name for row in heat_rows],
+                "names": [row.organization.name for row in heat_rows],  # whole, for the tooltip
                 "cells": cells,
             },
             "labels": {

@@ -72,3 +72,25 @@ def test_an_officer_drills_from_the_district_to_a_branchs_missing_meeting(
     expect(body).to_contain_text("每月至少固定一天")  # the rule's source, from the 实施方案
     assert web.horizontal_overflow() <= 0
     web.screenshot("compliance-drilldown-gap")
+
+
+def test_an_officer_finds_a_child_by_name_and_reads_cut_off_names_whole(
+    web, history, committee, branch, sibling_branch, district_officer
+):
+    web.log_in_as(district_officer)
+    web.open(reverse("reviews:dashboard", args=[committee.pk]) + f"?year={YEAR}")
+    page = web.page
+    children = page.locator("table.children-table tbody tr")
+    expect(children).to_have_count(2)
+    expect(page.locator("table.heat-table").get_by_role("link", name=branch.name)).to_have_attribute(
+        "title", branch.name
+    )
+
+    page.get_by_label("按名称或代码查找下级组织").fill(sibling_branch.name[-4:])
+
+    expect(children.filter(visible=True)).to_have_count(1)
+    expect(children.filter(visible=True)).to_contain_text(sibling_branch.name)
+    expect(page.locator("[data-find-status]")).to_have_text("找到 1 个")
+    page.get_by_label("按名称或代码查找下级组织").fill("")
+    expect(children.filter(visible=True)).to_have_count(2)
+    assert web.console_errors == []

@@ -9,6 +9,24 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
+  // 按名称查找: hides the rows of the children's tables whose organisation name does not contain the text.
+  const finder = document.querySelector("[data-find-child]");
+  if (finder) {
+    finder.hidden = false;
+    const input = finder.querySelector("input");
+    const status = finder.querySelector("[data-find-status]");
+    input.addEventListener("input", () => {
+      const text = input.value.trim().toLowerCase();
+      let shown = 0;
+      document.querySelectorAll("[data-child-name]").forEach((row) => {
+        const match = !text || row.dataset.childName.toLowerCase().includes(text);
+        row.hidden = !match;
+        if (match && row.closest(".children-table")) shown += 1;
+      });
+      status.textContent = text ? status.dataset.template.replace("%(n)s", String(shown)) : "";
+    });
+  }
+
   const source = document.getElementById("dashboard-data");
   if (!source || typeof window.echarts === "undefined") return;
   const data = JSON.parse(source.textContent);
@@ -31,8 +49,9 @@
       tooltip: {
         renderMode: "richText",
         formatter: (params) => {
+          if (params.componentType === "yAxis") return data.heat.names[data.heat.rows.indexOf(params.value)] || params.value;
           const [x, y, rate, met, applicable] = params.value;
-          const head = `${data.heat.rows[y]} ${data.months[x]}`;
+          const head = `${data.heat.names[y]} ${data.months[x]}`;
           return rate < 0 ? `${head}\n${labels.open} ${metOf(met, applicable)}` : `${head}\n${labels.rate} ${rate}%\n${metOf(met, applicable)}`;
         },
       },
@@ -43,6 +62,7 @@
         data: data.heat.rows,
         inverse: true,
         axisLabel: { width: narrow ? 72 : 140, overflow: "truncate" },
+        triggerEvent: true, // a cut-off name shows whole in the tooltip below
       },
       visualMap: {
         type: "piecewise",
