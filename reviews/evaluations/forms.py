@@ -80,10 +80,10 @@ class SelfEvaluationForm(BootstrapFormMixin, forms.ModelForm):
 class BallotForm(forms.Form):
     """A grade for every other member of the branch, with an optional comment."""
 
-    def __init__(self, *args, subjects: list[Member], **kwargs) -> None:
+    def __init__(self, *args, subjects: list[Member], scale: list[tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.subjects = subjects
-        scale = grade_scale()
+        scale = grade_scale() if scale is None else scale
         for member in subjects:
             self.fields[f"grade_{member.pk}"] = forms.ChoiceField(
                 label=member.name,

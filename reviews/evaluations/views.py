@@ -169,7 +169,7 @@ def ballots(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The member's secret 党员互评: a grade for every other member. Nobody can read a ballot afterwards."""
     campaign, member = _participant_or_404(request, pk)
     page = selectors.ballot_page(campaign=campaign, voter=member)
-    form = BallotForm(request.POST if request.method == "POST" else None, subjects=page.subjects)
+    form = BallotForm(request.POST if request.method == "POST" else None, subjects=page.subjects, scale=campaign.scale)
     if request.method == "POST" and not page.has_voted and form.is_valid():
         try:
             count = services.ballots_cast(campaign=campaign, voter=member, grades=form.grades())
