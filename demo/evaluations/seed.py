@@ -181,9 +181,10 @@ def _last_year(*, year: int, seed: int, today: datetime.date, result: Evaluation
             )
         for index, member_id in enumerate(members.get(pk, [])):
             draw = rng.random()
-            grade, reason, status = Grade.QUALIFIED, "", ApprovalStatus.STANDS
-            outcome, ends_on = "", probation_ends.get(member_id)
-            if ends_on is not None:
+            grade: str = Grade.QUALIFIED
+            reason, status = "", ApprovalStatus.STANDS
+            outcome, probation_ends_on = "", probation_ends.get(member_id)
+            if probation_ends_on is not None:
                 # 预备党员 are evaluated separately: a suggestion on the probation, one extended (approved).
                 grade, outcome = "", ProbationOutcome.ON_TIME
                 if decided and not extended:
@@ -203,7 +204,7 @@ def _last_year(*, year: int, seed: int, today: datetime.date, result: Evaluation
                     member_id=member_id,
                     grade=grade,
                     probation_outcome=outcome,
-                    probation_ends_on=ends_on,
+                    probation_ends_on=probation_ends_on,
                     reason=reason,
                     proposed_by_id=campaign.opened_by_id,
                     status=status,

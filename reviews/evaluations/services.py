@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -471,7 +472,7 @@ def problem_add(
     deadline (seed §二.3: 问题查找、整改). Open until the campaign is reported to the parent committee."""
     _open_stage(campaign, EvaluationStep.REPORT)
     today = today or timezone.localdate()
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if member is not None and member.organization_id != campaign.organization_id:
         errors["member"] = _("涉及的党员须是本支部党员。")
     if opinion is not None and opinion.campaign_id != campaign.pk:
@@ -523,7 +524,7 @@ def disposition_record(
     _decided(proposal.campaign)
     if proposal.grade not in CAREFUL_GRADES or not proposal.stands:
         raise ValidationError(_("只有经上级同意的基本合格、不合格党员需要登记处置决定。"))
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if kind in (DispositionKind.PERSUADE, DispositionKind.REMOVE) and proposal.grade != Grade.UNQUALIFIED:
         errors["kind"] = _("劝其退党、除名只适用于评定为不合格的党员。")
     if decided_on is not None and decided_on > today:
@@ -558,7 +559,7 @@ def disposition_follow_up(
     today = today or timezone.localdate()
     if disposition.kind != DispositionKind.CORRECTION:
         raise ValidationError(_("只有限期改正需要登记跟踪情况。"))
-    errors: dict[str, str] = {}
+    errors: dict[str, Any] = {}
     if not follow_up.strip():
         errors["follow_up"] = _("请填写跟踪情况。")
     if followed_up_on is None or followed_up_on < disposition.decided_on or followed_up_on > today:
