@@ -455,3 +455,53 @@ def test_problems_lock_once_the_campaign_is_reported(campaign, secretary, member
         services.problem_add(**fields)
     assert "已经结束" in str(error.value)
     assert EvaluationProblem.objects.count() == 1
+
+
+def test_the_opinions_page_query_count_does_not_grow_with_the_branch(
+    client, campaign, secretary, branch, django_assert_max_num_queries
+):
+    _close_until(campaign, EvaluationStep.OPINIONS, secretary)
+    client.force_login(secretary)
+    url = reverse("reviews:evaluation_opinions", args=[campaign.pk])
+    client.get(url)
+    with django_assert_max_num_queries(12) as small:
+        client.get(url)
+    members = MemberFactory.create_batch(198, organization=branch)
+    for member in members[:20]:
+        services.opinion_submit(campaign=campaign, member=member, text=f"{member.name}的意见", user=secretary)
+        services.problem_add(
+            campaign=campaign,
+            source=OpinionSource.MEMBERS,
+            description="问题",
+            member=member,
+            responsible="王书记",
+            measures="措施",
+            deadline=timezone.localdate() + ONE_DAY,
+            entered_by=secretary,
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_a_probationary_case_shows_its_outcome_to_the_parent_committee(
+    client, campaign, secretary, branch, district_officer, committee
+):
+    probationer = MemberFactory(
+        organization=branch,
+        name="预备党员乙",
+        membership_type=MembershipType.PROBATIONARY,
+        joined_on=datetime.date(YEAR, 5, 1),
+        full_member_on=None,
+    )
+    _close_until(campaign, EvaluationStep.PROPOSAL, secretary)
+    services.grade_propose(
+        campaign=campaign,
+        member=probationer,
+        grade="",
+        probation_outcome=ProbationOutcome.CANCEL,
+        reason=REASON,
+        proposed_by=secretary,
+    )
+    client.force_login(district_officer)
+    html = client.get(reverse("reviews:evaluation_cases", args=[committee.pk])).content.decode()
+    assert "预备党员乙 · 取消预备党员资格" in html
