@@ -34,7 +34,9 @@ from branches.permissions import (
 from portal.jobs.selectors import jobs_visible_to
 from reviews.compliance import rule_versions as rule_services
 from reviews.compliance.rule_versions import CONTENT_FIELDS, RuleState
-from reviews.models import ComplianceResult, ComplianceRollup, MemberFlag, Rule, RuleSet
+from reviews.evaluations import services as evaluation_services
+from reviews.evaluations.models import Grade
+from reviews.models import ComplianceResult, ComplianceRollup, GradePolicy, MemberFlag, Rule, RuleSet
 
 RECOMPUTE_MESSAGE = _("规则已保存，合规结果正在重新计算")
 RECOMPUTE_LINK = _("查看进度")
@@ -433,3 +435,70 @@ class MemberFlagAdmin(ReadOnlyScopedAdmin):
     @admin.display(description=_("已批评教育"), boolean=True)
     def has_talk(self, obj: MemberFlag) -> bool:
         return obj.talk_id is not None
+
+
+# 民主评议 settings: the grade scale and the cap on 优秀, versioned ----------------------------------------------------
+
+
+class GradePolicyAdminForm(forms.ModelForm):
+    """The scale as checkboxes; a version takes effect from tomorrow at the earliest and one in force is never
+    changed (reviews.evaluations.services.policy_errors), so no opened campaign is rewritten."""
+
+    grades = forms.MultipleChoiceField(
+        label=_("评议等次"),
+        choices=Grade.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("须包含合格和不合格。"),
+        error_messages={"required": _("请选择评议等次。")},
+    )
+
+    class Meta:
+        model = GradePolicy
+        fields = ["effective_from", "grades", "excellent_cap", "note"]
+        widgets = {"effective_from": AdminDateWidget}
+
+    def clean(self):
+        cleaned = super().clean()
+        original = None
+        if self.instance.pk:
+            original = GradePolicy.objects.filter(pk=self.instance.pk).values_list("effective_from", flat=True).first()
+        probe = GradePolicy(effective_from=cleaned.get("effective_from"))
+        for field, message in evaluation_services.policy_errors(policy=probe, original_from=original).items():
+            self.add_error(field, message)
+        cap = cleaned.get("excellent_cap")
+        if cap is not None and not 1 <= cap <= 100:
+            self.add_error("excellent_cap", _("优秀比例上限须在1到100之间。"))
+        return cleaned
+
+
+@admin.register(GradePolicy)
+class GradePolicyAdmin(admin.ModelAdmin):
+    """City-wide settings: every administrator may read them; those at the top of the tree change them."""
+
+    form = GradePolicyAdminForm
+    list_display = ("effective_from", "grade_labels", "excellent_cap", "note")
+    readonly_fields = ("created_by",)
+
+    @admin.display(description=_("评议等次"))
+    def grade_labels(self, obj: GradePolicy) -> str:
+        return "、".join(label for _code, label in obj.scale())
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and _covers_everything(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj) and _covers_everything(request.user)
+        return allowed and (obj is None or obj.effective_from > timezone.localdate())
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj) and _covers_everything(request.user)
+        return allowed and (obj is None or (obj.effective_from > timezone.localdate() and not obj.campaigns.exists()))
+
+    def save_model(self, request: HttpRequest, obj: GradePolicy, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        obj.full_clean()
+        obj.save()

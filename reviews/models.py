@@ -299,9 +299,14 @@ class YearlyReportFile(models.Model):
 # 民主评议党员 (reviews/evaluations/): the models live beside their package and are registered through this module.
 from reviews.evaluations.models import (  # noqa: E402, F401
     BallotReceipt,
+    Disposition,
     EvaluationCampaign,
+    EvaluationProblem,
     EvaluationStage,
+    GradeAmendment,
+    GradePolicy,
     GradeProposal,
     MutualBallot,
+    Opinion,
     SelfEvaluation,
 )

@@ -558,6 +558,10 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:evaluation_progress": lambda f: {"pk": f.district.pk},
     "reviews:evaluation_progress_export": lambda f: {"pk": f.district.pk},
     "reviews:evaluation_remind": lambda f: {"pk": f.campaign.pk, "step": "self_evaluation"},
+    "reviews:evaluation_opinions": lambda f: {"pk": f.campaign.pk},
+    "reviews:evaluation_disposition": lambda f: {"pk": f.proposal.pk},
+    "reviews:evaluation_follow_up": lambda f: {"pk": f.proposal.pk},
+    "reviews:evaluation_amend": lambda f: {"pk": f.proposal.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -612,6 +616,7 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.complianceresult": None,
     "reviews.compliancerollup": None,
     "reviews.memberflag": lambda f: f.flag,
+    "reviews.gradepolicy": None,  # city-wide settings, in no subtree: an unknown id
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 

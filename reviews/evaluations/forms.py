@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from activities.talks.forms import DATE_WIDGET
 from branches.models import Member
 from portal.forms import BootstrapFormMixin
-from reviews.evaluations.models import STEP_ORDER, EvaluationStep, SelfEvaluation, grade_scale
+from reviews.evaluations.models import (
+    STEP_ORDER,
+    DispositionKind,
+    EvaluationStep,
+    OpinionSource,
+    ProbationOutcome,
+    SelfEvaluation,
+    grade_scale,
+)
 
 _DATE_ERRORS = {"required": _("请填写日期。"), "invalid": _("请输入正确的日期，如 2026-12-01。")}
 
@@ -72,10 +80,10 @@ class SelfEvaluationForm(BootstrapFormMixin, forms.ModelForm):
 class BallotForm(forms.Form):
     """A grade for every other member of the branch, with an optional comment."""
 
-    def __init__(self, *args, subjects: list[Member], **kwargs) -> None:
+    def __init__(self, *args, subjects: list[Member], scale: list[tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.subjects = subjects
-        scale = grade_scale()
+        scale = grade_scale() if scale is None else scale
         for member in subjects:
             self.fields[f"grade_{member.pk}"] = forms.ChoiceField(
                 label=member.name,
@@ -105,13 +113,21 @@ class BallotForm(forms.Form):
 
 
 class GradeProposalForm(BootstrapFormMixin, forms.Form):
-    """One member's proposed grade; the member is named by id and checked against the campaign's branch."""
+    """One member's proposed grade (for a 预备党员: the suggestion on the probation); the member is named by id and
+    checked against the campaign's branch."""
 
     member = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("请选择党员。")})
     grade = forms.ChoiceField(
         label=_("评定等次"),
         choices=(),
-        error_messages={"required": _("请选择评定等次。"), "invalid_choice": _("评议等次无效，请从列表中选择。")},
+        required=False,
+        error_messages={"invalid_choice": _("评议等次无效，请从列表中选择。")},
+    )
+    probation_outcome = forms.ChoiceField(
+        label=_("预备期意见"),
+        choices=[("", "—"), *ProbationOutcome.choices],
+        required=False,
+        error_messages={"invalid_choice": _("请选择按期转正、延长预备期或取消预备党员资格。")},
     )
     reason = forms.CharField(
         label=_("理由"),
@@ -120,9 +136,10 @@ class GradeProposalForm(BootstrapFormMixin, forms.Form):
         help_text=_("基本合格、不合格须写明理由，并报上级党组织审批。"),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, scale: list[tuple[str, str]] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["grade"].choices = grade_scale()  # type: ignore[attr-defined]  # a ChoiceField, typed as Field
+        choices = [("", "—"), *(grade_scale() if scale is None else scale)]
+        self.fields["grade"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField, typed as Field
 
 
 class GradeReviewForm(BootstrapFormMixin, forms.Form):
@@ -132,3 +149,92 @@ class GradeReviewForm(BootstrapFormMixin, forms.Form):
         error_messages={"required": _("请选择同意或退回。"), "invalid_choice": _("请选择同意或退回。")},
     )
     reason = forms.CharField(label=_("审批意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OpinionForm(BootstrapFormMixin, forms.Form):
+    """A member's opinion on the branch's (or its committee's) work."""
+
+    text = forms.CharField(
+        label=_("意见和建议"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写意见内容。"), "max_length": _("意见不超过2000字。")},
+    )
+
+
+class MassesOpinionForm(OpinionForm):
+    """An opinion of the masses (群众意见) entered by the secretary, with how many people raised it."""
+
+    count = forms.IntegerField(
+        label=_("提出人数"),
+        min_value=1,
+        max_value=100000,
+        initial=1,
+        error_messages={"required": _("请填写提出人数。"), "min_value": _("提出人数至少为1。")},
+    )
+
+
+class ProblemForm(BootstrapFormMixin, forms.Form):
+    """A problem found in the 对照检查 or the opinions; the member it concerns and the opinion it comes from are named
+    by id and checked against the campaign."""
+
+    source = forms.ChoiceField(
+        label=_("来源"),
+        choices=OpinionSource.choices,
+        error_messages={"required": _("请选择问题来源。"), "invalid_choice": _("请选择问题来源。")},
+    )
+    description = forms.CharField(
+        label=_("问题描述"), widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": _("请描述问题。")}
+    )
+    member = forms.IntegerField(label=_("涉及党员"), required=False, widget=forms.Select)
+    opinion = forms.IntegerField(label=_("来源意见"), required=False, widget=forms.Select)
+    responsible = forms.CharField(label=_("责任人"), max_length=50, error_messages={"required": _("请填写责任人。")})
+    measures = forms.CharField(
+        label=_("整改措施"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写整改措施。")},
+    )
+    deadline = forms.DateField(label=_("整改时限"), widget=DATE_WIDGET, error_messages=_DATE_ERRORS)
+
+    def __init__(self, *args, members=(), opinions=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].widget.choices = [("", _("（不涉及具体党员）")), *((m.pk, m.name) for m in members)]
+        self.fields["opinion"].widget.choices = [("", "—"), *((o.pk, o.text[:30]) for o in opinions)]
+
+
+class DispositionForm(BootstrapFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label=_("处置方式"),
+        choices=DispositionKind.choices,
+        error_messages={"required": _("请选择处置方式。"), "invalid_choice": _("请选择处置方式。")},
+    )
+    decided_on = forms.DateField(label=_("决定日期"), widget=DATE_WIDGET, error_messages=_DATE_ERRORS)
+    deadline = forms.DateField(label=_("改正期限"), required=False, widget=DATE_WIDGET, error_messages=_DATE_ERRORS)
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FollowUpForm(BootstrapFormMixin, forms.Form):
+    disposition = forms.IntegerField(widget=forms.HiddenInput, error_messages={"required": _("请选择处置决定。")})
+    follow_up = forms.CharField(
+        label=_("跟踪情况"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写跟踪情况。")},
+    )
+    followed_up_on = forms.DateField(label=_("跟踪日期"), widget=DATE_WIDGET, error_messages=_DATE_ERRORS)
+
+
+class GradeAmendForm(BootstrapFormMixin, forms.Form):
+    grade = forms.ChoiceField(label=_("更正后等次"), choices=(), required=False)
+    probation_outcome = forms.ChoiceField(
+        label=_("更正后预备期意见"), choices=[("", "—"), *ProbationOutcome.choices], required=False
+    )
+    reason = forms.CharField(
+        label=_("更正原因"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("更正评定结果须写明更正原因（至少5个字）。")},
+    )
+
+    def __init__(self, *args, scale: list[tuple[str, str]] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", "—"), *(grade_scale() if scale is None else scale)]
+        self.fields["grade"].choices = choices  # type: ignore[attr-defined]  # a ChoiceField, typed as Field

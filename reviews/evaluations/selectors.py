@@ -19,17 +19,32 @@ from django.utils.translation import gettext_lazy as _
 from activities.calendar.selectors import AttendanceSummary, member_attendance
 from activities.models import AttendanceStatus, Commitment, HeartTalk, Meeting, MeetingKind, MeetingStatus, PioneerPost
 from activities.talks.selectors import TalkCoverage, talk_coverage
-from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, OrganizationKind, Role, User
+from branches.models import (
+    COMMITTEE_ROLE_KINDS,
+    Member,
+    MemberStatus,
+    Organization,
+    OrganizationKind,
+    Role,
+    User,
+)
 from reviews.evaluations.models import (
     ApprovalStatus,
     BallotReceipt,
+    Disposition,
     EvaluationCampaign,
+    EvaluationProblem,
     EvaluationStage,
     EvaluationStep,
+    Grade,
+    GradeAmendment,
+    GradePolicy,
     GradeProposal,
     MutualBallot,
+    Opinion,
     SelfEvaluation,
     grade_scale,
+    probation_end,
 )
 from reviews.evaluations.permissions import campaigns_visible_to, proposals_visible_to
 from study.learning.selectors import meeting_hours_by_member, task_hours_by_member
@@ -42,11 +57,24 @@ SOURCE = _(
 
 
 def campaign_get(*, user: User, pk: int) -> EvaluationCampaign:
-    """A campaign of a branch in the user's scope (a member: their own branch), with its branch; DoesNotExist
-    otherwise."""
+    """A campaign of a branch in the user's scope (a member: their own branch), with its branch and policy;
+    DoesNotExist otherwise."""
     return (
-        campaigns_visible_to(user).select_related("organization", "organization__parent", "decision_meeting").get(pk=pk)
+        campaigns_visible_to(user)
+        .select_related("organization", "organization__parent", "decision_meeting", "policy")
+        .get(pk=pk)
     )
+
+
+def policy_in_force(*, on: datetime.date) -> GradePolicy | None:
+    """The administrators' 民主评议 settings in force on a day (None: the default scale, no cap). One query."""
+    return GradePolicy.objects.filter(effective_from__lte=on).order_by("-effective_from").first()
+
+
+def policy_scale(*, on: datetime.date) -> list[tuple[str, str]]:
+    """The grade scale in force on a day. One query."""
+    policy = policy_in_force(on=on)
+    return policy.scale() if policy else grade_scale()
 
 
 def branch_campaigns(*, organization: Organization) -> list[EvaluationCampaign]:
@@ -66,16 +94,17 @@ class Tally:
     member: Member
     counts: dict[str, int]
     comments: list[str]
+    scale: tuple[tuple[str, str], ...] = ()
 
     @property
     def total(self) -> int:
         return sum(self.counts.values())
 
     def cells(self) -> list[int]:
-        return [self.counts.get(code, 0) for code, _label in grade_scale()]
+        return [self.counts.get(code, 0) for code, _label in self.scale]
 
     def labelled(self) -> list[tuple[str, int]]:
-        return [(label, self.counts.get(code, 0)) for code, label in grade_scale()]
+        return [(label, self.counts.get(code, 0)) for code, label in self.scale]
 
 
 @dataclass
@@ -140,7 +169,7 @@ def campaign_page(*, campaign: EvaluationCampaign, today: datetime.date, with_ta
         member_count=counts["members"],
         self_evaluated=counts["self_evaluated"],
         voted=counts["voted"],
-        scale=grade_scale(),
+        scale=campaign.scale,
     )
     talks_stage = page.stage(EvaluationStep.TALKS)
     if talks_stage is not None:
@@ -176,8 +205,9 @@ def campaign_tallies(*, campaign: EvaluationCampaign) -> list[Tally]:
         .values_list("subject_id", "comment")
     ):
         comments.setdefault(subject_id, []).append(comment)
+    scale = tuple(campaign.scale)
     return [
-        Tally(member=member, counts=counts.get(member.pk, {}), comments=comments.get(member.pk, []))
+        Tally(member=member, counts=counts.get(member.pk, {}), comments=comments.get(member.pk, []), scale=scale)
         for member in members
     ]
 
@@ -295,17 +325,96 @@ class ProposalRow:
     tally: Tally | None
     proposal: GradeProposal | None
 
+    @property
+    def probation_ends_on(self) -> datetime.date | None:
+        """The 预备党员's probation end (evaluated separately); None for a full member."""
+        return probation_end(self.member)
+
+
+@dataclass(frozen=True)
+class ExcellentCap:
+    """The campaign's cap on 优秀 as shown at the proposal: the percentage, the most allowed, how many so far."""
+
+    percent: int
+    limit: int
+    proposed: int
+
+
+def excellent_cap(*, campaign: EvaluationCampaign, rows: list[ProposalRow]) -> ExcellentCap | None:
+    """The cap on 优秀 for the proposal page, from rows already read (no query); None when there is no cap."""
+    if campaign.excellent_cap is None:
+        return None
+    members = len(rows)
+    return ExcellentCap(
+        percent=campaign.excellent_cap,
+        limit=(campaign.excellent_cap * members) // 100,
+        proposed=sum(1 for row in rows if row.proposal and row.proposal.grade == Grade.EXCELLENT),
+    )
+
+
+@dataclass
+class OpinionsPage:
+    stage: EvaluationStage
+    own: list[Opinion]
+    opinions: list[Opinion] | None
+    problems: list[EvaluationProblem] | None
+    report_closed: bool
+
+
+def opinions_page(*, campaign: EvaluationCampaign, member: Member | None, with_all: bool) -> OpinionsPage:
+    """The 征求意见 page: the step, the member's own opinions, and for the branch's committee (`with_all`) every
+    opinion and the problems entered. Four queries at most whatever the number of opinions."""
+    stages = {
+        stage.step: stage
+        for stage in EvaluationStage.objects.filter(
+            campaign=campaign, step__in=[EvaluationStep.OPINIONS, EvaluationStep.REPORT]
+        )
+    }
+    own = list(Opinion.objects.filter(campaign=campaign, author=member).order_by("pk")) if member is not None else []
+    opinions = problems = None
+    if with_all:
+        opinions = list(Opinion.objects.filter(campaign=campaign).select_related("author").order_by("source", "pk"))
+        problems = campaign_problems(campaign=campaign)
+    return OpinionsPage(
+        stage=stages[EvaluationStep.OPINIONS],
+        own=own,
+        opinions=opinions,
+        problems=problems,
+        report_closed=stages[EvaluationStep.REPORT].is_closed,
+    )
+
+
+def branch_members(*, campaign: EvaluationCampaign) -> list[Member]:
+    """The campaign branch's active members, by name. One query."""
+    return list(
+        Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE).order_by(
+            "name", "pk"
+        )
+    )
+
+
+def campaign_problems(*, campaign: EvaluationCampaign) -> list[EvaluationProblem]:
+    """The problems found in the campaign, by deadline. One query."""
+    return list(EvaluationProblem.objects.filter(campaign=campaign).select_related("member").order_by("deadline", "pk"))
+
 
 def proposal_rows(*, campaign: EvaluationCampaign, with_tallies: bool) -> list[ProposalRow]:
     """Every active member with their self-evaluation, 互评 tally (once the step is closed) and proposed grade.
-    Six queries whatever the branch size: the step, members, counts, comments, self-evaluations, proposals."""
+    Eight queries whatever the branch size: the step, members, counts, comments, self-evaluations, proposals
+    with their dispositions and amendments."""
     mutual_closed = EvaluationStage.objects.filter(
         campaign=campaign, step=EvaluationStep.MUTUAL, closed_on__isnull=False
     ).exists()
     tallies = {tally.member.pk: tally for tally in campaign_tallies(campaign=campaign)}
     selves = {row.member_id: row for row in SelfEvaluation.objects.filter(campaign=campaign)}
     proposals = {
-        row.member_id: row for row in GradeProposal.objects.filter(campaign=campaign).select_related("reviewed_by")
+        row.member_id: row
+        for row in GradeProposal.objects.filter(campaign=campaign)
+        .select_related("reviewed_by")
+        .prefetch_related(
+            Prefetch("dispositions", queryset=Disposition.objects.order_by("decided_on", "pk")),
+            Prefetch("amendments", queryset=GradeAmendment.objects.select_related("amended_by").order_by("number")),
+        )
     }
     return [
         ProposalRow(
@@ -322,7 +431,9 @@ def proposal_get(*, user: User, pk: int) -> GradeProposal:
     """A proposal of a branch in the user's scope, with its campaign, branch and parent; DoesNotExist otherwise."""
     return (
         proposals_visible_to(user)
-        .select_related("member", "campaign", "campaign__organization", "campaign__organization__parent")
+        .select_related(
+            "member", "campaign", "campaign__organization", "campaign__organization__parent", "campaign__policy"
+        )
         .get(pk=pk)
     )
 
@@ -367,6 +478,7 @@ class ProgressRow:
     branches: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     grades: dict[str, int] = field(default_factory=dict)
+    scale: tuple[tuple[str, str], ...] = ()
 
     def count(self, status: str) -> int:
         return self.counts.get(status, 0)
@@ -388,7 +500,7 @@ class ProgressRow:
         return self.count(REPORTED)
 
     def grade_cells(self) -> list[int]:
-        return [self.grades.get(code, 0) for code, _label in grade_scale()]
+        return [self.grades.get(code, 0) for code, _label in self.scale]
 
 
 @dataclass
@@ -406,8 +518,9 @@ def evaluation_progress(*, organization: Organization, year: int) -> EvaluationP
     党员大会 step closed), reported (the 报上级 step closed); the grades decided; the cases waiting for approval.
     Five queries whatever the size of the subtree (children, branches, campaigns, grades, pending cases)."""
     children = list(Organization.objects.filter(parent=organization).order_by("code", "pk"))
-    rows = {child.path: ProgressRow(organization=child) for child in children}
-    total = ProgressRow(organization=None)
+    scale = tuple(policy_scale(on=datetime.date(year, 12, 1)))
+    rows = {child.path: ProgressRow(organization=child, scale=scale) for child in children}
+    total = ProgressRow(organization=None, scale=scale)
     prefix = len(organization.path) + len(Organization.path_segment(0))
     branch_paths = dict(
         Organization.objects.filter(path__startswith=organization.path, kind=OrganizationKind.BRANCH).values_list(
@@ -468,7 +581,7 @@ def evaluation_progress(*, organization: Organization, year: int) -> EvaluationP
         rows=[row for row in rows.values() if row.branches],
         total=total,
         pending=pending,
-        scale=grade_scale(),
+        scale=list(scale),
     )
 
 

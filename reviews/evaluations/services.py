@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import random
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,16 +22,26 @@ from notifications.models import ReminderKind
 from notifications.services import ReminderMessage, reminders_send
 from reviews.evaluations.models import (
     CAREFUL_GRADES,
+    CAREFUL_OUTCOMES,
     STEP_ORDER,
     ApprovalStatus,
     BallotReceipt,
+    Disposition,
+    DispositionKind,
     EvaluationCampaign,
+    EvaluationProblem,
     EvaluationStage,
     EvaluationStep,
+    Grade,
+    GradeAmendment,
+    GradePolicy,
     GradeProposal,
     MutualBallot,
+    Opinion,
+    OpinionSource,
+    ProbationOutcome,
     SelfEvaluation,
-    grade_scale,
+    probation_end,
 )
 
 # The usual schedule (December to March): (step, first day, last day) as offsets from 1 December of the year.
@@ -85,7 +96,9 @@ def campaign_open(
         previous_start = starts_on
     if errors:
         raise ValidationError(errors)
-    campaign = EvaluationCampaign(organization=organization, year=year, opened_by=opened_by)
+    # The administrators' settings in force today stay with the campaign: a later change never rewrites it.
+    policy = GradePolicy.objects.filter(effective_from__lte=timezone.localdate()).order_by("-effective_from").first()
+    campaign = EvaluationCampaign(organization=organization, year=year, opened_by=opened_by, policy=policy)
     campaign.full_clean()
     campaign.save()
     stages = []
@@ -219,7 +232,7 @@ def _ballots_write(*, campaign: EvaluationCampaign, voter: Member, grades: dict[
     subjects = eligible - {voter.pk}
     if set(grades) != subjects:
         raise ValidationError(_("请为本支部的每一位其他党员选择评议等次。"))
-    scale = {code for code, _label in grade_scale()}
+    scale = set(campaign.grades)
     if any(grade not in scale for grade, _comment in grades.values()):
         raise ValidationError(_("评议等次无效，请从列表中选择。"))
     if any(len(comment) > 200 for _grade, comment in grades.values()):
@@ -234,26 +247,59 @@ def _ballots_write(*, campaign: EvaluationCampaign, voter: Member, grades: dict[
     return len(ballots)
 
 
+def excellent_limit(*, cap: int | None, members: int) -> int | None:
+    """How many members at most may be 优秀 under a cap (a percentage of the branch's members), rounded down."""
+    return None if cap is None else (cap * members) // 100
+
+
 @transaction.atomic
 def grade_propose(
-    *, campaign: EvaluationCampaign, member: Member, grade: str, reason: str, proposed_by: User
+    *,
+    campaign: EvaluationCampaign,
+    member: Member,
+    grade: str,
+    reason: str,
+    proposed_by: User,
+    probation_outcome: str = "",
 ) -> GradeProposal:
     """The 支委会 proposes a member's grade. 基本合格 and 不合格 need a written reason and wait for the parent
-    committee's approval (严格稳慎); a proposal can be changed until the step is closed (a returned one too)."""
+    committee's approval (严格稳慎); a proposal can be changed until the step is closed (a returned one too).
+
+    A 预备党员 is evaluated separately: instead of a grade, a suggestion on the probation (按期转正, 延长预备期,
+    取消预备党员资格) with the probation's end date; extending or cancelling is handled with care like a 不合格.
+    The share of 优秀 is held under the campaign's cap (the administrators' setting in force when it opened)."""
     _open_stage(campaign, EvaluationStep.PROPOSAL)
     if member.organization_id != campaign.organization_id or member.status != MemberStatus.ACTIVE:
         raise ValidationError(_("只能为本支部的党员提出评定意见。"))
-    if grade not in {code for code, _label in grade_scale()}:
-        raise ValidationError({"grade": _("评议等次无效，请从列表中选择。")})
+    ends_on = probation_end(member)
     reason = reason.strip()
-    careful = grade in CAREFUL_GRADES
-    if careful and len(reason) < 10:
-        raise ValidationError({"reason": _("评定为基本合格或不合格须写明理由（至少10个字），并报上级党组织审批。")})
+    if ends_on is not None:
+        if probation_outcome not in ProbationOutcome.values:
+            raise ValidationError(
+                {"probation_outcome": _("预备党员单独评议：请选择按期转正、延长预备期或取消预备党员资格。")}
+            )
+        grade = ""
+        careful = probation_outcome in CAREFUL_OUTCOMES
+        if careful and len(reason) < 10:
+            raise ValidationError(
+                {"reason": _("建议延长预备期或取消预备党员资格须写明理由（至少10个字），并报上级党组织审批。")}
+            )
+    else:
+        probation_outcome = ""
+        if grade not in campaign.grades:
+            raise ValidationError({"grade": _("评议等次无效，请从列表中选择。")})
+        careful = grade in CAREFUL_GRADES
+        if careful and len(reason) < 10:
+            raise ValidationError({"reason": _("评定为基本合格或不合格须写明理由（至少10个字），并报上级党组织审批。")})
+        if grade == Grade.EXCELLENT and campaign.excellent_cap is not None:
+            _check_excellent_cap(campaign=campaign, member=member)
     proposal, _created = GradeProposal.objects.update_or_create(
         campaign=campaign,
         member=member,
         defaults={
             "grade": grade,
+            "probation_outcome": probation_outcome,
+            "probation_ends_on": ends_on,
             "reason": reason,
             "proposed_by": proposed_by,
             "status": ApprovalStatus.PENDING if careful else ApprovalStatus.STANDS,
@@ -263,6 +309,28 @@ def grade_propose(
         },
     )
     return proposal
+
+
+def _check_excellent_cap(*, campaign: EvaluationCampaign, member: Member) -> None:
+    cap = campaign.excellent_cap
+    members = Member.objects.filter(organization_id=campaign.organization_id, status=MemberStatus.ACTIVE).count()
+    limit = excellent_limit(cap=cap, members=members) or 0
+    others = (
+        GradeProposal.objects.filter(campaign=campaign, grade=Grade.EXCELLENT)
+        .exclude(member=member)
+        .select_for_update()
+        .count()
+    )
+    if others + 1 > limit:
+        raise ValidationError(
+            {
+                "grade": _(
+                    "评为优秀的党员不能超过本支部党员的%(cap)d%%（%(members)d名党员中最多%(limit)d名），"
+                    "已经提出%(n)d名，请调整后再保存。"
+                )
+                % {"cap": cap, "members": members, "limit": limit, "n": others}
+            }
+        )
 
 
 @transaction.atomic
@@ -349,3 +417,219 @@ def evaluation_remind(*, campaign: EvaluationCampaign, step: str, today: datetim
         for user_id in waiting
     ]
     return reminders_send(messages=messages, email=False)
+
+
+# 征求意见 and the problems found ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def opinion_submit(*, campaign: EvaluationCampaign, member: Member, text: str, user: User) -> Opinion:
+    """A member's own opinion on the branch's (or its committee's) work, during the 征求意见 step."""
+    _open_stage(campaign, EvaluationStep.OPINIONS)
+    if member.organization_id != campaign.organization_id or member.status != MemberStatus.ACTIVE:
+        raise ValidationError(_("只有本支部的党员可以提出意见。"))
+    opinion = Opinion(
+        campaign=campaign, source=OpinionSource.MEMBERS, author=member, text=text.strip(), count=1, entered_by=user
+    )
+    if not opinion.text:
+        raise ValidationError({"text": _("请填写意见内容。")})
+    opinion.full_clean()
+    opinion.save()
+    return opinion
+
+
+@transaction.atomic
+def masses_opinion_enter(*, campaign: EvaluationCampaign, text: str, count: int, entered_by: User) -> Opinion:
+    """An opinion of the masses (群众意见) entered by the secretary, with how many people raised it."""
+    _open_stage(campaign, EvaluationStep.OPINIONS)
+    if count is None or count < 1:
+        raise ValidationError({"count": _("提出人数至少为1。")})
+    opinion = Opinion(
+        campaign=campaign, source=OpinionSource.MASSES, text=text.strip(), count=count, entered_by=entered_by
+    )
+    if not opinion.text:
+        raise ValidationError({"text": _("请填写意见内容。")})
+    opinion.full_clean()
+    opinion.save()
+    return opinion
+
+
+@transaction.atomic
+def problem_add(
+    *,
+    campaign: EvaluationCampaign,
+    source: str,
+    description: str,
+    responsible: str,
+    measures: str,
+    deadline: datetime.date,
+    entered_by: User,
+    member: Member | None = None,
+    opinion: Opinion | None = None,
+    today: datetime.date | None = None,
+) -> EvaluationProblem:
+    """Enter a problem found in the 对照检查 or in the opinions, once, with who is responsible, the measures and the
+    deadline (seed §二.3: 问题查找、整改). Open until the campaign is reported to the parent committee."""
+    _open_stage(campaign, EvaluationStep.REPORT)
+    today = today or timezone.localdate()
+    errors: dict[str, Any] = {}
+    if member is not None and member.organization_id != campaign.organization_id:
+        errors["member"] = _("涉及的党员须是本支部党员。")
+    if opinion is not None and opinion.campaign_id != campaign.pk:
+        errors["opinion"] = _("来源意见须是本次评议征求的意见。")
+    if deadline is not None and deadline < today:
+        errors["deadline"] = _("整改时限不能早于今天。")
+    if errors:
+        raise ValidationError(errors)
+    problem = EvaluationProblem(
+        campaign=campaign,
+        source=source,
+        description=description.strip(),
+        member=member,
+        responsible=responsible.strip(),
+        measures=measures.strip(),
+        deadline=deadline,
+        opinion=opinion,
+        entered_by=entered_by,
+    )
+    problem.full_clean()
+    problem.save()
+    return problem
+
+
+# After the 支部党员大会 decided: dispositions and corrections --------------------------------------------------------
+
+
+def _decided(campaign: EvaluationCampaign) -> None:
+    if not EvaluationStage.objects.filter(
+        campaign=campaign, step=EvaluationStep.DECISION, closed_on__isnull=False
+    ).exists():
+        raise ValidationError(_("支部党员大会审议决定后才能登记。"))
+
+
+@transaction.atomic
+def disposition_record(
+    *,
+    proposal: GradeProposal,
+    kind: str,
+    decided_on: datetime.date,
+    deadline: datetime.date | None,
+    note: str,
+    recorded_by: User,
+    today: datetime.date | None = None,
+) -> Disposition:
+    """Record how a 基本合格/不合格 member is handled: 限期改正 (with a deadline), 劝其退党 or 除名 (不合格 only).
+    A recorded decision only: the member's status is not changed here."""
+    today = today or timezone.localdate()
+    _decided(proposal.campaign)
+    if proposal.grade not in CAREFUL_GRADES or not proposal.stands:
+        raise ValidationError(_("只有经上级同意的基本合格、不合格党员需要登记处置决定。"))
+    errors: dict[str, Any] = {}
+    if kind in (DispositionKind.PERSUADE, DispositionKind.REMOVE) and proposal.grade != Grade.UNQUALIFIED:
+        errors["kind"] = _("劝其退党、除名只适用于评定为不合格的党员。")
+    if decided_on is not None and decided_on > today:
+        errors["decided_on"] = _("决定日期不能晚于今天。")
+    if kind == DispositionKind.CORRECTION:
+        if deadline is None:
+            errors["deadline"] = _("限期改正须填写改正期限。")
+        elif decided_on is not None and deadline <= decided_on:
+            errors["deadline"] = _("改正期限须晚于决定日期。")
+    else:
+        deadline = None
+    if errors:
+        raise ValidationError(errors)
+    disposition = Disposition(
+        proposal=proposal,
+        kind=kind,
+        decided_on=decided_on,
+        deadline=deadline,
+        note=note.strip(),
+        recorded_by=recorded_by,
+    )
+    disposition.full_clean()
+    disposition.save()
+    return disposition
+
+
+@transaction.atomic
+def disposition_follow_up(
+    *, disposition: Disposition, follow_up: str, followed_up_on: datetime.date, today: datetime.date | None = None
+) -> Disposition:
+    """Record the follow-up of a 限期改正 (how the member corrected, checked on a date)."""
+    today = today or timezone.localdate()
+    if disposition.kind != DispositionKind.CORRECTION:
+        raise ValidationError(_("只有限期改正需要登记跟踪情况。"))
+    errors: dict[str, Any] = {}
+    if not follow_up.strip():
+        errors["follow_up"] = _("请填写跟踪情况。")
+    if followed_up_on is None or followed_up_on < disposition.decided_on or followed_up_on > today:
+        errors["followed_up_on"] = _("跟踪日期须在决定日期和今天之间。")
+    if errors:
+        raise ValidationError(errors)
+    disposition.follow_up = follow_up.strip()
+    disposition.followed_up_on = followed_up_on
+    disposition.full_clean()
+    disposition.save(update_fields=["follow_up", "followed_up_on", "updated_at"])
+    return disposition
+
+
+@transaction.atomic
+def grade_amend(
+    *, proposal: GradeProposal, grade: str, probation_outcome: str, reason: str, amended_by: User
+) -> GradeAmendment:
+    """Correct a grade after the 支部党员大会 decided it: an amendment with a reason, versioned (who, when, before,
+    after; the original stays in the first amendment). A correction to 基本合格/不合格 (or to extending or
+    cancelling a probation) waits again for the parent committee's approval."""
+    proposal = GradeProposal.objects.select_for_update().select_related("campaign", "member").get(pk=proposal.pk)
+    _decided(proposal.campaign)
+    reason = reason.strip()
+    if len(reason) < 5:
+        raise ValidationError({"reason": _("更正评定结果须写明更正原因（至少5个字）。")})
+    if proposal.probation_ends_on is not None:
+        if probation_outcome not in ProbationOutcome.values:
+            raise ValidationError({"probation_outcome": _("请选择按期转正、延长预备期或取消预备党员资格。")})
+        grade = ""
+        careful = probation_outcome in CAREFUL_OUTCOMES
+    else:
+        probation_outcome = ""
+        if grade not in proposal.campaign.grades:
+            raise ValidationError({"grade": _("评议等次无效，请从列表中选择。")})
+        careful = grade in CAREFUL_GRADES
+    if grade == proposal.grade and probation_outcome == proposal.probation_outcome:
+        raise ValidationError({"grade": _("更正后的评定结果与现在相同，无需更正。")})
+    amendment = GradeAmendment(
+        proposal=proposal,
+        number=proposal.amendments.count() + 1,
+        grade_before=proposal.grade,
+        grade_after=grade,
+        outcome_before=proposal.probation_outcome,
+        outcome_after=probation_outcome,
+        reason=reason,
+        amended_by=amended_by,
+    )
+    amendment.full_clean()
+    amendment.save()
+    proposal.grade = grade
+    proposal.probation_outcome = probation_outcome
+    proposal.status = ApprovalStatus.PENDING if careful else ApprovalStatus.STANDS
+    proposal.reviewed_by = None
+    proposal.reviewed_on = None
+    proposal.review_reason = ""
+    proposal.save()
+    return amendment
+
+
+# The administrators' settings ----------------------------------------------------------------------------------
+
+
+def policy_errors(
+    *, policy: GradePolicy, today: datetime.date | None = None, original_from: datetime.date | None = None
+) -> dict[str, str]:
+    """What stops saving a version of the 民主评议 settings: a version in force (or past) is never changed, and a
+    new or changed version takes effect from tomorrow at the earliest, so no opened campaign is rewritten."""
+    today = today or timezone.localdate()
+    if original_from is not None and original_from <= today:
+        return {"effective_from": str(_("已经生效的设置不能修改；请新增一个以后生效的版本。"))}
+    if policy.effective_from is not None and policy.effective_from <= today:
+        return {"effective_from": str(_("生效日期须晚于今天：设置的变更不改写已经发起的民主评议。"))}
+    return {}

@@ -17,4 +17,8 @@ urlpatterns = [
     path("orgs/<int:pk>/evaluations/progress/", views.progress, name="evaluation_progress"),
     path("orgs/<int:pk>/evaluations/progress/export.xlsx", views.progress_export, name="evaluation_progress_export"),
     path("evaluations/<int:pk>/steps/<str:step>/remind/", views.remind, name="evaluation_remind"),
+    path("evaluations/<int:pk>/opinions/", views.opinions, name="evaluation_opinions"),
+    path("evaluations/grades/<int:pk>/disposition/", views.disposition, name="evaluation_disposition"),
+    path("evaluations/grades/<int:pk>/follow-up/", views.follow_up, name="evaluation_follow_up"),
+    path("evaluations/grades/<int:pk>/amend/", views.amend, name="evaluation_amend"),
 ]

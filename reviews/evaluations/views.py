@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -27,11 +28,17 @@ from reviews.evaluations import selectors, services
 from reviews.evaluations.forms import (
     BallotForm,
     CampaignOpenForm,
+    DispositionForm,
+    FollowUpForm,
+    GradeAmendForm,
     GradeProposalForm,
     GradeReviewForm,
+    MassesOpinionForm,
+    OpinionForm,
+    ProblemForm,
     SelfEvaluationForm,
 )
-from reviews.evaluations.models import EvaluationStage, EvaluationStep, grade_scale
+from reviews.evaluations.models import CAREFUL_GRADES, EvaluationStage, EvaluationStep, ProbationOutcome
 from reviews.evaluations.permissions import campaign_member, can_review_grades, can_run_campaign, can_view_tallies
 
 
@@ -162,7 +169,7 @@ def ballots(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The member's secret 党员互评: a grade for every other member. Nobody can read a ballot afterwards."""
     campaign, member = _participant_or_404(request, pk)
     page = selectors.ballot_page(campaign=campaign, voter=member)
-    form = BallotForm(request.POST if request.method == "POST" else None, subjects=page.subjects)
+    form = BallotForm(request.POST if request.method == "POST" else None, subjects=page.subjects, scale=campaign.scale)
     if request.method == "POST" and not page.has_voted and form.is_valid():
         try:
             count = services.ballots_cast(campaign=campaign, voter=member, grades=form.grades())
@@ -193,7 +200,7 @@ def grades(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not runs:
             raise PermissionDenied
-        form = GradeProposalForm(request.POST)
+        form = GradeProposalForm(request.POST, scale=campaign.scale)
         if form.is_valid():
             member = Member.objects.filter(
                 pk=form.cleaned_data["member"], organization=organization, status=MemberStatus.ACTIVE
@@ -205,6 +212,7 @@ def grades(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                     campaign=campaign,
                     member=member,
                     grade=form.cleaned_data["grade"],
+                    probation_outcome=form.cleaned_data["probation_outcome"],
                     reason=form.cleaned_data["reason"],
                     proposed_by=request.user,
                 )
@@ -217,16 +225,31 @@ def grades(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         else:
             posted = request.POST.get("member", "")
             error_member = int(posted) if posted.isdigit() else None
+    return _grades_page(request, campaign, runs=runs, error_form=form, error_member=error_member)
+
+
+def _grades_page(request, campaign, *, runs: bool, error_form=None, error_member=None, error_proposal=None):
+    organization = campaign.organization
     stage = selectors.self_evaluation_stage(campaign=campaign, step=EvaluationStep.PROPOSAL)
+    decided = selectors.self_evaluation_stage(campaign=campaign, step=EvaluationStep.DECISION).is_closed
+    rows = selectors.proposal_rows(campaign=campaign, with_tallies=True)
     context = {
         "campaign": campaign,
         "organization": organization,
         "stage": stage,
-        "rows": selectors.proposal_rows(campaign=campaign, with_tallies=True),
-        "scale": grade_scale(),
+        "rows": [row for row in rows if row.probation_ends_on is None],
+        "probationary_rows": [row for row in rows if row.probation_ends_on is not None],
+        "scale": campaign.scale,
+        "outcomes": ProbationOutcome.choices,
+        "cap": selectors.excellent_cap(campaign=campaign, rows=rows),
         "can_propose": runs and not stage.is_closed,
-        "error_form": form,
+        "can_follow_up": runs and decided,
+        "careful_grades": CAREFUL_GRADES,
+        "disposition_form": DispositionForm(),
+        "amend_form": GradeAmendForm(scale=campaign.scale),
+        "error_form": error_form,
         "error_member": str(error_member) if error_member else "",
+        "error_proposal": str(error_proposal) if error_proposal else "",
     }
     return render(request, "reviews/evaluation_grades.html", context)
 
@@ -368,3 +391,175 @@ def remind(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpRespons
     else:
         messages.success(request, _("已提醒%(n)d名党员（同一天不重复提醒）。") % {"n": sent})
     return redirect(campaign)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def opinions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """征求意见: a member writes their own opinions on the branch's work while the step is open; the branch's
+    committee sees them all, enters the masses' opinions (群众意见) and the problems found in the 对照检查 and the
+    opinions. POST says which with `action`; a member or opinion of another campaign named in the body is 404."""
+    campaign = get_or_404(selectors.campaign_get, user=request.user, pk=pk)
+    organization = campaign.organization
+    runs = can_run_campaign(request.user, organization)
+    member = campaign_member(request.user, campaign)
+    if not runs and member is None and not can_view_tallies(request.user, organization):
+        raise Http404
+    with_all = can_view_tallies(request.user, organization)
+    page = selectors.opinions_page(campaign=campaign, member=member, with_all=with_all)
+    members = selectors.branch_members(campaign=campaign) if runs else []
+    opinion_form = OpinionForm()
+    masses_form = MassesOpinionForm(prefix="masses")
+    problem_form = ProblemForm(prefix="problem", members=members, opinions=page.opinions or [])
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "opinion":
+                if member is None:
+                    raise PermissionDenied
+                opinion_form = OpinionForm(request.POST)
+                if opinion_form.is_valid():
+                    services.opinion_submit(
+                        campaign=campaign, member=member, text=opinion_form.cleaned_data["text"], user=request.user
+                    )
+                    messages.success(request, _("您的意见已提交，谢谢。"))
+                    return redirect("reviews:evaluation_opinions", campaign.pk)
+            elif action == "masses":
+                if not runs:
+                    raise PermissionDenied
+                masses_form = MassesOpinionForm(request.POST, prefix="masses")
+                if masses_form.is_valid():
+                    services.masses_opinion_enter(
+                        campaign=campaign,
+                        text=masses_form.cleaned_data["text"],
+                        count=masses_form.cleaned_data["count"],
+                        entered_by=request.user,
+                    )
+                    messages.success(request, _("已录入群众意见。"))
+                    return redirect("reviews:evaluation_opinions", campaign.pk)
+            elif action == "problem":
+                if not runs:
+                    raise PermissionDenied
+                problem_form = ProblemForm(
+                    request.POST, prefix="problem", members=members, opinions=page.opinions or []
+                )
+                if problem_form.is_valid():
+                    data = problem_form.cleaned_data
+                    concerned = _one_of(members, data["member"])
+                    source_opinion = _one_of(page.opinions or [], data["opinion"])
+                    services.problem_add(
+                        campaign=campaign,
+                        source=data["source"],
+                        description=data["description"],
+                        member=concerned,
+                        opinion=source_opinion,
+                        responsible=data["responsible"],
+                        measures=data["measures"],
+                        deadline=data["deadline"],
+                        entered_by=request.user,
+                    )
+                    messages.success(request, _("已登记查找的问题。"))
+                    return redirect("reviews:evaluation_opinions", campaign.pk)
+            else:
+                raise Http404
+        except ValidationError as error:
+            target = {"opinion": opinion_form, "masses": masses_form}.get(action, problem_form)
+            apply_service_errors(target, error)
+    context = {
+        "campaign": campaign,
+        "organization": organization,
+        "page": page,
+        "participant": member,
+        "can_run": runs,
+        "opinion_form": opinion_form,
+        "masses_form": masses_form,
+        "problem_form": problem_form,
+    }
+    return render(request, "reviews/evaluation_opinions.html", context)
+
+
+def _one_of(objects, pk: int | None):
+    """The object named by id among those allowed (None when no id); an id outside them is 404."""
+    if pk is None:
+        return None
+    found = next((obj for obj in objects if obj.pk == pk), None)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _runnable_proposal(request: AuthenticatedHttpRequest, pk: int):
+    proposal = get_or_404(selectors.proposal_get, user=request.user, pk=pk)
+    if not can_run_campaign(request.user, proposal.campaign.organization):
+        raise PermissionDenied
+    return proposal
+
+
+def _form_messages(request: AuthenticatedHttpRequest, form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            messages.error(request, str(message))
+
+
+@login_required
+@require_POST
+def disposition(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record how a 基本合格/不合格 member is handled (限期改正, 劝其退党, 除名): a recorded decision only."""
+    proposal = _runnable_proposal(request, pk)
+    form = DispositionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.disposition_record(proposal=proposal, recorded_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("已登记对%(name)s的处置决定。") % {"name": proposal.member.name})
+    else:
+        _form_messages(request, form)
+    return redirect(f"{reverse('reviews:evaluation_grades', args=[proposal.campaign_id])}#member-{proposal.member_id}")
+
+
+@login_required
+@require_POST
+def follow_up(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record the follow-up of a 限期改正 (the disposition is named in the body: one of this proposal's, else 404)."""
+    proposal = _runnable_proposal(request, pk)
+    form = FollowUpForm(request.POST)
+    if form.is_valid():
+        target = proposal.dispositions.filter(pk=form.cleaned_data["disposition"]).first()
+        if target is None:
+            raise Http404
+        try:
+            services.disposition_follow_up(
+                disposition=target,
+                follow_up=form.cleaned_data["follow_up"],
+                followed_up_on=form.cleaned_data["followed_up_on"],
+            )
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("已登记跟踪情况。"))
+    else:
+        _form_messages(request, form)
+    return redirect(f"{reverse('reviews:evaluation_grades', args=[proposal.campaign_id])}#member-{proposal.member_id}")
+
+
+@login_required
+@require_POST
+def amend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Correct a grade after the 支部党员大会 decided: an amendment with a reason, the earlier grade kept."""
+    proposal = _runnable_proposal(request, pk)
+    form = GradeAmendForm(request.POST, scale=proposal.campaign.scale)
+    if form.is_valid():
+        try:
+            services.grade_amend(proposal=proposal, amended_by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for text in error.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("已更正%(name)s的评定结果。") % {"name": proposal.member.name})
+    else:
+        _form_messages(request, form)
+    return redirect(f"{reverse('reviews:evaluation_grades', args=[proposal.campaign_id])}#member-{proposal.member_id}")

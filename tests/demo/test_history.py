@@ -337,3 +337,12 @@ def test_seed_demo_history_fills_the_demo_district_and_keeps_the_demo_branch_sto
     assert with_meetings == branches.filter(members__isnull=False).distinct().count()
     # The demo branch keeps the hand-made story: a 主题党日 planned next week.
     assert Meeting.objects.filter(organization__code=DEMO_BRANCH_CODE, status="planned").exists()
+    # Last year's 民主评议 at district scale too (written in bulk): most branches, with their grades.
+    from django.utils import timezone
+
+    from reviews.evaluations.models import EvaluationCampaign, GradeProposal
+
+    last_year = timezone.localdate().year - 1
+    evaluated = EvaluationCampaign.objects.filter(organization__in=branches, year=last_year).count()
+    assert evaluated >= branches.count() // 2
+    assert GradeProposal.objects.filter(campaign__year=last_year, campaign__organization__in=branches).exists()

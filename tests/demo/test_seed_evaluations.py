@@ -51,3 +51,27 @@ def test_it_seeds_last_years_evaluations_and_this_years_campaign_once():
     counts = (EvaluationCampaign.objects.count(), GradeProposal.objects.count(), MutualBallot.objects.count())
     call_command("seed_demo", "--branches=12", "--seed=7", f"--today={TODAY.isoformat()}", stdout=io.StringIO())
     assert (EvaluationCampaign.objects.count(), GradeProposal.objects.count(), MutualBallot.objects.count()) == counts
+
+
+def test_it_seeds_probation_outcomes_problems_and_dispositions():
+    from reviews.evaluations.models import (
+        Disposition,
+        DispositionKind,
+        EvaluationProblem,
+        Grade,
+        Opinion,
+        ProbationOutcome,
+    )
+
+    call_command("seed_demo", "--branches=12", "--seed=7", f"--today={TODAY.isoformat()}", stdout=io.StringIO())
+    extended = GradeProposal.objects.filter(campaign__year=2025, probation_outcome=ProbationOutcome.EXTEND)
+    assert extended.count() == 1
+    assert extended.get().status == ApprovalStatus.APPROVED and extended.get().grade == ""
+    assert extended.get().probation_ends_on is not None
+    decided = EvaluationCampaign.objects.filter(year=2025).exclude(decision_meeting=None)
+    assert EvaluationProblem.objects.filter(campaign__in=decided).count() == 2 * decided.count()
+    basic = GradeProposal.objects.filter(grade=Grade.BASICALLY_QUALIFIED, status=ApprovalStatus.APPROVED)
+    assert Disposition.objects.filter(kind=DispositionKind.CORRECTION).count() == basic.count()
+    current = EvaluationCampaign.objects.get(year=2026)
+    assert Opinion.objects.filter(campaign=current).count() == 3
+    assert EvaluationProblem.objects.filter(campaign=current).count() == 1
