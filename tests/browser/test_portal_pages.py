@@ -92,3 +92,17 @@ def test_it_lays_out_the_main_pages_within_the_screen(
         web.screenshot(f"{name}-{width}")
         assert web.horizontal_overflow() <= 1, f"{name} page is wider than {width} px"
     assert web.console_errors == []
+
+
+def test_it_keeps_the_study_hours_table_inside_its_card_on_an_english_phone(web, secretary, branch):
+    for n in range(6):
+        MemberFactory(organization=branch, name=f"党员{n}号")
+    web.resize(PHONE)
+    web.log_in_as(secretary)
+    web.context.add_cookies([{"name": "django_language", "value": "en", "url": web.base_url}])
+
+    web.open(reverse("branches:organization_detail", args=[branch.pk]))
+
+    expect(web.page.locator("#m3-title")).to_be_visible()
+    assert web.horizontal_overflow() <= 1
+    assert web.console_errors == []
