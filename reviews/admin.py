@@ -433,3 +433,7 @@ class MemberFlagAdmin(ReadOnlyScopedAdmin):
     @admin.display(description=_("已批评教育"), boolean=True)
     def has_talk(self, obj: MemberFlag) -> bool:
         return obj.talk_id is not None
+
+
+# 述职评议考核 (reviews/duty_reports/admin.py) registers its models with the admin here.
+import reviews.duty_reports.admin  # noqa: E402, F401
