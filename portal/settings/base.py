@@ -259,6 +259,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.member_flags_refresh_schedule",
         "schedule": crontab(minute=30, hour=2),
     },
+    "reviews-duty-report-reminders": {
+        "task": "reviews.tasks.duty_rounds_remind",
+        "schedule": crontab(minute=30, hour=8),
+    },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",
         "schedule": crontab(minute=0, hour=8),
