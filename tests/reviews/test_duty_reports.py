@@ -360,7 +360,7 @@ def test_the_secretary_finds_the_report_from_the_navigation(client, report, secr
 
 
 def _units(committee, n):
-    for i in range(n):
+    for _ in range(n):
         branch = BranchFactory(parent=committee)
         give_role(UserFactory(), branch, RoleKind.SECRETARY)
 
