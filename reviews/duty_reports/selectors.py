@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, Role, RoleKind, User
 from reviews.duty_reports.models import (
+    BARRIER_KINDS,
+    COMMITTEE_KINDS,
     REPORTING_KINDS,
     DutyAssessment,
     DutyReport,
@@ -31,6 +33,9 @@ from reviews.evaluations.selectors import evaluation_progress
 from reviews.reports.selectors import report_data
 
 SOURCE = _(
+    "依据：《关于推进“两学一做”学习教育常态化制度化的实施方案》三：把组织开展“两学一做”学习教育情况作为各级党组织书记"
+    "抓基层党建述职评议考核的重要内容，每年进行检查和评估。"
+)
     "依据：《关于在全市党员中开展“学党章党规、学系列讲话，做合格党员”学习教育的实施方案》二.4（落实党支部书记抓党建述职评议考核）、三（一级抓一级、层层抓落实）。"
 )
 
@@ -50,10 +55,24 @@ def report_get(*, user: User, pk: int) -> DutyReport:
     )
 
 
-def reporting_units(*, committee: Organization) -> QuerySet[Organization]:
-    """The units whose secretaries report to the committee: its direct children that are 党支部, 党总支 or
-    基层党委."""
-    return Organization.objects.filter(parent=committee, kind__in=REPORTING_KINDS).order_by("code", "pk")
+def reporting_units(*, committee: Organization) -> list[Organization]:
+    """The units whose secretaries report to the committee: the 党支部, 党总支 and 基层党委 below it with no other
+    党委 (基层党委, 工委 or 区委) in between; a 党总支 is passed through, so its 党支部 report to the 党委 above as
+    it does. One query over the subtree's committees and branches."""
+    candidates = list(
+        Organization.objects.filter(
+            path__startswith=committee.path, depth__gt=committee.depth, kind__in=REPORTING_KINDS + BARRIER_KINDS
+        )
+        .only("pk", "name", "code", "kind", "path", "depth", "parent_id")
+        .order_by("path")
+    )
+    barriers = [org.path for org in candidates if org.kind in COMMITTEE_KINDS]
+    units = [
+        org
+        for org in candidates
+        if org.kind in REPORTING_KINDS and not any(org.path.startswith(path) and org.path != path for path in barriers)
+    ]
+    return sorted(units, key=lambda org: (org.code, org.pk))
 
 
 @dataclass

@@ -37,13 +37,14 @@ def duty_round_open(
     opened_by: User,
     representatives: list[User] | None = None,
 ) -> DutyReportRound:
-    """Open the committee's 述职评议考核 for `year`: one draft report per unit reporting to it (its direct 党支部,
-    党总支 and 基层党委). The units' figures are taken when their 书记 first saves the report."""
+    """Open the committee's 述职评议考核 for `year`: one draft report per unit reporting to it (`reporting_units`:
+    its 党支部, 党总支 and 基层党委 with no other 党委 in between). The units' figures are taken when their 书记 first
+    saves the report. A unit set up after the round opened is not in it."""
     if DutyReportRound.objects.filter(committee=committee, year=year).exists():
         raise ValidationError({"year": _("本党组织%(year)d年度的述职评议考核已经发起。") % {"year": year}})
     units = list(reporting_units(committee=committee))
     if not units:
-        raise ValidationError(_("本党组织没有直属的党支部或基层党组织，无需开展述职评议考核。"))
+        raise ValidationError(_("本党组织没有所属的党支部、党总支或基层党委，无需开展述职评议考核。"))
     duty_round = DutyReportRound(committee=committee, year=year, due_on=due_on, opened_by=opened_by)
     duty_round.full_clean()
     duty_round.save()

@@ -76,7 +76,7 @@ def round_list(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = {
         "organization": committee,
         "rounds": selectors.committee_rounds(committee=committee),
-        "units": selectors.reporting_units(committee=committee).count(),
+        "units": len(selectors.reporting_units(committee=committee)),
         "form": form,
         "source": selectors.SOURCE,
     }

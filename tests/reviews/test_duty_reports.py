@@ -7,12 +7,12 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from branches.models import RoleKind
+from branches.models import OrganizationKind, RoleKind
 from notifications.models import Notification
 from reviews.duty_reports import selectors, services
 from reviews.duty_reports.models import DutyAssessment, DutyReport, DutyReportRound, DutyReportStatus
 from tests.conftest import enrol_totp
-from tests.factories import BranchFactory, MemberFactory, UserFactory, give_role
+from tests.factories import BranchFactory, MemberFactory, OrganizationFactory, UserFactory, give_role
 
 YEAR = 2026
 DUE = datetime.date(2027, 1, 31)
@@ -62,6 +62,16 @@ def test_it_opens_a_round_with_a_draft_report_per_unit(client, committee, commit
     again = client.post(url, {"year": YEAR, "due_on": "2027-01-31"})
     assert again.status_code == 200 and "本党组织2026年度的述职评议考核已经发起。" in again.content.decode()
     assert DutyReportRound.objects.count() == 1
+
+
+def test_a_general_branch_is_passed_through_and_a_lower_committee_is_not(committee, district, committee_officer):
+    general = OrganizationFactory(kind=OrganizationKind.GENERAL_BRANCH, parent=committee)
+    under_general = BranchFactory(parent=general)
+    lower = OrganizationFactory(kind=OrganizationKind.PRIMARY_COMMITTEE, parent=committee)
+    BranchFactory(parent=lower)
+    direct = BranchFactory(parent=committee)
+    assert set(selectors.reporting_units(committee=committee)) == {general, under_general, lower, direct}
+    assert selectors.reporting_units(committee=district) == [committee]
 
 
 def test_it_says_what_to_fix_in_the_open_form(client, committee, committee_officer, branch):
