@@ -2,12 +2,12 @@
 
 Source: seed §三 (把组织开展“两学一做”学习教育情况作为各级党组织书记抓基层党建述职评议考核的重要内容，每年进行检查和
 评估；注重从党支部工作成效和党员作用发挥看效果、让党员群众作评价) and its opening (一级抓一级，层层抓落实).
-A committee opens a `DutyReportRound` for a year; each secretary of a unit under it (a 党支部, a 党总支 or a 基层党委 under its
-district, with no other 党委 in between) writes a `DutyReport`: the figures are a snapshot of the portal's record
-of the unit's year (the yearly report's selectors), stored with the report, and the secretary writes only the
-prose. The committee's
-officers and the representatives the round names each give one `DutyAssessment`; the committee records the
-conclusion. A secretary sees the tally and the conclusion of their own report, never an assessor's grade.
+A committee opens a `DutyReportRound` for a year; each secretary of a unit under it (a 党支部, a 党总支 or a
+基层党委 under its district, with no other 党委 in between) writes a `DutyReport`: the figures are a snapshot of
+the portal's record of the unit's year (the yearly report's selectors), stored with the report, and the secretary
+writes only the prose. The committee's officers and the representatives the round names each give one
+`DutyAssessment`; the committee records the conclusion. A secretary sees the tally and the conclusion of their own
+report, never an assessor's grade.
 """
 
 from django.conf import settings
