@@ -64,6 +64,7 @@ class DutyReportsDemoResult:
     rounds_created: int = 0
     reports_submitted: int = 0
     assessments_created: int = 0
+    reminders_sent: int = 0
     seconds: float = 0.0
 
 
@@ -134,5 +135,7 @@ def duty_reports_demo_seed(*, today: datetime.date) -> DutyReportsDemoResult:
                 plans="",
                 today=today,
             )
+        # `member` finds the reports waiting for their grade in the inbox.
+        result.reminders_sent = services.duty_round_remind(duty_round=duty_round, today=today)
     result.seconds = time.monotonic() - started
     return result

@@ -5,8 +5,10 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from demo.tree import tables as tree_tables
+from notifications.models import Notification
 from reviews.duty_reports.models import DutyAssessment, DutyReport, DutyReportRound, DutyReportStatus
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,7 @@ def test_it_seeds_the_committees_round_once():
     assert reports.filter(status=DutyReportStatus.SUBMITTED).exists()
     assert DutyAssessment.objects.filter(report__round=duty_round, assessor__username="committee").exists()
     assert not DutyAssessment.objects.filter(assessor__username="member").exists()
+    assert Notification.objects.filter(recipient__username="member", url=reverse("reviews:duty_mine")).exists()
     demo = reports.get(organization__code=tree_tables.DEMO_BRANCH_CODE)
     assert demo.status == DutyReportStatus.DRAFT and demo.figures and demo.performance
 
