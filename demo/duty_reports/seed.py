@@ -4,9 +4,10 @@ The story, with Y = today's year: the demo committee (东城区教育系统党�
 due on 31 January of Y+1, with `member` named as a representative. The 书记 of a few of its units (党总支 and
 党支部) have submitted their reports (figures taken from the portal's records, prose from the texts below); the
 committee has graded four and concluded two; `member` has graded none, so the walkthrough can. The demo branch's
-report (login `secretary`) is a draft with its figures taken and 履职情况 begun. A 党总支 without a 书记 login gets
-one of its branches' committee members as its 书记. At the default size the committee has one 党总支 and the demo
-branch: the 党总支's report is submitted and graded by `committee`, not yet concluded.
+report (login `secretary`) is a draft with its figures taken and 履职情况 begun. Only units whose 书记 has a login
+write: at the default size (`--branches 40`) the committee has just the 第一中学党总支 (no 书记 login of its own)
+and the demo branch, so only the demo branch's draft is there; from a few hundred branches up (`--branches 400`,
+`--branches 9000`) the other schools' branches report too, submitted, graded and two concluded.
 
 Through the services (a few dozen units at most), in one transaction. Idempotent: a committee with a round for the
 year is left alone.
@@ -20,8 +21,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from branches.models import COMMITTEE_ROLE_KINDS, Organization, Role, RoleKind, User
-from branches.services import role_assign
+from branches.models import Organization, Role, RoleKind, User
 from demo.tree import tables as tree_tables
 from reviews.duty_reports import services
 from reviews.duty_reports.models import DutyReport, DutyReportRound
@@ -37,26 +37,6 @@ PERFORMANCE = (
 PROBLEMS = "学习形式还比较单一，联系业务工作不够紧密；个别党员参加组织生活不够经常，补学跟进不够及时。"
 PLANS = "丰富学习形式，开展专题研讨；落实谈心谈话全覆盖，对请假党员及时安排补学；按时召开组织生活会。"
 GRADES = ("good", "fairly_good", "good", "average")
-
-
-def _secretaries_for_units(reports: list[DutyReport]) -> None:
-    """A 党总支 of the demo tree has no 书记 of its own: as is common, one of its branches' committee members holds
-    the post (a login that is not one of the demo logins)."""
-    demo_logins = [login.username for login in tree_tables.DEMO_LOGINS]
-    for report in reports:
-        unit = report.organization
-        if Role.objects.filter(organization=unit, kind=RoleKind.SECRETARY).exists():
-            continue
-        holder = (
-            Role.objects.filter(organization__path__startswith=unit.path, kind__in=COMMITTEE_ROLE_KINDS)
-            .exclude(organization=unit)
-            .exclude(user__username__in=demo_logins)
-            .order_by("organization__path", "pk")
-            .select_related("user")
-            .first()
-        )
-        if holder is not None:
-            role_assign(user=holder.user, organization=unit, kind=RoleKind.SECRETARY)
 
 
 @dataclass
@@ -93,7 +73,6 @@ def duty_reports_demo_seed(*, today: datetime.date) -> DutyReportsDemoResult:
         reports = list(
             DutyReport.objects.filter(round=duty_round).select_related("organization").order_by("organization__code")
         )
-        _secretaries_for_units(reports)
         authors = dict(
             Role.objects.filter(organization__in=[r.organization_id for r in reports], kind=RoleKind.SECRETARY)
             .order_by("pk")
@@ -119,7 +98,7 @@ def duty_reports_demo_seed(*, today: datetime.date) -> DutyReportsDemoResult:
                     report=report, assessor=officer, grade=grade, comment="履职认真，学习教育组织到位。"
                 )
                 result.assessments_created += 1
-            if index < CONCLUDED_UNITS and len(others) > CONCLUDED_UNITS:  # leave one open for `member` to grade
+            if index < CONCLUDED_UNITS and len(others) > CONCLUDED_UNITS:  # leave some open for `member` to grade
                 services.duty_report_conclude(
                     report=report,
                     concluded_by=officer,
