@@ -21,6 +21,7 @@ from branches.models import Organization, OrganizationCategory
 from branches.permissions import (
     can_manage_organization,
     can_view_organization,
+    is_branch_secretary_of,
     primary_organization_id,
     visible_ancestor_ids,
 )
@@ -34,6 +35,7 @@ from reviews.compliance import dashboard as selectors
 from reviews.compliance import results as compliance_results
 from reviews.compliance.forms import CircularForm, DashboardFilterForm
 from reviews.compliance.selectors import branch_obligations
+from reviews.duty_reports import selectors as duty_selectors
 from reviews.members.rules import can_view_member_flags, member_rules_get
 from reviews.reports.views import can_view_yearly_reports
 from study.plans.selectors import can_view_filing_status
@@ -254,6 +256,10 @@ def branch_todo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "member_rules": member_rules_get(organization=organization, today=today)
         if organization.is_branch and can_view_attendance(request.user, organization)
         else None,
+        # 述职评议考核: the 书记's report still to write or revise (one query, for the 书记 only).
+        "duty_reports": duty_selectors.open_reports(organization=organization)
+        if is_branch_secretary_of(request.user, organization.pk)
+        else [],
     }
     return render(request, "reviews/partials/_branch_todo.html", context)
 

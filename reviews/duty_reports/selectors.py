@@ -290,6 +290,17 @@ def figures_view(figures: dict[str, Any]) -> FiguresView:
     )
 
 
+def open_reports(*, organization: Organization) -> list[DutyReport]:
+    """The unit's reports still to write or revise (the branch page's to-do for its 书记). One query."""
+    return list(
+        DutyReport.objects.filter(
+            organization=organization, status__in=[DutyReportStatus.DRAFT, DutyReportStatus.RETURNED]
+        )
+        .select_related("round")
+        .order_by("-round__year")
+    )
+
+
 # The user's own work -----------------------------------------------------------------------------------------
 
 

@@ -366,6 +366,16 @@ def test_the_secretary_finds_the_report_from_the_navigation(client, report, secr
     assert client.get(reverse("reviews:duty_mine")).context["work"].to_assess == [report]
 
 
+def test_the_branch_to_do_links_the_secretary_to_the_report(client, report, secretary, member_user, branch):
+    url = reverse("reviews:branch_todo", args=[branch.pk])
+    client.force_login(secretary)
+    assert reverse("reviews:duty_report_edit", args=[report.pk]) in client.get(url).content.decode()
+    services.duty_report_save(report=report, author=secretary, submit=True, **PROSE)
+    assert reverse("reviews:duty_report_edit", args=[report.pk]) not in client.get(url).content.decode()
+    client.force_login(member_user)
+    assert "述职报告待填写" not in client.get(url).content.decode()
+
+
 # Query budgets ----------------------------------------------------------------------------------------------
 
 
