@@ -8,6 +8,7 @@ object outside the scope is simply not found (404).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -225,6 +226,13 @@ def reaching_user_q(user: User | AnonymousUser, field: str = "organization") -> 
 def is_branch_secretary_of(user: User | AnonymousUser, organization_id: int) -> bool:
     return user.is_authenticated and any(
         org_id == organization_id and kind == RoleKind.SECRETARY for _p, kind, org_id in _roles(user)
+    )
+
+
+def holds_role_on(user: User | AnonymousUser, organization_id: int, kinds: Collection[str]) -> bool:
+    """The user holds one of `kinds` on the organisation itself (not above it). No query beyond the roles."""
+    return user.is_authenticated and any(
+        org_id == organization_id and kind in kinds for _p, kind, org_id in _roles(user)
     )
 
 

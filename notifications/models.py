@@ -36,6 +36,7 @@ class ReminderKind(models.TextChoices):
     MEETING_PLANNED = "meeting_planned", _("会议活动通知")
     MEETING_UNFILED = "meeting_unfiled", _("会议记录未归档")
     EVALUATION_PENDING = "evaluation_pending", _("民主评议待完成")
+    DUTY_REPORT_PENDING = "duty_report_pending", _("述职评议待完成")
 
 
 class Reminder(models.Model):

@@ -502,3 +502,7 @@ class GradePolicyAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.full_clean()
         obj.save()
+
+
+# 述职评议考核 (reviews/duty_reports/admin.py) registers its models with the admin here.
+import reviews.duty_reports.admin  # noqa: E402, F401

@@ -296,7 +296,13 @@ class YearlyReportFile(models.Model):
         return f"{self.organization} {self.year} v{self.version}"
 
 
-# 民主评议党员 (reviews/evaluations/): the models live beside their package and are registered through this module.
+# 民主评议党员 (reviews/evaluations/) and 述职评议考核 (reviews/duty_reports/): the models live beside their
+# packages and are registered through this module.
+from reviews.duty_reports.models import (  # noqa: E402, F401
+    DutyAssessment,
+    DutyReport,
+    DutyReportRound,
+)
 from reviews.evaluations.models import (  # noqa: E402, F401
     BallotReceipt,
     Disposition,

@@ -57,3 +57,14 @@ def compliance_recompute_task(*, year: int) -> int:
     from reviews.compliance.services import compliance_recompute
 
     return compliance_recompute(year=year)
+
+
+# 述职评议考核 (reviews/duty_reports/) -----------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, **RETRY)
+def duty_rounds_remind(*, today: str | None = None) -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): remind late 书记 and assessors of open rounds (idempotent: once a day each)."""
+    from reviews.duty_reports.services import duty_rounds_remind as service
+
+    return service(today=_day(today))

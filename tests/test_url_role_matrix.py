@@ -52,6 +52,8 @@ from activities.talks import services as talk_services
 from branches.models import Organization, OrganizationKind, RoleKind, User
 from notifications.models import Notification
 from portal.jobs.models import Job
+from reviews.duty_reports import services as duty_services
+from reviews.duty_reports.models import DutyAssessment
 from reviews.evaluations import services as evaluation_services
 from reviews.evaluations.models import ApprovalStatus, Grade, GradeProposal
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
@@ -248,6 +250,18 @@ def build_scenario() -> SimpleNamespace:
         pdf=ContentFile(b"%PDF-1.4 " + MARK.encode(), name="leak.pdf"),
         xlsx=ContentFile(MARK.encode(), name="leak.xlsx"),
     )
+    far_duty_round = duty_services.duty_round_open(
+        committee=far_district, year=today.year, due_on=today, opened_by=far_secretary
+    )
+    far_duty_report = duty_services.duty_report_save(
+        report=far_duty_round.reports.get(),
+        author=far_secretary,
+        performance=f"{MARK}履职情况",
+        problems=f"{MARK}存在问题",
+        plans=f"{MARK}下一步打算",
+        submit=True,
+    )
+    DutyAssessment.objects.create(report=far_duty_report, assessor=far_secretary, grade="good", comment=MARK)
     far_rule_set = RuleSet.objects.create(name=f"{MARK}补充规定", code="leakxc-extra", organization=far_district)
     rule = Rule.objects.order_by("pk").first()
 
@@ -275,6 +289,8 @@ def build_scenario() -> SimpleNamespace:
         report=far_report,
         campaign=far_campaign,
         proposal=far_proposal,
+        duty_round=far_duty_round,
+        duty_report=far_duty_report,
         rule_set=far_rule_set,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
@@ -562,6 +578,14 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:evaluation_disposition": lambda f: {"pk": f.proposal.pk},
     "reviews:evaluation_follow_up": lambda f: {"pk": f.proposal.pk},
     "reviews:evaluation_amend": lambda f: {"pk": f.proposal.pk},
+    "reviews:duty_round_list": lambda f: {"pk": f.district.pk},
+    "reviews:duty_round_detail": lambda f: {"pk": f.duty_round.pk},
+    "reviews:duty_round_remind": lambda f: {"pk": f.duty_round.pk},
+    "reviews:duty_report_detail": lambda f: {"pk": f.duty_report.pk},
+    "reviews:duty_report_edit": lambda f: {"pk": f.duty_report.pk},
+    "reviews:duty_report_return": lambda f: {"pk": f.duty_report.pk},
+    "reviews:duty_report_assess": lambda f: {"pk": f.duty_report.pk},
+    "reviews:duty_report_conclude": lambda f: {"pk": f.duty_report.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -617,6 +641,9 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.compliancerollup": None,
     "reviews.memberflag": lambda f: f.flag,
     "reviews.gradepolicy": None,  # city-wide settings, in no subtree: an unknown id
+    "reviews.dutyreportround": lambda f: f.duty_round,
+    "reviews.dutyreport": lambda f: f.duty_report,
+    "reviews.dutyassessment": lambda f: f.duty_report.assessments.first(),
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 
@@ -690,6 +717,7 @@ def post_body(f: SimpleNamespace) -> dict:
         "notification": f.notification.pk,
         "attachment": f.attachment.pk,
         "rule_set": f.rule_set.pk,
+        "representatives": [f.user.pk],
     }
     text = {
         "name": "矩阵测试",
@@ -704,6 +732,11 @@ def post_body(f: SimpleNamespace) -> dict:
         "note": "矩阵测试",
         "reason": "矩阵测试",
         "reflection": "矩阵测试",
+        "performance": "矩阵测试",
+        "problems": "矩阵测试",
+        "plans": "矩阵测试",
+        "conclusion": "矩阵测试",
+        "due_on": today,
         "version": "1",
         "held_on": today,
         "on": today,

@@ -142,6 +142,12 @@ if not set(EVALUATION_GRADES) <= {"excellent", "qualified", "basically_qualified
         "EVALUATION_GRADES must list known grades (excellent, qualified, basically_qualified, unqualified) "
         "and include qualified and unqualified."
     )
+# 述职评议考核: the grade scale in use, best first (reviews/duty_reports/models.py DutyGrade lists the known codes).
+DUTY_REPORT_GRADES = env.list("DUTY_REPORT_GRADES", default=["good", "fairly_good", "average", "poor"])
+if not set(DUTY_REPORT_GRADES) <= {"good", "fairly_good", "average", "poor"} or len(set(DUTY_REPORT_GRADES)) < 2:
+    raise ImproperlyConfigured(
+        "DUTY_REPORT_GRADES must list at least two known grades (good, fairly_good, average, poor)."
+    )
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[两学一做] ")
@@ -253,6 +259,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reviews-member-flags-refresh": {
         "task": "reviews.tasks.member_flags_refresh_schedule",
         "schedule": crontab(minute=30, hour=2),
+    },
+    "reviews-duty-report-reminders": {
+        "task": "reviews.tasks.duty_rounds_remind",
+        "schedule": crontab(minute=30, hour=8),
     },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",

@@ -22,6 +22,7 @@ from branches.models import Organization, OrganizationCategory
 from branches.permissions import (
     can_manage_organization,
     can_view_organization,
+    is_branch_secretary_of,
     primary_organization_id,
     visible_ancestor_ids,
 )
@@ -37,6 +38,7 @@ from reviews.compliance.dashboard import period_from_key, period_keys_within
 from reviews.compliance.forms import CircularForm, DashboardFilterForm
 from reviews.compliance.rules import PeriodKind, periods_of_year
 from reviews.compliance.selectors import branch_obligations
+from reviews.duty_reports import selectors as duty_selectors
 from reviews.members.rules import can_view_member_flags, member_rules_get
 from reviews.reports.views import can_view_yearly_reports
 from study.plans.selectors import can_view_filing_status
@@ -297,6 +299,10 @@ def branch_todo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "member_rules": member_rules_get(organization=organization, today=today)
         if organization.is_branch and can_view_attendance(request.user, organization)
         else None,
+        # 述职评议考核: the 书记's report still to write or revise (one query, for the 书记 only).
+        "duty_reports": duty_selectors.open_reports(organization=organization)
+        if is_branch_secretary_of(request.user, organization.pk)
+        else [],
     }
     return render(request, "reviews/partials/_branch_todo.html", context)
 

@@ -63,12 +63,14 @@ def snapshot() -> dict[str, list]:
 def wipe() -> None:
     from activities.models import HeartTalk, Meeting
     from notifications.models import Notification, Reminder
+    from reviews.duty_reports.models import DutyReportRound
     from reviews.evaluations.models import EvaluationCampaign
     from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
     from tests.record_chain import chain_wipe
 
     chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
+    DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, units, openers and authors
     for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan, Meeting, HeartTalk):
         model.objects.all().delete()
     StudyPlan.objects.update(previous_revision=None, template=None)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
 from demo.activities import seed as activities_demo
+from demo.duty_reports import seed as duty_reports_demo
 from demo.evaluations import seed as evaluations_demo
 from demo.study import seed as study_demo
 from demo.tree import seed as tree
@@ -145,6 +146,21 @@ class Command(BaseCommand):
                 "grades": evaluations_result.grades_created,
                 "pending": evaluations_result.pending_cases,
                 "seconds": evaluations_result.seconds,
+            }
+        )
+        try:
+            duty_result = duty_reports_demo.duty_reports_demo_seed(today=today)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            _(
+                "述职评议考核：新增%(rounds)d轮，已提交述职报告%(submitted)d份、评议意见%(assessed)d条；用时%(seconds).1f秒。"
+            )
+            % {
+                "rounds": duty_result.rounds_created,
+                "submitted": duty_result.reports_submitted,
+                "assessed": duty_result.assessments_created,
+                "seconds": duty_result.seconds,
             }
         )
         self._recompute_compliance(today=today)
