@@ -277,3 +277,46 @@ def test_the_export_reads_a_fixed_number_of_queries(
     assert Meeting.objects.count() > 8
     with django_assert_max_num_queries(len(small.captured_queries)):
         export(client, ATTENDANCE_EXPORT, year=year)
+
+
+def test_it_exports_the_members_of_the_scope_with_masked_id_numbers(client, district_admin, branch, other_branch):
+    own = MemberFactory(organization=branch, name="@at开头的党员")
+    MemberFactory(organization=other_branch, name="西城党员")
+    client.force_login(district_admin)
+
+    page = client.get(reverse("admin:branches_member_annual_export"))
+    assert 'name="year"' not in page.text  # members have no year: the roster as it is now
+    response = export(client, "admin:branches_member_annual_export", file_format="csv")
+
+    text = response.content.decode("utf-8-sig")
+    assert "'@at开头的党员" in text and "西城党员" not in text
+    assert own.id_number_masked in text and own.id_number not in text
+
+
+def test_it_exports_grades_and_never_a_ballot(client, district_admin, branch, secretary, member_user):
+    from reviews.evaluations import services as evaluation_services
+    from reviews.evaluations.models import ApprovalStatus, Grade, GradeProposal, MutualBallot
+
+    campaign = evaluation_services.campaign_open(
+        organization=branch,
+        year=2026,
+        schedule=evaluation_services.default_schedule(year=2026),
+        opened_by=secretary,
+    )
+    GradeProposal.objects.create(
+        campaign=campaign,
+        member=member_user.member,
+        grade=Grade.EXCELLENT,
+        proposed_by=secretary,
+        status=ApprovalStatus.STANDS,
+    )
+    MutualBallot.objects.create(
+        campaign=campaign, subject=member_user.member, grade=Grade.UNQUALIFIED, comment="秘密意见"
+    )
+    client.force_login(district_admin)
+
+    response = export(client, "admin:reviews_gradeproposal_annual_export", year=2026, file_format="csv")
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(row["党员"], row["评定等次"], row["审批状态"]) for row in rows] == [("李党员", "优秀", "无需审批")]
+    assert "秘密意见" not in response.content.decode("utf-8-sig")
