@@ -76,7 +76,7 @@ def admin_export_run(job: Job, progress: ProgressReporter) -> JobOutcome:
     if job.owner is None or not isinstance(model_admin, AnnualExportAdminMixin):
         raise JobError(MESSAGE_NOT_ALLOWED)
     owner = User.objects.get(pk=job.owner.pk)  # fresh: rights may have changed while the job waited
-    opts = model_admin.model._meta  # type: ignore[attr-defined]  # a ModelAdmin
+    opts = model_admin.model._meta
     may_view = any(owner.has_perm(f"{opts.app_label}.{action}_{opts.model_name}") for action in ("view", "change"))
     organization = None
     if job.organization is not None:
