@@ -26,7 +26,14 @@ from activities.models import (
     PioneerPost,
 )
 from activities.permissions import can_read_talk_summary, meetings_visible_to, talks_visible_to
+from activities.resources import (
+    AttendanceExportResource,
+    CommitmentExportResource,
+    MeetingExportResource,
+    TalkExportResource,
+)
 from branches.admin import ScopedAdminMixin
+from branches.exports.admin import AnnualExportAdminMixin
 from branches.permissions import can_manage_organization, members_visible_to
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
@@ -106,8 +113,9 @@ class MeetingAdminForm(forms.ModelForm):
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class MeetingAdmin(AnnualExportAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     form = MeetingAdminForm
+    annual_export_resource = MeetingExportResource
     list_display = ("topic", "kind", "organization", "group", "held_on", "status", "filed_at")
     list_filter = ("kind", "status", "held_on")
     search_fields = ("topic", "organization__name", "organization__code")
@@ -189,9 +197,31 @@ class ViewOnlyAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return False
 
 
+@admin.register(Attendance)
+class AttendanceAdmin(AnnualExportAdminMixin, ViewOnlyAdmin):
+    """Who came to which meeting (recorded on the meeting's page); listed here for the year's export."""
+
+    annual_export_resource = AttendanceExportResource
+    list_display = ("meeting", "held_on", "member", "status", "signed_in_at")
+    list_filter = ("status",)
+    search_fields = ("member__name", "meeting__topic", "meeting__organization__name")
+    date_hierarchy = "meeting__held_on"
+    list_select_related = ("meeting", "member")
+    fields = ("meeting", "member", "status", "leave_reason", "signed_in_at")
+
+    @admin.display(description=_("召开日期"), ordering="meeting__held_on")
+    def held_on(self, obj: Attendance):
+        return obj.meeting.held_on
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).filter(meeting__in=meetings_visible_to(request.user))
+
+
 @admin.register(HeartTalk)
-class HeartTalkAdmin(ViewOnlyAdmin):
+class HeartTalkAdmin(AnnualExportAdminMixin, ViewOnlyAdmin):
     """That a talk happened is visible in scope; what was said only to the two and the branch secretary."""
+
+    annual_export_resource = TalkExportResource
 
     list_display = ("held_on", "organization", "initiator", "counterpart", "is_criticism")
     list_filter = ("is_criticism",)
@@ -215,7 +245,8 @@ class HeartTalkAdmin(ViewOnlyAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ViewOnlyAdmin):
+class CommitmentAdmin(AnnualExportAdminMixin, ViewOnlyAdmin):
+    annual_export_resource = CommitmentExportResource
     list_display = ("member", "year", "post", "has_mid_year_report", "has_year_end_report", "commented_at")
     list_filter = ("year",)
     search_fields = ("member__name", "post")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportMixin
 
 from branches import services
+from branches.exports.admin import AnnualExportAdminMixin
 from branches.models import Member, Membership, Organization, OrganizationKind, PartyGroup, Role, User
 from branches.permissions import (
     can_grant_role,
@@ -37,7 +38,7 @@ from branches.permissions import (
     sees_everything,
     users_visible_to,
 )
-from branches.resources import MemberRosterResource, RosterXLSX
+from branches.resources import MemberExportResource, MemberRosterResource, RosterXLSX
 from branches.roster import export as roster_export
 from branches.roster import jobs as roster_jobs
 from portal.audit.models import AuditAction
@@ -347,10 +348,12 @@ class RosterImportAdminForm(forms.Form):
 
 
 @admin.register(Member)
-class MemberAdmin(ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
-    """Members, scoped; export in the roster's xlsx format and the roster import (the same job as the branch page)."""
+class MemberAdmin(AnnualExportAdminMixin, ScopedAdminMixin, ExportMixin, admin.ModelAdmin):
+    """Members, scoped; export in the roster's xlsx format and the roster import (the same job as the branch page);
+    the 年度导出 (xlsx or csv, by subtree) beside them."""
 
     scope_function = staticmethod(members_visible_to)
+    annual_export_resource = MemberExportResource
     resource_classes = [MemberRosterResource]
     # One format, one resource: the export button downloads the (filtered, scoped) list at once.
     skip_export_form = True

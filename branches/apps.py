@@ -14,6 +14,7 @@ class BranchesConfig(AppConfig):
         signals.user_logged_in.connect(receivers.user_logged_in, dispatch_uid="branches.audit.login")
         signals.user_login_failed.connect(receivers.user_login_failed, dispatch_uid="branches.audit.login_failed")
 
+        from branches.exports import jobs as export_jobs
         from branches.roster import jobs
         from portal.jobs.registry import register
 
@@ -25,4 +26,12 @@ class BranchesConfig(AppConfig):
             stale_after=jobs.ROSTER_IMPORT_STALE_AFTER,
             soft_time_limit=jobs.ROSTER_IMPORT_SOFT_TIME_LIMIT,
             result_template=jobs.ROSTER_IMPORT_RESULT_TEMPLATE,
+        )
+        register(
+            export_jobs.ADMIN_EXPORT,
+            export_jobs.admin_export_run,
+            title=export_jobs.ADMIN_EXPORT_TITLE,
+            max_attempts=2,  # writes nothing but its result file: a killed export simply runs again
+            stale_after=export_jobs.ADMIN_EXPORT_STALE_AFTER,
+            soft_time_limit=export_jobs.ADMIN_EXPORT_SOFT_TIME_LIMIT,
         )

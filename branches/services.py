@@ -230,7 +230,16 @@ def _member_tasks_sync_on_commit(member: Member) -> None:
 
 
 ADMINISTRATORS_GROUP = "系统管理员"
-# Django admin rights an administrator role brings; full ID numbers stay an explicit, separate permission.
+
+
+def _view(*models: str) -> list[str]:
+    return [f"view_{model}" for model in models]
+
+
+# Django admin rights an administrator role brings; full ID numbers stay an explicit, separate permission. Each
+# admin still shows only the user's scope (branches.admin.ScopedAdminMixin) and decides per object what may be
+# changed. A new model's admin needs its rights here (apps by label: this module imports none of them) and a
+# data migration for existing databases (reviews/migrations/…_administrators_group_rights.py shows how).
 ADMINISTRATOR_PERMISSIONS = {
     "branches": [
         f"{action}_{model}"
@@ -238,14 +247,22 @@ ADMINISTRATOR_PERMISSIONS = {
         for action in ("view", "add", "change", "delete")
     ],
     "study": [
-        *(
-            f"view_{model}"
-            for model in ("studymaterial", "materialread", "studyplan", "studyplanitem", "planstatuschange")
-        ),
+        *_view("studymaterial", "materialread", "studyplan", "studyplanitem", "planstatuschange"),
         "view_studytask",
         "view_cadrestudyplan",
         "view_cadrestudyitem",
         "change_studymaterial",
+    ],
+    "notifications": _view("notification", "reminder"),
+    "activities": [
+        *_view("meeting", "attendance", "meetingattachment", "meetingversion", "hearttalk", "commitment"),
+        *_view("pioneerpost"),
+        "change_meeting",  # the texts of a meeting not yet filed (activities.admin.MeetingAdmin)
+    ],
+    "reviews": [
+        *(f"{action}_{model}" for model in ("ruleset", "rule") for action in ("view", "add", "change", "delete")),
+        *_view("complianceresult", "compliancerollup", "memberflag", "evaluationcampaign", "gradeproposal"),
+        *_view("gradepolicy", "dutyreportround", "dutyreport", "dutyassessment"),
     ],
 }
 

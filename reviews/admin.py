@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from activities.models import MeetingKind
 from branches.admin import ScopedAdminMixin
+from branches.exports.admin import AnnualExportAdminMixin
 from branches.models import OrganizationCategory, OrganizationKind, User
 from branches.permissions import (
     can_view_organization,
@@ -35,8 +36,10 @@ from portal.jobs.selectors import jobs_visible_to
 from reviews.compliance import rule_versions as rule_services
 from reviews.compliance.rule_versions import CONTENT_FIELDS, RuleState
 from reviews.evaluations import services as evaluation_services
-from reviews.evaluations.models import Grade
+from reviews.evaluations.models import EvaluationCampaign, Grade, GradeProposal
+from reviews.evaluations.permissions import campaigns_visible_to, proposals_visible_to
 from reviews.models import ComplianceResult, ComplianceRollup, GradePolicy, MemberFlag, Rule, RuleSet
+from reviews.resources import ComplianceResultExportResource, GradeProposalExportResource
 
 RECOMPUTE_MESSAGE = _("规则已保存，合规结果正在重新计算")
 RECOMPUTE_LINK = _("查看进度")
@@ -407,7 +410,8 @@ class ReadOnlyScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ComplianceResult)
-class ComplianceResultAdmin(ReadOnlyScopedAdmin):
+class ComplianceResultAdmin(AnnualExportAdminMixin, ReadOnlyScopedAdmin):
+    annual_export_resource = ComplianceResultExportResource
     list_display = ("organization", "subject", "rule_code", "period_key", "required", "count", "is_met")
     list_filter = ("is_met", "rule_code")
     search_fields = ("organization__name", "organization__code", "period_key")
@@ -502,6 +506,37 @@ class GradePolicyAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.full_clean()
         obj.save()
+
+
+# 民主评议党员: run on the portal's pages; campaigns and grades looked up here, ballots never shown ---------------
+
+
+@admin.register(EvaluationCampaign)
+class EvaluationCampaignAdmin(ReadOnlyScopedAdmin):
+    list_display = ("organization", "year", "opened_by", "decision_meeting")
+    list_filter = ("year",)
+    search_fields = ("organization__name", "organization__code")
+    list_select_related = ("organization", "opened_by", "decision_meeting")
+    fields = ("organization", "year", "opened_by", "decision_meeting")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return campaigns_visible_to(request.user, queryset=super().get_queryset(request))
+
+
+@admin.register(GradeProposal)
+class GradeProposalAdmin(AnnualExportAdminMixin, ReadOnlyScopedAdmin):
+    """The grades proposed by the branch committee and their approval (the 互评 ballots are never listed)."""
+
+    annual_export_resource = GradeProposalExportResource
+    scope_field = "campaign__organization"
+    list_display = ("member", "campaign", "grade", "status", "reviewed_on")
+    list_filter = ("grade", "status", "campaign__year")
+    search_fields = ("member__name", "campaign__organization__name")
+    list_select_related = ("member", "campaign__organization")
+    fields = ("campaign", "member", "grade", "reason", "proposed_by", "status", "reviewed_by", "reviewed_on")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return proposals_visible_to(request.user, queryset=super().get_queryset(request))
 
 
 # 述职评议考核 (reviews/duty_reports/admin.py) registers its models with the admin here.

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from branches.admin import ScopedAdminMixin
+from branches.exports.admin import AnnualExportAdminMixin
 from branches.permissions import members_visible_to, organization_scope_q
 from study.models import (
     CadreStudyItem,
@@ -21,6 +22,7 @@ from study.models import (
     StudyPlanItem,
     StudyTask,
 )
+from study.resources import StudyTaskExportResource
 
 
 class OrganizationScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
@@ -135,7 +137,8 @@ class StudyPlanAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
 
 
 @admin.register(StudyTask)
-class StudyTaskAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin):
+class StudyTaskAdmin(AnnualExportAdminMixin, ReadOnlyAdminMixin, OrganizationScopedAdmin):
+    annual_export_resource = StudyTaskExportResource
     list_display = ("member", "topic", "organization", "due_date", "status", "completed_at")
     list_filter = ("status",)
     search_fields = ("member__name", "item__topic", "organization__name")

@@ -632,6 +632,7 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "study.studytask": lambda f: f.task,
     "study.cadrestudyplan": lambda f: f.cadre_item.plan,
     "activities.meeting": lambda f: f.meeting,
+    "activities.attendance": lambda f: f.meeting.attendances.first(),
     "activities.hearttalk": lambda f: f.talk,
     "activities.commitment": lambda f: f.commitment,
     "activities.pioneerpost": lambda f: f.post,
@@ -644,6 +645,8 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.dutyreportround": lambda f: f.duty_round,
     "reviews.dutyreport": lambda f: f.duty_report,
     "reviews.dutyassessment": lambda f: f.duty_report.assessments.first(),
+    "reviews.evaluationcampaign": lambda f: f.campaign,
+    "reviews.gradeproposal": lambda f: f.proposal,
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 

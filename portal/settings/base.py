@@ -179,6 +179,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 MATERIAL_UPLOAD_MAX_BYTES = env.int("MATERIAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# An admin export of more rows than this runs as a background job (branches/exports) instead of in the request.
+ADMIN_EXPORT_JOB_ROWS = env.int("ADMIN_EXPORT_JOB_ROWS", default=5000)
+if ADMIN_EXPORT_JOB_ROWS < 1:
+    raise ImproperlyConfigured("ADMIN_EXPORT_JOB_ROWS must be at least 1.")
 MEETING_UPLOAD_MAX_BYTES = env.int("MEETING_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Images larger than this many pixels are refused before they are decoded (a small file can unpack to gigabytes).
 UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=40_000_000)

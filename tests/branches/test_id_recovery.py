@@ -15,8 +15,10 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from activities.models import Meeting
 from branches import idnumbers
 from branches.models import Gender
+from tests.activities.test_meeting_reminders import held
 from tests.branches.test_admin_roster import MEMBER_PERMISSIONS, grant
 from tests.factories import MemberFactory
 
@@ -137,13 +139,31 @@ def views_shown(client, secretary, staff_administrator, branch, member) -> dict[
         "admin list": html_chunks(changelist, member),
         "admin change": client.get(reverse("admin:branches_member_change", args=[member.pk])).text,
         "admin export": xlsx_rows(client.get(reverse("admin:branches_member_export")).content, member),
+        "admin annual export": csv_line(annual_export(client, "branches_member"), member),
+        "admin attendance export": csv_line(annual_export(client, "activities_attendance"), member),
     }
     return seen
+
+
+MEETING_TOPIC = "受测的会议"
+
+
+def annual_export(client, admin_name: str) -> str:
+    """The admin's 年度导出 as csv, of the year of the test's meeting."""
+    data = {"year": Meeting.objects.get(topic=MEETING_TOPIC).held_on.year, "organization": "", "file_format": "csv"}
+    return client.post(reverse(f"admin:{admin_name}_annual_export"), data).content.decode("utf-8-sig")
+
+
+def csv_line(text: str, member) -> str:
+    lines = [line for line in text.splitlines() if member.name in line]
+    assert lines, "member not in the export"
+    return lines[0]
 
 
 def test_it_leaves_at_least_100_candidates_for_every_masked_number_anywhere(
     client, secretary, staff_administrator, branch, members
 ):
+    held(branch, secretary, days_ago=1, topic=MEETING_TOPIC)  # everyone present: the attendance export names them
     counts = {}
     for member in members:
         for where, text in views_shown(client, secretary, staff_administrator, branch, member).items():
@@ -161,6 +181,8 @@ def test_it_leaves_at_least_100_candidates_for_every_masked_number_anywhere(
         "admin list",
         "admin change",
         "admin export",
+        "admin annual export",
+        "admin attendance export",
     }
     assert {key: n for key, n in counts.items() if n < ENOUGH} == {}
 
