@@ -23,6 +23,7 @@ from branches.models import (
 from demo.study import tables as study_tables
 from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
+from reviews.duty_reports.models import DutyReportRound
 from reviews.evaluations.models import EvaluationCampaign
 from study.models import (
     TASK_TITLE,
@@ -133,6 +134,7 @@ def wipe() -> None:
     """Everything seed_demo wrote, study data first (plans and materials protect their organisations)."""
     chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
+    DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, branches, openers and authors
     Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches
     HeartTalk.objects.all().delete()
     StudyTask.objects.all().delete()
