@@ -211,3 +211,17 @@ def test_it_writes_dates_on_english_pages_the_english_way(client, member_user, m
     with translation.override("en"):
         assert f"{day.day} {day:%B} {day.year}" in english
         assert f"{due.day} {due:%B} {due.year}" in english
+
+
+def test_no_template_formats_a_date_with_a_chinese_format_that_is_not_translated():
+    """`|date:"Y年n月j日"` would print Chinese dates on English pages; `|date:_("Y年n月j日")` follows the language."""
+    from pathlib import Path
+
+    literal = re.compile(r"""\|date:(["'])[^"']*[\u3400-\u9fff][^"']*\1""")
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}:{number}"
+        for path in (Path(settings.BASE_DIR) / "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if literal.search(line)
+    ]
+    assert offenders == []
