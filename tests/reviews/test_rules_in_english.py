@@ -225,3 +225,14 @@ def test_no_template_formats_a_date_with_a_chinese_format_that_is_not_translated
         if literal.search(line)
     ]
     assert offenders == []
+
+
+def test_it_keeps_the_duty_reports_snapshot_in_chinese_whatever_the_pages_language(branch, history):
+    """The snapshot is part of a filed record: it reads the same whichever language its author's page was in."""
+    from reviews.duty_reports.selectors import figures_build
+
+    with translation.override("en"):
+        figures = figures_build(organization=branch, year=YEAR, today=TODAY)
+
+    titles = {rule["code"]: rule["title"] for rule in figures["rules"]}
+    assert titles["C3"] == THEME_DAY["title"][0]
