@@ -246,6 +246,13 @@ class RuleAdminForm(forms.ModelForm):
 def _fieldsets(*, validity: tuple[str, ...], kinds: str = "kinds", categories: str = "categories"):
     return (
         (None, {"fields": ("rule_set", "code", "title", "source", "missing_text")}),
+        (
+            _("英文"),
+            {
+                "fields": ("title_en", "source_en", "missing_text_en"),
+                "description": _("英文页面显示这里的文字；留空则显示中文。"),
+            },
+        ),
         (_("检查内容"), {"fields": ("scope", categories, "period", kinds, "min_count", "condition")}),
         (
             _("时间窗（如七一前后）"),

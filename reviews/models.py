@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from branches.models import Member, Organization, OrganizationCategory, PartyGroup
 from portal.models import TimeStampedModel
-from reviews.compliance.rules import Condition, PeriodKind, Scope
+from reviews.compliance.rules import Condition, PeriodKind, Scope, localized
 
 
 class RuleSet(TimeStampedModel):
@@ -61,6 +61,10 @@ class Rule(TimeStampedModel):
     window_end_month = models.PositiveSmallIntegerField(_("时间窗结束月"), null=True, blank=True)
     window_end_day = models.PositiveSmallIntegerField(_("时间窗结束日"), null=True, blank=True)
     missing_text = models.CharField(_("未完成时的说明"), max_length=100)
+    # The same three texts for the English pages; blank shows the Chinese (reviews.compliance.rules.localized).
+    title_en = models.CharField(_("规则（英文）"), max_length=300, blank=True)
+    source_en = models.CharField(_("依据（英文）"), max_length=500, blank=True)
+    missing_text_en = models.CharField(_("未完成时的说明（英文）"), max_length=200, blank=True)
     effective_from = models.DateField(_("生效日期"))
     effective_to = models.DateField(_("失效日期"), null=True, blank=True)
     previous = models.OneToOneField(
@@ -81,6 +85,17 @@ class Rule(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    # The texts in the page's language: English on English pages where an English text is stored ----------------
+
+    def localized_title(self) -> str:
+        return localized(self.title, self.title_en)
+
+    def localized_source(self) -> str:
+        return localized(self.source, self.source_en)
+
+    def localized_missing_text(self) -> str:
+        return localized(self.missing_text, self.missing_text_en)
 
     # The attributes reviews.compliance.rules.evaluate reads ---------------------------------------------------
 

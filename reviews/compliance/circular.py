@@ -97,7 +97,9 @@ def missed_obligations(
         subject = result.group.name if result.group_id else ""  # type: ignore[union-attr]  # group_id set: group is not None
         period: Period = period_from_key(result.period_key)  # type: ignore[assignment]  # a stored key is valid
         gap = RuleResult(result.rule, period, Outcome.MISSED, result.count, subject_label=subject).gap
-        obligations.append(MissedObligation(result.organization, result.rule_code, period, gap, result.rule.source))
+        obligations.append(
+            MissedObligation(result.organization, result.rule_code, period, gap, result.rule.localized_source())
+        )
     return obligations
 
 

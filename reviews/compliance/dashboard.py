@@ -175,12 +175,15 @@ class RuleChoice:
 
 
 def rule_choices() -> list[RuleChoice]:
-    """One entry per rule code of the active rule sets, in code order (C1, C2, …, C10). One query."""
+    """One entry per rule code of the active rule sets, in code order (C1, C2, …, C10), in the page's language.
+    One query."""
     seen: dict[str, RuleChoice] = {}
-    for code, title, source in (
-        Rule.objects.filter(rule_set__is_active=True).order_by("code", "pk").values_list("code", "title", "source")
+    for rule in (
+        Rule.objects.filter(rule_set__is_active=True)
+        .order_by("code", "pk")
+        .only("code", "title", "source", "title_en", "source_en")
     ):
-        seen.setdefault(code, RuleChoice(code, title, source))
+        seen.setdefault(rule.code, RuleChoice(rule.code, rule.localized_title(), rule.localized_source()))
     return sorted(seen.values(), key=lambda choice: _code_sort_key(choice.code))
 
 
@@ -415,8 +418,8 @@ def _grid(results: list[ComplianceResult], *, year: int, today: datetime.date) -
             if row is None:
                 row = rows[(result.rule_code, result.subject)] = GridRow(
                     code=result.rule_code,
-                    title=result.rule.title,
-                    source=result.rule.source,
+                    title=result.rule.localized_title(),
+                    source=result.rule.localized_source(),
                     subject_label=result.group.name if result.group_id else "",
                     cells=[GridCell(None) for _column in columns],
                 )

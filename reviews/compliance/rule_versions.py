@@ -47,6 +47,9 @@ CONTENT_FIELDS = (
     "window_end_month",
     "window_end_day",
     "missing_text",
+    "title_en",
+    "source_en",
+    "missing_text_en",
 )
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -79,6 +79,22 @@ class RuleSpec:
     window_start: tuple[int, int] | None = None
     window_end: tuple[int, int] | None = None
     missing_text: StrOrPromise = ""
+
+    # The same interface as the rule rows (reviews.models.Rule); the texts here are translated by gettext.
+
+    def localized_title(self) -> str:
+        return str(self.title)
+
+    def localized_source(self) -> str:
+        return str(self.source)
+
+    def localized_missing_text(self) -> str:
+        return str(self.missing_text)
+
+
+def localized(chinese: str, english: str) -> str:
+    """The English text on an English page when there is one, else the Chinese."""
+    return english if english and (get_language() or "").startswith("en") else chinese
 
 
 def _kinds(*names: str) -> frozenset[str]:
@@ -284,7 +300,7 @@ class RuleResult:
         if self.outcome in (Outcome.MET, Outcome.NOT_APPLICABLE):
             return ""
         who = f"{self.subject_label} " if self.subject_label else ""
-        return f"{self.period.label} {who}{self.rule.missing_text}"
+        return f"{self.period.label} {who}{self.rule.localized_missing_text()}"
 
 
 def _counts(rule, fact: MeetingFact) -> bool:

@@ -12,8 +12,9 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, Role, RoleKind, User
@@ -207,19 +208,13 @@ def assessment_get(*, report: DutyReport, assessor: User) -> DutyAssessment | No
 
 def figures_build(*, organization: Organization, year: int, today: datetime.date | None = None) -> dict[str, Any]:
     """The unit's year as the portal records it, as JSON for the report's snapshot: the yearly report's figures
-    (about twenty queries) and the 民主评议 progress (five), whatever the size of the unit."""
+    (about twenty queries) and the 民主评议 progress (five), whatever the size of the unit. The rules' titles are
+    stored in the portal's language (Chinese), whichever language the page taking the snapshot is in."""
     today = today or timezone.localdate()
     as_of = timezone.now()
-    data = report_data(organization=organization, year=year, today=today, as_of=as_of)
-    progress = evaluation_progress(organization=organization, year=year).total
-    plan = data.study.plan
-    coverage = data.talks.coverage
-    attendance = data.attendance.total
-    return {
-        "year": year,
-        "as_of": as_of.isoformat(),
-        "is_branch": organization.is_branch,
-        "rules": [
+    with translation.override(settings.LANGUAGE_CODE):
+        data = report_data(organization=organization, year=year, today=today, as_of=as_of)
+        rules = [
             {
                 "code": row.code,
                 "title": row.title,
@@ -229,7 +224,16 @@ def figures_build(*, organization: Organization, year: int, today: datetime.date
                 "missed": row.missed,
             }
             for row in data.rule_rows
-        ],
+        ]
+    progress = evaluation_progress(organization=organization, year=year).total
+    plan = data.study.plan
+    coverage = data.talks.coverage
+    attendance = data.attendance.total
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "is_branch": organization.is_branch,
+        "rules": rules,
         "missed": len(data.missed),
         "plan": (
             {"title": plan.title, "status": plan.status, "filed_at": plan.filed_at.isoformat() if plan.filed_at else ""}

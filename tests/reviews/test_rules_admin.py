@@ -68,6 +68,9 @@ def rule_data(rule=None, **changes):
         "title": rule.title if rule else "每月开展一次志愿服务",
         "source": rule.source if rule else "区委规定",
         "missing_text": rule.missing_text if rule else "未开展志愿服务",
+        "title_en": rule.title_en if rule else "",
+        "source_en": rule.source_en if rule else "",
+        "missing_text_en": rule.missing_text_en if rule else "",
         "scope": rule.scope if rule else "branch",
         "period": rule.period if rule else "month",
         "kinds": rule.kinds if rule else ["volunteer_service"],
@@ -160,6 +163,30 @@ def test_changing_a_rule_in_force_keeps_the_old_row_and_creates_the_next_version
         previous = ComplianceResult.objects.get(organization=branch, rule_code="C3", period_key=last.key)
         assert (previous.rule_id, previous.required) == (c3.pk, 1)
     assert today.year == current.period_start.year
+
+
+def test_the_english_texts_are_edited_in_the_admin_and_a_change_to_them_is_a_new_version(client, city_admin, c3):
+    client.force_login(city_admin)
+    english = c3.title_en
+    month = this_period()
+
+    page = client.get(change_url(c3)).text
+    response = client.post(
+        change_url(c3),
+        rule_data(c3, title_en="At least one Theme Party Day a month", revision_from=month.start.isoformat()),
+    )
+
+    assert "英文" in page and f'value="{english}"' in page and 'name="missing_text_en"' in page
+    assert response.status_code == 302
+    new = Rule.objects.get(previous=c3)
+    assert (new.title_en, new.source_en, new.missing_text_en, new.title) == (
+        "At least one Theme Party Day a month",
+        c3.source_en,
+        c3.missing_text_en,
+        c3.title,
+    )
+    c3.refresh_from_db()
+    assert (c3.title_en, c3.effective_to) == (english, month.start - ONE_DAY)
 
 
 def test_the_new_version_starts_on_the_date_the_administrator_chooses(client, city_admin, c3):
