@@ -197,7 +197,17 @@ def test_the_meeting_form_from_the_to_do_fits_a_phone(
     assert height <= 1.6 * PHONE["height"], f"the meeting form is {height:.0f} px high on a phone"
     assert web.horizontal_overflow() <= 1
     web.screenshot("secretary-path-form-375")
-    # Switching the kind follows the plan: a 党课 has no item of its own here, so the month's first item.
+    # Switching the kind follows the plan: a 党课 has no item of its own here, so the month's first item (the
+    # 专题研讨); back to 主题党日, its own item again.
+    topic = form.get_by_role("textbox", name="主题")
+    items = form.get_by_role("group", name="对应学习计划")
+    form.get_by_label("活动类型").select_option(MeetingKind.PARTY_LECTURE)
+    expect(topic).to_have_value(re.compile("^第四季度专题研讨"))
+    expect(items.get_by_label(re.compile("专题研讨"))).to_be_checked()
+    expect(items.get_by_label(re.compile("主题党日"))).not_to_be_checked()
+    form.get_by_label("活动类型").select_option(MeetingKind.THEME_DAY)
+    expect(topic).to_have_value(theme_day_plan.topic)
+    expect(items.get_by_label(re.compile("主题党日"))).to_be_checked()
     web.resize(DESKTOP)
     web.screenshot("secretary-path-form-1280")
     assert web.console_errors == []
