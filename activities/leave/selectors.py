@@ -30,3 +30,8 @@ def leave_requested_meeting_ids(*, member: Member, meetings: Iterable[Meeting]) 
     """Which of the meetings the member has asked leave for. One query."""
     ids = [meeting.pk for meeting in meetings]
     return set(LeaveRequest.objects.filter(member=member, meeting_id__in=ids).values_list("meeting_id", flat=True))
+
+
+def leave_requests_for_meeting(*, meeting: Meeting) -> list[LeaveRequest]:
+    """Every 请假申请 for the meeting, by name, for its secretary before attendance is recorded. One query."""
+    return list(LeaveRequest.objects.filter(meeting=meeting).select_related("member").order_by("member__name", "pk"))

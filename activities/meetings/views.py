@@ -163,6 +163,10 @@ def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_delete": can_manage and not meeting.is_filed,
         "is_past": started,
         "leave": _leave_state(request, meeting, started),
+        # Before attendance is recorded, the secretary sees who asked leave (then the attendance page has them).
+        "leave_requests": leave_selectors.leave_requests_for_meeting(meeting=meeting)
+        if can_manage and not meeting.is_filed and meeting.recorded_at is None
+        else [],
     }
     return _page(request, "activities/meeting_detail.html", meeting.organization, context)
 

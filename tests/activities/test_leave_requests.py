@@ -241,3 +241,18 @@ def test_my_meetings_has_a_query_budget_whatever_the_number_of_requests(
     with django_assert_max_num_queries(len(one.captured_queries)):
         page = text(client.get(reverse("activities:my_meetings")))
     assert page.count("已申请请假") == 6
+
+
+def test_the_secretary_sees_the_requests_on_the_meeting_page_until_attendance_is_recorded(
+    client, secretary, member_user, theme_day
+):
+    leave_services.leave_request_submit(meeting=theme_day, member=member_user.member, reason=REASON)
+    client.force_login(secretary)
+    page = text(client.get(theme_day.get_absolute_url()))
+    assert "data-leave-requests" in page and f"李党员：{REASON}" in page
+    client.force_login(member_user)  # the list is the secretary's
+    assert "data-leave-requests" not in text(client.get(theme_day.get_absolute_url()))
+    client.force_login(secretary)
+    start_now(theme_day)
+    services.attendance_record(meeting=theme_day, version=theme_day.version, entries={}, recorded_by=secretary)
+    assert "data-leave-requests" not in text(client.get(theme_day.get_absolute_url()))
