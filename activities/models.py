@@ -264,6 +264,31 @@ class Attendance(models.Model):
         return f"{self.member} · {self.get_status_display()}"
 
 
+class LeaveRequest(TimeStampedModel):
+    """请假申请: a member asks to be excused from a meeting before it starts, with a reason. The secretary finds
+    the member pre-marked as 请假 with that reason when recording attendance. The member may withdraw it (the row
+    is deleted) until the meeting starts; after that it stays as it was."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("会议"), on_delete=models.CASCADE, related_name="leave_requests"
+    )
+    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="leave_requests")
+    reason = models.CharField(_("请假事由"), max_length=200)
+
+    class Meta:
+        verbose_name = _("请假申请")
+        verbose_name_plural = _("请假申请")
+        ordering = ["meeting", "member__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="leave_request_once_per_member"),
+            models.CheckConstraint(condition=~Q(reason=""), name="leave_request_has_reason"),
+        ]
+        indexes = [models.Index(fields=["member", "meeting"], name="leave_request_member_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.meeting}"
+
+
 def attachment_upload_to(instance: "MeetingAttachment", filename: str) -> str:
     # Non-guessable names; served only through the access-checked view.
     return f"meetings/{uuid.uuid4().hex}"

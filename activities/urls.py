@@ -2,6 +2,7 @@ from django.urls import path
 
 from activities.attachments import views as attachment_views
 from activities.calendar import views as calendar_views
+from activities.leave import views as leave_views
 from activities.meetings import views
 from activities.signin import views as signin_views
 from activities.talks import views as talk_views
@@ -17,6 +18,9 @@ urlpatterns = [
     path("meetings/<int:pk>/file/", views.meeting_file, name="meeting_file"),
     path("meetings/<int:pk>/amend/", views.meeting_amend, name="meeting_amend"),
     path("meetings/<int:pk>/delete/", views.meeting_delete, name="meeting_delete"),
+    # 请假申请 by a member before the meeting (leave/)
+    path("meetings/<int:pk>/leave/", leave_views.meeting_leave, name="meeting_leave"),
+    path("meetings/<int:pk>/leave/withdraw/", leave_views.meeting_leave_withdraw, name="meeting_leave_withdraw"),
     # Month view, 我的会议, attendance histories (calendar/)
     path("orgs/<int:pk>/meetings/", calendar_views.month, name="month"),
     path("me/meetings/", calendar_views.my_meetings, name="my_meetings"),

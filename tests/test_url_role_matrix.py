@@ -537,6 +537,8 @@ PATH_OBJECTS: dict[str, F] = {
     "activities:meeting_file": lambda f: {"pk": f.meeting.pk},
     "activities:meeting_amend": lambda f: {"pk": f.meeting.pk},
     "activities:meeting_delete": lambda f: {"pk": f.meeting.pk},
+    "activities:meeting_leave": lambda f: {"pk": f.meeting.pk},
+    "activities:meeting_leave_withdraw": lambda f: {"pk": f.meeting.pk},
     "activities:month": lambda f: {"pk": f.branch.pk},
     "activities:member_attendance": lambda f: {"pk": f.member.pk},
     "activities:attendance_year": lambda f: {"pk": f.branch.pk},

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 
-from activities.models import Attendance, AttendanceStatus, Meeting, MeetingStatus
+from activities.models import Attendance, AttendanceStatus, LeaveRequest, Meeting, MeetingStatus
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_organization, managed_branch_ids
 from portal import periods
@@ -238,10 +238,13 @@ class MyMeetings(MemberAttendance):
 
 
 def upcoming_meetings(*, member: Member, today: datetime.date) -> list[Meeting]:
-    """Meetings of the member's organisation (its own and their group's) scheduled from today on. One query."""
+    """Meetings of the member's organisation (its own and their group's) scheduled from today on, each with the
+    reason of the member's 请假申请 (`leave_reason`, None without one). One query."""
     until = today + datetime.timedelta(days=UPCOMING_DAYS)
+    requested = LeaveRequest.objects.filter(meeting=OuterRef("pk"), member=member).values("reason")[:1]
     return list(
-        Meeting.objects.filter(
+        Meeting.objects.annotate(leave_reason=Subquery(requested))
+        .filter(
             organization_id=member.organization_id,
             status=MeetingStatus.PLANNED,
             held_on__gte=today,

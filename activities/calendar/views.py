@@ -58,6 +58,7 @@ def my_meetings(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "attendance": calendar_selectors.my_meetings(member=member, year=year, today=today),
         "year_ok": year_ok,
+        "now": timezone.now(),  # 请假申请 is offered until a meeting starts
     }
     return render(request, "activities/my_meetings.html", context)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, StringAgg, Subquery, Value
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, StringAgg, Subquery, Value, When
 from django.db.models.functions import Abs
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,6 +23,7 @@ from activities.models import (
     Attendance,
     AttendanceStatus,
     CountedKind,
+    LeaveRequest,
     Meeting,
     MeetingAttachment,
     MeetingKind,
@@ -36,8 +37,29 @@ from study.models import StudyForm, StudyPlanItem
 # Without an earlier meeting to copy from, a new meeting starts at 14:30 and lasts two hours.
 DEFAULT_START = datetime.time(14, 30)
 DEFAULT_DURATION = datetime.timedelta(hours=2)
+HELD_START_STEP_MINUTES = 15
 HASH_PREFIX_LENGTH = 12
 PERSON_FIELDS = ("host", "recorder", "lecturer")
+# How a plan item names the kind of meeting it is for (plan topics are written in Chinese, whatever the page's
+# language), and the study forms each kind is held in: they pick the month's item for a new meeting.
+KIND_KEYWORDS: dict[str, str] = {
+    MeetingKind.THEME_DAY: "主题党日",
+    MeetingKind.PARTY_LECTURE: "党课",
+    MeetingKind.GENERAL_MEETING: "党员大会",
+    MeetingKind.GROUP_MEETING: "党小组",
+    MeetingKind.THEMATIC_DISCUSSION: "专题研讨",
+    MeetingKind.WARNING_EDUCATION: "警示教育",
+    MeetingKind.COLLECTIVE_STUDY: "集中学习",
+}
+KIND_STUDY_FORMS: dict[str, tuple[str, ...]] = {
+    MeetingKind.THEME_DAY: (StudyForm.COLLECTIVE,),
+    MeetingKind.PARTY_LECTURE: (StudyForm.LECTURE,),
+    MeetingKind.GENERAL_MEETING: (StudyForm.DISCUSSION,),
+    MeetingKind.THEMATIC_DISCUSSION: (StudyForm.DISCUSSION,),
+    MeetingKind.GROUP_MEETING: (StudyForm.COLLECTIVE, StudyForm.DISCUSSION),
+    MeetingKind.COLLECTIVE_STUDY: (StudyForm.COLLECTIVE,),
+    MeetingKind.WARNING_EDUCATION: (StudyForm.COLLECTIVE,),
+}
 
 
 # One meeting -------------------------------------------------------------------------------------------------
@@ -314,14 +336,17 @@ class RosterRow:
     leave_reason: str
     signed_in_at: datetime.datetime | None
     is_expected: bool
+    leave_requested: str = ""  # the reason of the member's 请假申请, if any
 
 
 def meeting_roster(*, meeting: Meeting) -> list[RosterRow]:
-    """Everyone expected at the meeting and anyone already on its list, by name. Two queries whatever the size.
+    """Everyone expected at the meeting and anyone already on its list, by name. Three queries whatever the size.
 
-    Members who signed in by QR are shown as such; everybody without a saved status is 出席 (present by default,
-    the secretary ticks the exceptions)."""
+    Members who signed in by QR are shown as such; a member who asked leave beforehand (请假申请) and has no
+    saved status is 请假 with the request's reason; everybody else without a saved status is 出席 (present by
+    default, the secretary ticks the exceptions)."""
     listed = {row.member_id: row for row in Attendance.objects.filter(meeting=meeting)}
+    requested = dict(LeaveRequest.objects.filter(meeting=meeting).values_list("member_id", "reason"))
     expected_q = expected_attendees_q(meeting)
     members = (
         Member.objects.filter(expected_q | Q(pk__in=list(listed)))
@@ -332,14 +357,22 @@ def meeting_roster(*, meeting: Meeting) -> list[RosterRow]:
     rows = []
     for pk, name, expected in members:
         saved = listed.get(pk)
+        request = requested.get(pk, "")
+        if saved is not None:
+            status, reason = saved.status, saved.leave_reason
+        elif request:
+            status, reason = AttendanceStatus.LEAVE, request
+        else:
+            status, reason = AttendanceStatus.PRESENT, ""
         rows.append(
             RosterRow(
                 member_id=pk,
                 name=name,
-                status=saved.status if saved else AttendanceStatus.PRESENT,
-                leave_reason=saved.leave_reason if saved else "",
+                status=status,
+                leave_reason=reason,
                 signed_in_at=saved.signed_in_at if saved else None,
                 is_expected=bool(expected),
+                leave_requested=request,
             )
         )
     return rows
@@ -407,13 +440,21 @@ def meeting_initial(
     group: PartyGroup | None,
     on: datetime.date,
     options: MeetingFormOptions,
+    kind: str = "",
+    held: bool = False,
+    now: datetime.datetime | None = None,
 ) -> dict[str, Any]:
     """What the schedule form starts with (DESIGN.md §4, nobody types a known fact twice): the plan's topic for
-    the month (and that item ticked), the last meeting's host, recorder, place, time of day and length. One query."""
+    the month and the kind (and that item ticked), the last meeting's host, recorder, place, time of day and
+    length (the last of the same kind first), and for a 主题党日 the contents of the last one (else 学习).
+
+    `held` (opened from the to-do for a period under way, the meeting most likely just took place): on today,
+    the start is moved before `now` so that the meeting is entered as held. One query."""
     last = (
         Meeting.objects.filter(organization=organization, group=group)
-        .order_by("-starts_at", "-pk")
-        .values("host_id", "recorder_id", "location", "starts_at", "ends_at")
+        .annotate(same_kind=Case(When(kind=kind, then=Value(0)), default=Value(1)))
+        .order_by("same_kind", "-starts_at", "-pk")
+        .values("kind", "host_id", "recorder_id", "location", "starts_at", "ends_at", "theme_day_parts")
         .first()
     )
     people = {person.pk for person in options.people}
@@ -427,31 +468,64 @@ def meeting_initial(
             if last[f"{name}_id"] in people:  # type: ignore[literal-required]  # name is one of the TypedDict keys
                 initial[name] = last[f"{name}_id"]  # type: ignore[literal-required]  # name is one of the TypedDict keys
     starts_at = timezone.make_aware(datetime.datetime.combine(on, start_time))
+    now = now or timezone.now()
+    if held and on == timezone.localdate(now) and starts_at > now:
+        starts_at = _held_start(now, duration)
     initial["starts_at"] = starts_at
     initial["ends_at"] = starts_at + duration
-    item = plan_item_for_month(options.plan_items, year=on.year, month=on.month)
+    item = plan_item_for_month(options.plan_items, year=on.year, month=on.month, kind=kind)
     if item is not None:
         initial["topic"] = item.topic
         initial["plan_items"] = [item.pk]
+    if kind == MeetingKind.THEME_DAY:
+        parts = last["theme_day_parts"] if last is not None and last["kind"] == kind else []
+        initial["theme_day_parts"] = [part for part in parts if part in ThemeDayPart.values] or [ThemeDayPart.STUDY]
     return initial
 
 
-def plan_suggestions(items: Iterable[StudyPlanItem]) -> dict[str, dict[str, Any]]:
-    """For the schedule form's script: each month's ("YYYY-MM") suggested topic and plan item."""
+def _held_start(now: datetime.datetime, duration: datetime.timedelta) -> datetime.datetime:
+    """A start that lets a meeting of `duration` have ended by `now`, on the quarter hour, not before midnight."""
+    local = timezone.localtime(now).replace(second=0, microsecond=0)
+    start = local - duration
+    start -= datetime.timedelta(minutes=start.minute % HELD_START_STEP_MINUTES)
+    return max(start, local.replace(hour=0, minute=0))
+
+
+def plan_suggestions(items: Iterable[StudyPlanItem], kinds: Iterable[str] = ()) -> dict[str, dict[str, Any]]:
+    """For the schedule form's script: each month's ("YYYY-MM") suggested topic and plan item, and under
+    "kinds" the suggestion for each meeting kind where it differs."""
     items = list(items)
     months = sorted({(item.plan.year, item.month) for item in items})
     suggestions = {}
     for year, month in months:
         item = plan_item_for_month(items, year=year, month=month)
         if item is not None:
-            suggestions[f"{year}-{month:02d}"] = {"topic": item.topic, "item": item.pk}
+            by_kind = {}
+            for kind in kinds:
+                match = plan_item_for_month(items, year=year, month=month, kind=kind)
+                if match is not None and match.pk != item.pk:
+                    by_kind[kind] = {"topic": match.topic, "item": match.pk}
+            suggestions[f"{year}-{month:02d}"] = {"topic": item.topic, "item": item.pk, "kinds": by_kind}
     return suggestions
 
 
-def plan_item_for_month(items: Iterable[StudyPlanItem], *, year: int, month: int) -> StudyPlanItem | None:
-    """The month's plan item a meeting most likely covers: collective forms before self-study."""
+def plan_item_for_month(
+    items: Iterable[StudyPlanItem], *, year: int, month: int, kind: str = ""
+) -> StudyPlanItem | None:
+    """The month's plan item a meeting (of `kind`, if given) most likely covers: one whose topic names the kind
+    (“5月主题党日：…”), then one of the form the kind is held in (a 党课 item for a 党课), then collective forms
+    before self-study."""
+    keyword = KIND_KEYWORDS.get(kind)
+    forms = KIND_STUDY_FORMS.get(kind, ())
     candidates = [item for item in items if item.plan.year == year and item.month == month]
-    candidates.sort(key=lambda item: (item.form == StudyForm.SELF_STUDY, item.pk))
+    candidates.sort(
+        key=lambda item: (
+            not (keyword and keyword in item.topic),
+            item.form not in forms,
+            item.form == StudyForm.SELF_STUDY,
+            item.pk,
+        )
+    )
     return candidates[0] if candidates else None
 
 

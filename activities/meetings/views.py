@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from activities.leave import selectors as leave_selectors
+from activities.leave import services as leave_services
 from activities.meetings import selectors
 from activities.meetings import services as services
 from activities.meetings.forms import AttendanceForm, MeetingForm
@@ -31,7 +33,7 @@ from activities.models import AttendanceStatus, Meeting, MeetingStatus
 from activities.records import services as records_services
 from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
-from branches.permissions import can_manage_organization
+from branches.permissions import can_manage_organization, own_member
 from branches.selectors import organization_get
 from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
@@ -160,8 +162,23 @@ def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_amend": can_manage and meeting.is_filed,
         "can_delete": can_manage and not meeting.is_filed,
         "is_past": started,
+        "leave": _leave_state(request, meeting, started),
+        # Before attendance is recorded, the secretary sees who asked leave (then the attendance page has them).
+        "leave_requests": leave_selectors.leave_requests_for_meeting(meeting=meeting)
+        if can_manage and not meeting.is_filed and meeting.recorded_at is None
+        else [],
     }
     return _page(request, "activities/meeting_detail.html", meeting.organization, context)
+
+
+def _leave_state(request: AuthenticatedHttpRequest, meeting: Meeting, started: bool) -> dict | None:
+    """For a member expected at a meeting that has not started: whether they asked leave (请假申请)."""
+    if started or meeting.status != MeetingStatus.PLANNED or meeting.starts_at <= timezone.now():
+        return None
+    member = own_member(request.user)
+    if member is None or not leave_services.is_expected(meeting=meeting, member=member):
+        return None
+    return {"request": leave_selectors.leave_request_for(meeting=meeting, member=member)}
 
 
 # Schedule and edit -------------------------------------------------------------------------------------------
@@ -171,7 +188,8 @@ def meeting_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def meeting_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Schedule a meeting (or enter one already held). Pre-filled from the plan and the last meeting;
-    `?date=YYYY-MM-DD`, `?kind=` and `?group=` pre-select from the month view."""
+    `?date=YYYY-MM-DD`, `?kind=` and `?group=` pre-select from the month view; `?held=1` (the to-do, for a
+    period under way) starts it earlier today, so that it is entered as held."""
     organization = get_or_404(organization_get, user=request.user, pk=pk)
     if not can_manage_organization(request.user, organization):
         raise PermissionDenied
@@ -179,14 +197,19 @@ def meeting_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     options = selectors.meeting_form_options(organization=organization, year=on.year, month=on.month)
     groups = {str(group.pk): group for group in options.groups}
     group = groups.get(request.GET.get("group", ""))
-    initial = selectors.meeting_initial(organization=organization, group=group, on=on, options=options)
+    form = MeetingForm(request.POST or None, organization=organization, options=options)
+    kinds = [value for value, _label in form.fields["kind"].choices if value]  # type: ignore[attr-defined]  # fields[] is typed Field: a ChoiceField
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in kinds else ""
+    initial = selectors.meeting_initial(
+        organization=organization, group=group, on=on, options=options, kind=kind, held=request.GET.get("held") == "1"
+    )
     initial["creation_key"] = uuid.uuid4()
     if group is not None:
         initial["group"] = group.pk
-    form = MeetingForm(request.POST or None, organization=organization, options=options, initial=initial)
-    kind = request.GET.get("kind", "")
-    if kind and kind in dict(form.fields["kind"].choices):  # type: ignore[attr-defined]  # fields[] is typed Field: a ChoiceField
-        form.initial["kind"] = kind
+    if kind:
+        initial["kind"] = kind
+    form.initial = initial
     if request.method == "POST" and form.is_valid():
         creation_key = form.cleaned_data.get("creation_key")
         existing = selectors.meeting_created_with(user=request.user, creation_key=creation_key)
@@ -215,7 +238,7 @@ def meeting_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 % {"kind": meeting.get_kind_display(), "topic": meeting.topic},
             )
             return redirect("activities:meeting_record", meeting.pk)
-    context = {"form": form, "meeting": None, "plan_suggestions": selectors.plan_suggestions(options.plan_items)}
+    context = {"form": form, "meeting": None, "plan_suggestions": selectors.plan_suggestions(options.plan_items, kinds)}
     return _page(request, "activities/meeting_form.html", organization, context)
 
 
@@ -301,10 +324,14 @@ def meeting_record(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 _("出勤和会议纪要已保存：出席%(present)d人，请假%(leave)d人，缺席%(absent)d人。") % counts,
             )
             return redirect(meeting)
+    rows = form.rows()
+    error_rows = [row for row in rows if row["status_errors"] or row["reason_errors"]]
     context = {
         "meeting": meeting,
         "form": form,
-        "rows": form.rows(),
+        "rows": rows,
+        "first_error": error_rows[0] if error_rows else None,
+        "error_rows": len(error_rows),
         "status_choices": AttendanceStatus.choices,
         "signed_in": sum(1 for row in roster if row.signed_in_at is not None),
         "not_started": meeting.starts_at > timezone.now() + HELD_START_TOLERANCE,

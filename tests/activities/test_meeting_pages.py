@@ -151,7 +151,7 @@ def test_it_prefills_the_schedule_form_from_the_plan_and_the_last_meeting(
     # The script that follows the chosen month gets each month's suggestion.
     suggestions = response.context["plan_suggestions"]
     this_key = f"{this_month.plan.year}-{this_month.month:02d}"
-    assert suggestions[this_key] == {"topic": "学习党章第一章", "item": this_month.pk}
+    assert suggestions[this_key] == {"topic": "学习党章第一章", "item": this_month.pk, "kinds": {}}
     assert 'id="meeting-plan-suggestions"' in page
 
 

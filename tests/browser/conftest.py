@@ -121,3 +121,7 @@ def web(browser, django_db_setup, live_server, transactional_db):
     session = Browser(browser, live_server.url, DESKTOP)
     yield session
     session.close()
+    # Filing appends to the append-only record chain, which the flush after the test could not empty.
+    from tests.record_chain import chain_wipe
+
+    chain_wipe()

@@ -58,14 +58,19 @@ document.addEventListener("DOMContentLoaded", () => {
       });
     }
 
-    // New meeting: the topic follows the study plan of the chosen month until the secretary types their own.
+    // New meeting: the topic follows the study plan of the chosen month and kind until the secretary types
+    // their own.
     const suggestions = document.getElementById("meeting-plan-suggestions");
     const topic = form.querySelector("[name=topic]");
     if (suggestions && starts && topic) {
       const byMonth = JSON.parse(suggestions.textContent);
-      const pick = () => byMonth[starts.value.slice(0, 7)] || null;
+      const pick = () => {
+        const month = byMonth[starts.value.slice(0, 7)];
+        if (!month) return null;
+        return (kind && month.kinds && month.kinds[kind.value]) || month;
+      };
       let suggested = pick();
-      starts.addEventListener("change", () => {
+      const follow = () => {
         const next = pick();
         if (topic.value === "" || (suggested && topic.value === suggested.topic)) {
           const box = (item) => form.querySelector(`[name=plan_items][value="${item}"]`);
@@ -73,6 +78,19 @@ document.addEventListener("DOMContentLoaded", () => {
           topic.value = next ? next.topic : "";
           if (next && box(next.item)) box(next.item).checked = true;
           suggested = next;
+        }
+      };
+      starts.addEventListener("change", follow);
+      if (kind) kind.addEventListener("change", follow);
+    }
+
+    // 主题党日: 学习 is part of every one; ticked when the kind is chosen and nothing is ticked yet.
+    if (kind && themeDay) {
+      kind.addEventListener("change", () => {
+        const parts = Array.from(themeDay.querySelectorAll("[name=theme_day_parts]"));
+        if (kind.value === "theme_day" && !parts.some((box) => box.checked)) {
+          const study = parts.find((box) => box.value === "study");
+          if (study) study.checked = true;
         }
       });
     }
@@ -96,6 +114,55 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     syncRow(row);
   });
+  // Find a name in a list of 30 as it is typed: rows that do not match are hidden (their choices are still sent).
+  const filterBox = document.querySelector("[data-attendance-filter-box]");
+  if (filterBox && rows.length > 0) {
+    const input = filterBox.querySelector("[data-attendance-filter]");
+    const empty = filterBox.querySelector("[data-attendance-filter-empty]");
+    filterBox.hidden = false;
+    input.addEventListener("input", () => {
+      const wanted = input.value.trim();
+      let shown = 0;
+      rows.forEach((row) => {
+        const match = wanted === "" || (row.dataset.name || "").includes(wanted);
+        row.hidden = !match;
+        if (match) shown += 1;
+      });
+      if (empty) empty.hidden = shown > 0;
+    });
+    // Enter jumps to the only match instead of saving the form.
+    input.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") return;
+      event.preventDefault();
+      const first = rows.find((row) => !row.hidden);
+      const radio = first && first.querySelector("input[type=radio]:checked");
+      if (radio) radio.focus();
+    });
+  }
+
+  // A failed save: the alert at the top takes the focus; its link goes to the first row in error.
+  const errors = document.querySelector("[data-attendance-errors]");
+  if (errors) {
+    errors.focus();
+    const link = errors.querySelector("[data-first-error]");
+    if (link) {
+      link.addEventListener("click", (event) => {
+        const row = document.querySelector(link.getAttribute("href"));
+        if (!row) return;
+        event.preventDefault();
+        if (filterBox) {
+          const input = filterBox.querySelector("[data-attendance-filter]");
+          input.value = "";
+          input.dispatchEvent(new Event("input"));
+        }
+        row.scrollIntoView({ block: "center" });
+        const field = row.querySelector("[data-leave-reason] input") || row.querySelector("input[type=radio]");
+        if (field) field.focus({ preventScroll: true });
+        history.replaceState(null, "", link.getAttribute("href"));
+      });
+    }
+  }
+
   document.querySelectorAll("[data-all-present]").forEach((button) => {
     button.hidden = rows.length === 0;
     button.addEventListener("click", () => {
