@@ -101,3 +101,11 @@ def yearly_report_assemble(*, job_id: int) -> str:
     from reviews.reports.services import yearly_report_assemble as service
 
     return service(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def yearly_reports_january(*, today: str | None = None) -> int:
+    """Yearly on 2 January (CELERY_BEAT_SCHEDULE): request last year's report of every committee (idempotent)."""
+    from reviews.reports.services import yearly_reports_request_all
+
+    return yearly_reports_request_all(today=_day(today))

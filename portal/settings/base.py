@@ -291,6 +291,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "study.tasks.annual_plan_reminders_schedule",
         "schedule": crontab(minute=0, hour=9, day_of_month="1", month_of_year="2"),
     },
+    # Last year's 年度检查报告 of every committee, after the night's recompute (reviews/reports/services.py).
+    "reviews-yearly-reports": {
+        "task": "reviews.tasks.yearly_reports_january",
+        "schedule": crontab(minute=30, hour=3, day_of_month="2", month_of_year="1"),
+    },
     # Background jobs whose worker died (no heartbeat) are re-queued or failed (portal/jobs/services.py).
     "portal-jobs-reap-stale": {
         "task": "portal.jobs.tasks.jobs_reap_stale",

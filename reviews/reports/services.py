@@ -17,17 +17,17 @@ import datetime
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from branches.models import Organization, User
+from branches.models import Organization, OrganizationKind, User
 from portal.jobs.models import Job, JobState
 from portal.jobs.progress import ProgressReporter
 from portal.jobs.registry import JobError, JobOutcome, kind_get
 from portal.jobs.services import job_fail_from_exception, job_finish, job_start
-from reviews.models import YearlyReportChunk, YearlyReportFile
+from reviews.models import ComplianceRollup, YearlyReportChunk, YearlyReportFile
 from reviews.reports.render import data_fingerprint, pdf_bytes, xlsx_bytes
 from reviews.reports.selectors import ReportParts, report_chunk, report_chunk_plan, report_data, report_parts
 
@@ -253,3 +253,27 @@ def yearly_report_finish_here(*, job: Job) -> None:
     for chunk_id in YearlyReportChunk.objects.filter(job=job, done_at__isnull=True).values_list("pk", flat=True):
         yearly_report_chunk_run(chunk_id=chunk_id)
     yearly_report_assemble(job_id=job.pk)
+
+
+def yearly_reports_request_all(*, today: datetime.date) -> int:
+    """The January beat job: request the report of the year just ended for every committee of the tree (市委,
+    区委, 工委, 基层党委, 党总支) whose subtree has compliance roll-ups in that year, unless a version compiled after
+    the year ended exists already. Idempotent: a second run finds those versions (or the jobs still running, which
+    `job_start` returns). Two queries, then one request per committee. Returns how many were requested."""
+    year = today.year - 1
+    year_end = datetime.datetime(year + 1, 1, 1, tzinfo=timezone.get_current_timezone())
+    compiled = YearlyReportFile.objects.filter(year=year, as_of__gte=year_end).values("organization_id")
+    with_data = ComplianceRollup.objects.filter(
+        node=OuterRef("pk"), period_end__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+    )
+    committees = (
+        Organization.objects.exclude(kind=OrganizationKind.BRANCH)
+        .exclude(pk__in=compiled)
+        .filter(Exists(with_data))
+        .order_by("path")
+    )
+    count = 0
+    for organization in committees:
+        yearly_report_request(organization=organization, year=year, by=None)
+        count += 1
+    return count
