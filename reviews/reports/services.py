@@ -235,7 +235,8 @@ def yearly_report_assemble(*, job_id: int) -> str:
     except (OperationalError, InterfaceError):
         raise  # the task retries
     except Exception as exception:  # noqa: BLE001 - every failure ends the job with a message
-        job_fail_from_exception(job=job, exception=exception)
+        if job_fail_from_exception(job=job, exception=exception):
+            YearlyReportChunk.objects.filter(job=job).update(result=None)
         return "failed"
     message = (
         _("已生成第%(version)d版年度检查报告。") if created else _("数据自第%(version)d版以来没有变化，未生成新版本。")
