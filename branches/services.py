@@ -263,6 +263,7 @@ ADMINISTRATOR_PERMISSIONS = {
         *(f"{action}_{model}" for model in ("ruleset", "rule") for action in ("view", "add", "change", "delete")),
         *_view("complianceresult", "compliancerollup", "memberflag", "evaluationcampaign", "gradeproposal"),
         *_view("gradepolicy", "dutyreportround", "dutyreport", "dutyassessment"),
+        *_view("evaluationproblem"),
     ],
 }
 

@@ -36,10 +36,14 @@ from portal.jobs.selectors import jobs_visible_to
 from reviews.compliance import rule_versions as rule_services
 from reviews.compliance.rule_versions import CONTENT_FIELDS, RuleState
 from reviews.evaluations import services as evaluation_services
-from reviews.evaluations.models import EvaluationCampaign, Grade, GradeProposal
-from reviews.evaluations.permissions import campaigns_visible_to, proposals_visible_to
+from reviews.evaluations.models import EvaluationCampaign, EvaluationProblem, Grade, GradeProposal
+from reviews.evaluations.permissions import campaigns_visible_to, problems_visible_to, proposals_visible_to
 from reviews.models import ComplianceResult, ComplianceRollup, GradePolicy, MemberFlag, Rule, RuleSet
-from reviews.resources import ComplianceResultExportResource, GradeProposalExportResource
+from reviews.resources import (
+    ComplianceResultExportResource,
+    EvaluationProblemExportResource,
+    GradeProposalExportResource,
+)
 
 RECOMPUTE_MESSAGE = _("规则已保存，合规结果正在重新计算")
 RECOMPUTE_LINK = _("查看进度")
@@ -544,6 +548,22 @@ class GradeProposalAdmin(AnnualExportAdminMixin, ReadOnlyScopedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return proposals_visible_to(request.user, queryset=super().get_queryset(request))
+
+
+@admin.register(EvaluationProblem)
+class EvaluationProblemAdmin(AnnualExportAdminMixin, ReadOnlyScopedAdmin):
+    """The problems found in the 民主评议 and their rectification (entered on the campaign's pages)."""
+
+    annual_export_resource = EvaluationProblemExportResource
+    scope_field = "campaign__organization"
+    list_display = ("description", "campaign", "source", "responsible", "deadline")
+    list_filter = ("source", "campaign__year")
+    search_fields = ("description", "responsible", "campaign__organization__name")
+    list_select_related = ("campaign__organization",)
+    fields = ("campaign", "source", "description", "member", "responsible", "measures", "deadline", "entered_by")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return problems_visible_to(request.user, queryset=super().get_queryset(request))
 
 
 # 述职评议考核 (reviews/duty_reports/admin.py) registers its models with the admin here.

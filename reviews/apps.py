@@ -29,7 +29,8 @@ class ReviewsConfig(AppConfig):
             reports.YEARLY_REPORT,
             reports.yearly_report_run,
             title=reports.YEARLY_REPORT_TITLE,
-            max_attempts=2,  # idempotent: a re-run finds the version it stored, or stores it
+            # Idempotent: a re-run after a worker died sends only the chunks still missing, or the assembly.
+            max_attempts=3,
             stale_after=reports.YEARLY_REPORT_STALE_AFTER,
             soft_time_limit=reports.YEARLY_REPORT_SOFT_TIME_LIMIT,
             result_template="reviews/partials/_yearly_report_result.html",

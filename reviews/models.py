@@ -8,6 +8,7 @@ meetings or attendance.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -309,6 +310,30 @@ class YearlyReportFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.year} v{self.version}"
+
+
+class YearlyReportChunk(models.Model):
+    """One chunk of a yearly report request (its `Job`): the organisations it reads (a run of the subtree in path
+    order) and, once done, what it read (the filed records, attendance and talks per organisation, as JSON). The
+    job's chunks are compiled by separate tasks; a retried or duplicated chunk finds `done_at` set and changes
+    nothing; the assembling task prints the report from the stored chunks, then clears their results."""
+
+    job = models.ForeignKey(
+        "portal.Job", verbose_name=_("后台任务"), on_delete=models.CASCADE, related_name="yearly_report_chunks"
+    )
+    index = models.PositiveIntegerField(_("序号"))
+    organization_ids = models.JSONField(_("党组织"), default=list)
+    result = models.JSONField(_("结果"), null=True, blank=True, encoder=DjangoJSONEncoder)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("年度检查报告分块")
+        verbose_name_plural = _("年度检查报告分块")
+        ordering = ["job", "index"]
+        constraints = [models.UniqueConstraint(fields=["job", "index"], name="yearly_report_chunk_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id} #{self.index}"
 
 
 # 民主评议党员 (reviews/evaluations/) and 述职评议考核 (reviews/duty_reports/): the models live beside their

@@ -1,4 +1,5 @@
-"""The admin's annual exports of oversight (branches/exports): compliance results and 民主评议 grades.
+"""The admin's annual exports of oversight (branches/exports): compliance results, 民主评议 grades and the
+problems found in the 民主评议 with their rectification.
 
 Grades are the branch committee's proposals and where they stand (approved, returned); the secret 互评 ballots
 are never exported, nor read by anyone (reviews/evaluations/models.py).
@@ -12,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from branches.exports.resources import AnnualExportResource, column, verbose
 from branches.models import Member, User
 from branches.permissions import organization_scope_q
-from reviews.evaluations.models import GradeProposal
-from reviews.evaluations.permissions import proposals_visible_to
+from reviews.evaluations.models import EvaluationProblem, GradeProposal
+from reviews.evaluations.permissions import problems_visible_to, proposals_visible_to
 from reviews.models import ComplianceResult
 
 _proposal = GradeProposal._meta.get_field
@@ -65,3 +66,26 @@ class GradeProposalExportResource(AnnualExportResource):
     def dehydrate_id_number(self, proposal: GradeProposal) -> str:
         member: Member = proposal.member
         return self.member_id_number(member)
+
+
+class EvaluationProblemExportResource(AnnualExportResource):
+    """Problems found in the 民主评议 (对照检查, opinions) and their rectification: who, what, by when."""
+
+    title = _("民主评议查找的问题")
+    year_lookup = "campaign__year"
+    organization_field = "campaign__organization"
+    select_related = ("campaign__organization", "member")
+    ordering = ("campaign__organization__path", "campaign__year", "deadline", "pk")
+
+    organization = column("campaign__organization__name", _("党支部"))
+    year = column("campaign__year", _("评议年度"))
+    source = column("get_source_display", verbose(EvaluationProblem, "source"))
+    description = column("description", verbose(EvaluationProblem, "description"))
+    member = column("member__name", verbose(EvaluationProblem, "member"))
+    responsible = column("responsible", verbose(EvaluationProblem, "responsible"))
+    measures = column("measures", verbose(EvaluationProblem, "measures"))
+    deadline = column("deadline", verbose(EvaluationProblem, "deadline"))
+
+    @classmethod
+    def visible_to(cls, user: User) -> QuerySet[EvaluationProblem]:
+        return problems_visible_to(user)

@@ -3,6 +3,7 @@
 import datetime
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from portal.taskkit import RETRY
@@ -68,3 +69,43 @@ def duty_rounds_remind(*, today: str | None = None) -> int:
     from reviews.duty_reports.services import duty_rounds_remind as service
 
     return service(today=_day(today))
+
+
+# 年度检查报告 (reviews/reports/): the chunks and the assembly of a request's job ---------------------------------
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def yearly_report_chunk(*, chunk_id: int) -> str:
+    """Read one chunk of a yearly report (idempotent: a chunk already stored is not read again). Acknowledged
+    late and re-queued if its worker is lost; a killed worker's job is also re-queued by the reaper."""
+    from reviews.reports.services import yearly_report_chunk_run
+
+    return yearly_report_chunk_run(chunk_id=chunk_id)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=3,
+)
+def yearly_report_assemble(*, job_id: int) -> str:
+    """Print a yearly report from its stored chunks and end its job (idempotent: an ended job is left alone)."""
+    from reviews.reports.services import yearly_report_assemble as service
+
+    return service(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def yearly_reports_january(*, today: str | None = None) -> int:
+    """Yearly on 2 January (CELERY_BEAT_SCHEDULE): request last year's report of every committee (idempotent)."""
+    from reviews.reports.services import yearly_reports_request_all
+
+    return yearly_reports_request_all(today=_day(today))

@@ -55,7 +55,7 @@ from portal.jobs.models import Job
 from reviews.duty_reports import services as duty_services
 from reviews.duty_reports.models import DutyAssessment
 from reviews.evaluations import services as evaluation_services
-from reviews.evaluations.models import ApprovalStatus, Grade, GradeProposal
+from reviews.evaluations.models import ApprovalStatus, EvaluationProblem, Grade, GradeProposal, OpinionSource
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
 from study.learning import services as learning_services
 from study.materials import services as material_services
@@ -240,6 +240,15 @@ def build_scenario() -> SimpleNamespace:
         proposed_by=far_secretary,
         status=ApprovalStatus.PENDING,
     )
+    far_problem = EvaluationProblem.objects.create(
+        campaign=far_campaign,
+        source=OpinionSource.SELF_CHECK,
+        description=f"{MARK}查找的问题",
+        responsible=MARK,
+        measures=f"{MARK}整改措施",
+        deadline=today,
+        entered_by=far_secretary,
+    )
     far_report = YearlyReportFile.objects.create(
         organization=far_district,
         year=today.year,
@@ -289,6 +298,7 @@ def build_scenario() -> SimpleNamespace:
         report=far_report,
         campaign=far_campaign,
         proposal=far_proposal,
+        problem=far_problem,
         duty_round=far_duty_round,
         duty_report=far_duty_report,
         rule_set=far_rule_set,
@@ -649,6 +659,7 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.dutyassessment": lambda f: f.duty_report.assessments.first(),
     "reviews.evaluationcampaign": lambda f: f.campaign,
     "reviews.gradeproposal": lambda f: f.proposal,
+    "reviews.evaluationproblem": lambda f: f.problem,
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 

@@ -87,6 +87,15 @@ class ProgressReporter:
         if self._db_written_at and now - self._db_written_at < self._db_write_every:
             return
         self._db_written_at = now
+        self._write(now)
+
+    def save(self) -> None:
+        """Write the progress to the job's columns now (outside an atomic block), whatever the throttle."""
+        now = timezone.now()
+        self._db_written_at = now
+        self._write(now)
+
+    def _write(self, now: datetime.datetime) -> None:
         Job.objects.filter(pk=self.job_id, state=JobState.RUNNING, attempts=self.attempt).update(
             progress_done=self.done, progress_total=self.total, message=self.message, heartbeat_at=now
         )

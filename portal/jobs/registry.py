@@ -39,6 +39,9 @@ class JobOutcome:
     message: str | Promise = ""
     result: Any = None
     result_file: File | None = None  # its `name` is the file name offered on download
+    # The runner handed the rest of the work to further tasks (a fan-out), which end the job themselves with
+    # `job_finish` or `job_fail`: the job stays running, and the reaper re-queues it if they stop beating.
+    pending: bool = False
 
 
 Runner = Callable[[Job, ProgressReporter], JobOutcome]
@@ -54,6 +57,16 @@ class JobKind:
     soft_time_limit: int | None = None  # seconds; the hard limit is one minute more
     queue: str | None = None  # None: Celery's default queue
     result_template: str | None = None  # included by templates/portal/partials/_job.html with `job` and `result`
+
+    def task_options(self) -> dict[str, Any]:
+        """The options its tasks are sent with (queue, time limits): `job_run`, and the tasks a runner fans out."""
+        options: dict[str, Any] = {}
+        if self.queue:
+            options["queue"] = self.queue
+        if self.soft_time_limit:
+            options["soft_time_limit"] = self.soft_time_limit
+            options["time_limit"] = self.soft_time_limit + 60
+        return options
 
 
 DEFAULT_STALE_AFTER: datetime.timedelta = JobKind.__dataclass_fields__["stale_after"].default  # type: ignore[assignment]  # the field has a default

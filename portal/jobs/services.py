@@ -30,12 +30,7 @@ def _enqueue(job: Job) -> None:
     from portal.jobs.tasks import job_run
 
     job_kind = kind_get(job.kind)
-    options: dict = {}
-    if job_kind is not None and job_kind.queue:
-        options["queue"] = job_kind.queue
-    if job_kind is not None and job_kind.soft_time_limit:
-        options["soft_time_limit"] = job_kind.soft_time_limit
-        options["time_limit"] = job_kind.soft_time_limit + 60
+    options = job_kind.task_options() if job_kind is not None else {}
     job_run.apply_async_on_commit(kwargs={"job_id": job.pk}, **options)  # type: ignore[attr-defined]  # Celery 5.4+, not in the stubs
 
 
@@ -198,7 +193,8 @@ def jobs_reap_stale(*, now: datetime.datetime) -> dict[str, int]:
 
 
 def job_run(*, job_id: int) -> str:
-    """Claim the job, run its kind's runner, end it done or failed. What the Celery task calls."""
+    """Claim the job, run its kind's runner, end it done or failed (or leave it running for the tasks the runner
+    fanned out, `JobOutcome.pending`). What the Celery task calls."""
     job = job_claim(job_id=job_id)
     if job is None:
         return "not-claimed"
@@ -214,5 +210,8 @@ def job_run(*, job_id: int) -> str:
         return "failed"
     if not isinstance(outcome, JobOutcome):
         outcome = JobOutcome()
+    if outcome.pending:  # the tasks it fanned out end the job
+        progress.save()
+        return "pending"
     job_finish(job=job, outcome=outcome, progress=progress)
     return "done"

@@ -253,6 +253,9 @@ CELERY_TASK_ANNOTATIONS = {"portal.jobs.tasks.job_run": {"acks_late": True, "rej
 # roster must not leave a bloated process behind for the next job (per-kind soft time limits: portal/jobs).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
 CELERY_TIMEZONE = TIME_ZONE
+# A yearly report request is read in chunks of this many organisations of the subtree, one task each
+# (reviews/reports/services.py); the queries per chunk do not depend on its size.
+YEARLY_REPORT_CHUNK_SIZE = env.int("YEARLY_REPORT_CHUNK_SIZE", default=100)
 # Periodic jobs (celery beat; times are CELERY_TIMEZONE, Asia/Shanghai). They only scan and fan out per-chunk
 # tasks; every reminder is sent once (unique key recipient, kind, object, period). Documented in README.md.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -287,6 +290,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "study-annual-plan-reminders-after-deadline": {
         "task": "study.tasks.annual_plan_reminders_schedule",
         "schedule": crontab(minute=0, hour=9, day_of_month="1", month_of_year="2"),
+    },
+    # Last year's 年度检查报告 of every committee, after the night's recompute (reviews/reports/services.py).
+    "reviews-yearly-reports": {
+        "task": "reviews.tasks.yearly_reports_january",
+        "schedule": crontab(minute=30, hour=3, day_of_month="2", month_of_year="1"),
     },
     # Background jobs whose worker died (no heartbeat) are re-queued or failed (portal/jobs/services.py).
     "portal-jobs-reap-stale": {

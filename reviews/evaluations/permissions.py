@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_organization, managed_branch_ids, organizations_visible_to, own_member
-from reviews.evaluations.models import EvaluationCampaign, GradeProposal
+from reviews.evaluations.models import EvaluationCampaign, EvaluationProblem, GradeProposal
 
 
 def campaigns_visible_to(
@@ -43,6 +43,12 @@ def can_review_grades(user: User, organization: Organization) -> bool:
     """Approve or return a branch's 基本合格/不合格 proposals: the managers of its parent committee (and above)."""
     parent = organization.parent
     return parent is not None and can_manage_organization(user, parent)
+
+
+def problems_visible_to(user: User, queryset: QuerySet[EvaluationProblem] | None = None) -> QuerySet[EvaluationProblem]:
+    """Problems found (查找的问题) in the 民主评议 of the branches in the user's scope."""
+    qs = EvaluationProblem.objects.all() if queryset is None else queryset
+    return qs.filter(campaign__organization__in=organizations_visible_to(user).values("pk"))
 
 
 def proposals_visible_to(user: User, queryset: QuerySet[GradeProposal] | None = None) -> QuerySet[GradeProposal]:

@@ -13,14 +13,15 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from activities.calendar.selectors import AttendanceYear, attendance_rate, attendance_year
-from activities.models import Attendance, AttendanceStatus, HeartTalk, MeetingVersion
+from activities.models import Attendance, AttendanceStatus, HeartTalk, MeetingKind, MeetingVersion
 from activities.records.selectors import ChainHead
 from activities.talks.selectors import TalkCoverage, talk_coverage
 from branches.models import Member, MemberCategory, MemberStatus, Organization, OrganizationKind
@@ -206,6 +207,16 @@ class YearlyReport:
         ]
 
 
+@dataclass
+class ReportParts:
+    """What the chunks of a report request read (`report_chunk`), put together (`report_parts`): the filed
+    records in path order, and attendance and talks figures per organisation path."""
+
+    records: list[RecordRow]
+    attendance: dict[str, tuple[int, int, int, int]]  # path: expected, present, leave, absent
+    talks: dict[str, int]  # path: talks held in the year
+
+
 def _members(organization: Organization, year: int) -> MembersSection:
     """One aggregate over the subtree's members."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
@@ -260,9 +271,24 @@ def _attendance_counts() -> dict:
     }
 
 
-def _attendance(organization: Organization, year: int, today: datetime.date) -> AttendanceSection:
+def _by_child(organization: Organization, figures: dict) -> list[tuple]:
+    """Per-organisation figures (path: a number or a tuple of numbers) summed per child of `organization` (the
+    child's path prefix; the organisation's own under its own path), in path order."""
+    length = len(organization.path) + Organization.STEP
+    sums: dict[str, list[int]] = {}
+    for path, numbers in figures.items():
+        values = [numbers] if isinstance(numbers, int) else list(numbers)
+        total = sums.setdefault(path[:length], [0] * len(values))
+        for position, value in enumerate(values):
+            total[position] += value
+    return [(prefix, *sums[prefix]) for prefix in sorted(sums)]
+
+
+def _attendance(
+    organization: Organization, year: int, today: datetime.date, parts: ReportParts | None = None
+) -> AttendanceSection:
     """A branch: per member (two queries, `attendance_year`) and per category (one aggregate). A committee: one
-    aggregate grouped by child."""
+    aggregate grouped by child, or none when the chunks' figures are given."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     if organization.is_branch:
         year_rows: AttendanceYear = attendance_year(organization=organization, year=year, today=today)
@@ -291,6 +317,9 @@ def _attendance(organization: Organization, year: int, today: datetime.date) -> 
             )
             for value, label in MemberCategory.choices
         ]
+    elif parts is not None:
+        rows = [AttendanceRow(prefix, *numbers) for prefix, *numbers in _by_child(organization, parts.attendance)]
+        by_category = []
     else:
         length = len(organization.path) + Organization.STEP
         grouped = (
@@ -314,12 +343,16 @@ def _attendance(organization: Organization, year: int, today: datetime.date) -> 
     return AttendanceSection(rows=rows, total=total, by_category=by_category)
 
 
-def _talks(organization: Organization, year: int) -> TalksSection:
-    """A branch: rule C11 coverage (two queries). A committee: talks per child (one aggregate)."""
+def _talks(organization: Organization, year: int, parts: ReportParts | None = None) -> TalksSection:
+    """A branch: rule C11 coverage (two queries). A committee: talks per child (one aggregate, or none when the
+    chunks' figures are given)."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     if organization.is_branch:
         coverage = talk_coverage(organization=organization, year=year)
         return TalksSection(coverage=coverage, rows=[], total=coverage.covered)
+    if parts is not None:
+        rows = [TalkRow(prefix, talks) for prefix, talks in _by_child(organization, parts.talks)]
+        return TalksSection(coverage=None, rows=rows, total=sum(row.talks for row in rows))
     length = len(organization.path) + Organization.STEP
     grouped = (
         HeartTalk.objects.filter(organization__path__startswith=organization.path, held_on__range=(start, end))
@@ -351,12 +384,13 @@ def _missed(organization: Organization, year: int, today: datetime.date) -> tupl
     return rows, circular.chain_heads
 
 
-def _records(organization: Organization, year: int) -> list[RecordRow]:
-    """Every filed version (filing and amendments) of the subtree's meetings held in the year (one query)."""
-    versions = (
+def _versions(year: int, **organizations: object) -> QuerySet[MeetingVersion]:
+    """The filed versions of the meetings held in the year by the organisations `organizations` selects (a
+    lookup on `meeting__organization`), in the appendix's order."""
+    return (
         MeetingVersion.objects.filter(
-            meeting__organization__path__startswith=organization.path,
             meeting__held_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+            **{f"meeting__organization__{lookup}": value for lookup, value in organizations.items()},
         )
         .select_related("meeting__organization")
         .only(
@@ -371,6 +405,11 @@ def _records(organization: Organization, year: int) -> list[RecordRow]:
         )
         .order_by("meeting__organization__path", "meeting__held_on", "meeting_id", "number")
     )
+
+
+def _records(organization: Organization, year: int) -> list[RecordRow]:
+    """Every filed version (filing and amendments) of the subtree's meetings held in the year (one query)."""
+    versions = _versions(year, path__startswith=organization.path)
     return [
         RecordRow(
             version.meeting.organization.name,
@@ -399,16 +438,23 @@ def fingerprint_text(value: tuple) -> str:
 
 
 def report_data(
-    *, organization: Organization, year: int, today: datetime.date, as_of: datetime.datetime
+    *,
+    organization: Organization,
+    year: int,
+    today: datetime.date,
+    as_of: datetime.datetime,
+    parts: ReportParts | None = None,
 ) -> YearlyReport:
     """The whole report of an organisation for a year. Queries: the dashboard (seven), the members (one), the
     branch's plan (one), attendance (one to three), talks (one or two), the missed obligations with the number of
     organisations judged and the chain heads (three), the filed records (one), the weak branches (one) and the
-    rules fingerprint (one): at most twenty, whatever the size of the subtree."""
+    rules fingerprint (one): at most twenty, whatever the size of the subtree. Given the chunks' `parts`, the
+    filed records and a committee's attendance and talks per child come from them (three queries fewer); the
+    rest is read from the compliance roll-ups as always."""
     filters = compliance_dashboard.Filters(year=year)
     board = compliance_dashboard.dashboard(organization=organization, filters=filters, today=today)
-    attendance = _attendance(organization, year, today)
-    talks = _talks(organization, year)
+    attendance = _attendance(organization, year, today, parts)
+    talks = _talks(organization, year, parts)
     if not organization.is_branch:
         names = {child.organization.path: child.organization.name for child in board.children}
         names[organization.path] = str(_("%(name)s（本级）") % {"name": organization.name})
@@ -433,6 +479,77 @@ def report_data(
         attendance=attendance,
         talks=talks,
         heads=heads,
-        records=_records(organization, year),
+        records=parts.records if parts is not None else _records(organization, year),
         unrecorded=[(key, str(label)) for key, label in UNRECORDED_SECTIONS],
     )
+
+
+# The chunks of a report request (reviews/reports/services.py fans them out) ---------------------------------
+
+
+def report_chunk_plan(*, organization: Organization, size: int) -> list[list[int]]:
+    """The organisations of the subtree (the organisation itself included) in path order, cut into runs of at
+    most `size` (one query). Runs in path order keep the appendix's order when the chunks are put together."""
+    ids = list(
+        Organization.objects.filter(path__startswith=organization.path).order_by("path").values_list("pk", flat=True)
+    )
+    return [ids[start : start + size] for start in range(0, len(ids), max(1, size))]
+
+
+def report_chunk(*, organization_ids: list[int], year: int) -> dict:
+    """What one chunk reads, as JSON: the filed records of its organisations' meetings held in the year, and their
+    attendance and talks figures per organisation path. Four queries, whatever the chunk's size."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    paths = dict(Organization.objects.filter(pk__in=organization_ids).values_list("pk", "path"))
+    records = [
+        [
+            version.meeting.organization.name,
+            version.meeting.held_on.isoformat(),
+            version.meeting.kind,
+            version.meeting.topic,
+            version.number,
+            version.created_at.isoformat(),
+            version.content_hash,
+        ]
+        for version in _versions(year, pk__in=organization_ids)
+    ]
+    attendance = (
+        Attendance.objects.filter(meeting__organization_id__in=organization_ids, meeting__held_on__range=(start, end))
+        .values("meeting__organization_id")
+        .annotate(**_attendance_counts())
+        .values_list("meeting__organization_id", "expected", "present", "leave", "absent")  # type: ignore[misc]  # annotations
+        .order_by()
+    )
+    talks = (
+        HeartTalk.objects.filter(organization_id__in=organization_ids, held_on__range=(start, end))
+        .values("organization_id")
+        .annotate(talks=Count("pk"))
+        .values_list("organization_id", "talks")
+        .order_by()
+    )
+    return {
+        "records": records,
+        "attendance": {paths[pk]: numbers for pk, *numbers in attendance},
+        "talks": {paths[pk]: count for pk, count in talks},
+    }
+
+
+def report_parts(results: Iterable[dict]) -> ReportParts:
+    """The chunks' results (in chunk order) put together; no query."""
+    parts = ReportParts(records=[], attendance={}, talks={})
+    for result in results:
+        for name, held_on, kind, topic, number, filed_at, content_hash in result["records"]:
+            parts.records.append(
+                RecordRow(
+                    name,
+                    datetime.date.fromisoformat(held_on),
+                    str(MeetingKind(kind).label) if kind in MeetingKind.values else kind,
+                    topic,
+                    number,
+                    datetime.datetime.fromisoformat(filed_at),
+                    content_hash,
+                )
+            )
+        parts.attendance.update({path: tuple(numbers) for path, numbers in result["attendance"].items()})
+        parts.talks.update(result["talks"])
+    return parts

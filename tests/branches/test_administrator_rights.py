@@ -33,6 +33,7 @@ ADMIN_LISTS = (
     "reviews_complianceresult",
     "reviews_evaluationcampaign",
     "reviews_gradeproposal",
+    "reviews_evaluationproblem",
     "notifications_notification",
     "notifications_reminder",
     "study_studytask",
@@ -45,6 +46,7 @@ EXPORTS = (
     "activities_commitment",
     "reviews_complianceresult",
     "reviews_gradeproposal",
+    "reviews_evaluationproblem",
     "study_studytask",
     "branches_member",
 )
@@ -69,7 +71,8 @@ def test_the_demo_administrator_opens_the_lists_and_exports_it_needs(client, set
     assert refused == {}
     lines = {}
     for name in EXPORTS:
-        year = 2025 if name == "reviews_gradeproposal" else 2026  # the demo's 评议 of 2026 has no grades yet
+        # the demo's 评议 of 2026 has no grades (nor problems) yet
+        year = 2025 if name in ("reviews_gradeproposal", "reviews_evaluationproblem") else 2026
         for file_format in ("xlsx", "csv"):
             response = client.post(
                 reverse(f"admin:{name}_annual_export"), {"year": year, "organization": "", "file_format": file_format}

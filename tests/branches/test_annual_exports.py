@@ -320,3 +320,40 @@ def test_it_exports_grades_and_never_a_ballot(client, district_admin, branch, se
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(row["党员"], row["评定等次"], row["审批状态"]) for row in rows] == [("李党员", "优秀", "无需审批")]
     assert "秘密意见" not in response.content.decode("utf-8-sig")
+
+
+def test_it_exports_the_problems_found_in_the_evaluation_of_its_scope(
+    client, district_admin, branch, secretary, member_user, other_branch, other_branch_secretary
+):
+    from reviews.evaluations import services as evaluation_services
+    from reviews.evaluations.models import EvaluationProblem, OpinionSource
+
+    for organization, author, text in (
+        (branch, secretary, "=学习不够深入"),
+        (other_branch, other_branch_secretary, "西城的问题"),
+    ):
+        campaign = evaluation_services.campaign_open(
+            organization=organization,
+            year=2026,
+            schedule=evaluation_services.default_schedule(year=2026),
+            opened_by=author,
+        )
+        EvaluationProblem.objects.create(
+            campaign=campaign,
+            source=OpinionSource.SELF_CHECK,
+            description=text,
+            responsible="王书记",
+            measures="每月集中学习",
+            deadline=datetime.date(2026, 12, 31),
+            entered_by=author,
+        )
+    client.force_login(district_admin)
+
+    response = export(client, "admin:reviews_evaluationproblem_annual_export", year=2026, file_format="csv")
+
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [(row["问题描述"], row["来源"], row["责任人"], row["整改时限"]) for row in rows] == [
+        ("'=学习不够深入", "对照检查", "王书记", "2026-12-31")
+    ]
+    empty = export(client, "admin:reviews_evaluationproblem_annual_export", year=2025, file_format="csv")
+    assert empty.content.decode("utf-8-sig").count("\n") == 1  # the header only

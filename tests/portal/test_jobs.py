@@ -166,6 +166,26 @@ def test_it_runs_a_job_once_when_the_task_is_delivered_twice(owner):
     assert (job.state, job.attempts) == (JobState.DONE, 1)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_runner_that_fanned_out_leaves_the_job_running_with_its_progress_for_the_tasks_to_end(owner):
+    def fanning_run(job: Job, progress: ProgressReporter) -> JobOutcome:
+        progress(1, 3, "已分派")
+        return JobOutcome(pending=True)
+
+    register("tests.fanning", fanning_run, title="测试：分派")
+    try:
+        key = job_params_key(kind="tests.fanning", organization_id=None, params={})
+        job = Job.objects.create(kind="tests.fanning", owner=owner, params_key=key)
+        assert services.job_run(job_id=job.pk) == "pending"
+        job.refresh_from_db()
+        assert (job.state, job.progress_done, job.progress_total, job.message) == (JobState.RUNNING, 1, 3, "已分派")
+        assert services.job_finish(job=job, outcome=JobOutcome(message="全部完成"))  # what the last task does
+        job.refresh_from_db()
+        assert (job.state, job.message) == (JobState.DONE, "全部完成")
+    finally:
+        unregister("tests.fanning")
+
+
 def test_it_shows_progress_reported_inside_the_runners_transaction(owner, client):
     """The reporter writes the cache, so the page sees progress the runner's open transaction still hides."""
     seen = {}

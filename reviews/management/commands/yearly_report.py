@@ -1,3 +1,4 @@
+import contextlib
 import shutil
 import time
 from pathlib import Path
@@ -10,9 +11,22 @@ from branches.models import Organization
 from portal.jobs.models import Job, JobState
 from portal.jobs.services import job_run
 from reviews.models import YearlyReportFile
-from reviews.reports.services import report_file_name, yearly_report_request
+from reviews.reports.services import report_file_name, yearly_report_finish_here, yearly_report_request
 
 WAIT_SECONDS = 2
+
+
+@contextlib.contextmanager
+def tasks_in_process():
+    """Run the job's tasks (the runner, its chunks, the assembly) in this process, even where Redis is set."""
+    from portal.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = previous
 
 
 class Command(BaseCommand):
@@ -29,8 +43,10 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(code=org).first()
         if organization is None:
             raise CommandError(_("没有组织代码为 %(code)s 的党组织。") % {"code": org})
-        job = yearly_report_request(organization=organization, year=year, by=None)
-        job_run(job_id=job.pk)  # does nothing if a worker (or the in-process run on commit) already took it
+        with tasks_in_process():
+            job = yearly_report_request(organization=organization, year=year, by=None)
+            job_run(job_id=job.pk)  # does nothing if a worker (or the in-process run on commit) already took it
+            yearly_report_finish_here(job=job)  # the chunks and assembly its tasks would run (idempotent)
         job.refresh_from_db()
         while job.state in Job.LIVE:  # a worker has it: wait for its end
             time.sleep(WAIT_SECONDS)
