@@ -92,7 +92,7 @@ def dues_collection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "month": month,
         "month_ok": month_ok,
         "previous_month": periods.shift_month(month, -1),
-        "next_month": periods.shift_month(month, 1) if month <= today.replace(day=1) else None,
+        "next_month": periods.shift_month(month, 1) if month < today.replace(day=1) else None,
         "status_choices": DuesStatus.choices,
         "method_choices": DuesMethod.choices,
     }
