@@ -45,4 +45,5 @@ urlpatterns = [
     path("orgs/<int:pk>/dues/close/", dues_views.dues_close, name="dues_close"),
     path("dues/payments/<int:pk>/amend/", dues_views.dues_amend, name="dues_amend"),
     path("members/<int:pk>/dues-base/", dues_views.dues_base_edit, name="dues_base_edit"),
+    path("me/dues/", dues_views.dues_mine, name="dues_mine"),
 ]

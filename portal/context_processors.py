@@ -55,6 +55,7 @@ def navigation(request: HttpRequest) -> dict:
     if member:
         items.append((_("我的学习"), reverse("study:my_study")))
         items.append((_("我的会议"), reverse("activities:my_meetings")))
+        items.append((_("我的党费"), reverse("activities:dues_mine")))
         items.append((_("民主评议"), reverse("reviews:evaluation_list", args=[member.organization_id])))
     items.append((_("学习资料"), reverse("study:material_list")))
     if member:

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from activities.dues import selectors, services
 from activities.dues.forms import (
@@ -28,12 +28,12 @@ from activities.dues.forms import (
     collection_input,
     parse_date,
 )
-from activities.dues.models import DuesMethod, DuesStatus
+from activities.dues.models import DUES_SOURCE, DuesMethod, DuesStatus
 from activities.permissions import can_collect_dues, dues_payments_visible_to
 from branches import selectors as branch_selectors
 from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
-from branches.permissions import members_visible_to
+from branches.permissions import members_visible_to, own_member
 from branches.selectors import organization_get
 from portal import periods
 from portal.forms import apply_service_errors
@@ -202,3 +202,13 @@ def dues_base_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "form": form,
     }
     return render(request, "activities/dues_base_form.html", context)
+
+
+@login_required
+@require_GET
+def dues_mine(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """我的党费: the member's base and monthly amount (with the bracket and its rule), the months recorded over the
+    last year, and any arrears. Made for a phone."""
+    member = own_member(request.user)
+    dues = selectors.member_dues(member=member, today=timezone.localdate()) if member is not None else None
+    return render(request, "activities/dues_mine.html", {"dues": dues, "source": DUES_SOURCE})

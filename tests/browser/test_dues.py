@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.apps import apps as django_apps
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -72,4 +73,14 @@ def test_a_secretary_records_this_months_dues_on_a_phone_with_two_exceptions(
     expect(page.get_by_label("张三的交纳情况")).to_have_value("unpaid")
     expect(page.get_by_label("李四的实交金额")).to_have_value("20.00")
     web.screenshot("dues-collection-saved-phone")
+
+    # The member finds their own dues on the phone: the amount, its rule, this month paid.
+    web.context.clear_cookies()
+    web.log_in("member")
+    web.open(reverse("activities:dues_mine"))
+    expect(page.locator("[data-monthly-amount]")).to_have_text("40.00")
+    expect(page.locator("main")).to_contain_text("3000.00元以上至5000.00元 1.00%")
+    expect(page.locator("main")).to_contain_text(f"{month:%Y-%m}")
+    assert web.horizontal_overflow() <= 0
+    web.screenshot("dues-mine-phone")
     assert web.console_errors == []
