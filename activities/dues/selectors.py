@@ -120,25 +120,33 @@ def arrears_run(payments: Iterable[DuesPayment]) -> list[datetime.date]:
     return run
 
 
-def arrears_by_member(*, organization_ids: Iterable[int], today: datetime.date) -> dict[int, int]:
+@dataclass(frozen=True)
+class MemberArrears:
+    organization_id: int
+    months: int
+
+
+def arrears_by_member(*, organization_ids: Iterable[int], today: datetime.date) -> dict[int, MemberArrears]:
     """Consecutive unpaid months per active member of these branches (members with none left out). One query.
 
     Read by rule M1 (reviews.members.rules) and the branch pages."""
     since = shift_month(today.replace(day=1), -ARREARS_WINDOW_MONTHS)
     rows = DuesPayment.objects.filter(
-        organization_id__in=list(organization_ids),
+        member__organization_id__in=list(organization_ids),
         member__status=MemberStatus.ACTIVE,
         month__gte=since,
         month__lte=today,
-    ).only("member_id", "month", "status")
+    ).values_list("member_id", "member__organization_id", "month", "status")
     per_member: dict[int, list[DuesPayment]] = defaultdict(list)
-    for payment in rows:
-        per_member[payment.member_id].append(payment)
+    branch_of: dict[int, int] = {}
+    for member_id, organization_id, month, status in rows:
+        per_member[member_id].append(DuesPayment(month=month, status=status))
+        branch_of[member_id] = organization_id
     result = {}
     for member_id, payments in per_member.items():
         run = len(arrears_run(payments))
         if run:
-            result[member_id] = run
+            result[member_id] = MemberArrears(organization_id=branch_of[member_id], months=run)
     return result
 
 
