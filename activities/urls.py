@@ -46,4 +46,5 @@ urlpatterns = [
     path("dues/payments/<int:pk>/amend/", dues_views.dues_amend, name="dues_amend"),
     path("members/<int:pk>/dues-base/", dues_views.dues_base_edit, name="dues_base_edit"),
     path("me/dues/", dues_views.dues_mine, name="dues_mine"),
+    path("orgs/<int:pk>/dues/overview/", dues_views.dues_overview, name="dues_overview"),
 ]

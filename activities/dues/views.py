@@ -33,7 +33,7 @@ from activities.permissions import can_collect_dues, dues_payments_visible_to
 from branches import selectors as branch_selectors
 from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
-from branches.permissions import members_visible_to, own_member
+from branches.permissions import can_manage_organization, members_visible_to, own_member
 from branches.selectors import organization_get
 from portal import periods
 from portal.forms import apply_service_errors
@@ -212,3 +212,27 @@ def dues_mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     member = own_member(request.user)
     dues = selectors.member_dues(member=member, today=timezone.localdate()) if member is not None else None
     return render(request, "activities/dues_mine.html", {"dues": dues, "source": DUES_SOURCE})
+
+
+@login_required
+@require_GET
+def dues_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Collection across the subtree: due, paid, rate and arrears per child organisation and month of a year,
+    read from the branch-month roll-ups (a fixed number of queries whatever the size of the subtree)."""
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    today = timezone.localdate()
+    year, year_ok = periods.parse_year(
+        request.GET.get("year"), today=today, earliest_year=EARLIEST_YEAR, latest_year=today.year
+    )
+    context = {
+        "organization": organization,
+        "ancestors": branch_selectors.organization_ancestors(organization=organization, user=request.user),
+        "overview": selectors.dues_overview(organization=organization, year=year, today=today),
+        "year": year,
+        "year_ok": year_ok,
+        "previous_year": year - 1,
+        "next_year": year + 1 if year < today.year else None,
+    }
+    return render(request, "activities/dues_overview.html", context)
