@@ -36,8 +36,11 @@ from branches.models import Organization
 from branches.permissions import can_manage_organization, members_visible_to, own_member
 from branches.selectors import organization_get
 from portal import periods
+from portal.audit.models import AuditAction
+from portal.audit.services import audit_record
 from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
+from portal.xlsx import rows_to_xlsx, xlsx_response
 
 
 def _branch_or_404(request: HttpRequest, pk: int) -> Organization:
@@ -236,3 +239,59 @@ def dues_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "next_year": year + 1 if year < today.year else None,
     }
     return render(request, "activities/dues_overview.html", context)
+
+
+@login_required
+@require_GET
+def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The overview's table as xlsx: one row per child and month (due, paid, rate, arrears), then the year."""
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    today = timezone.localdate()
+    year, _ok = periods.parse_year(
+        request.GET.get("year"), today=today, earliest_year=EARLIEST_YEAR, latest_year=today.year
+    )
+    overview = selectors.dues_overview(organization=organization, year=year, today=today)
+    headers = [
+        _("党组织"),
+        _("组织代码"),
+        _("月份"),
+        _("应交人数"),
+        _("已交足人数"),
+        _("应交合计（元）"),
+        _("实交合计（元）"),
+        _("收缴率（%）"),
+        _("欠交合计（元）"),
+    ]
+    rows = []
+    for row in overview.rows:
+        for month, cell in [*zip(overview.months, row.cells, strict=True), (None, row.total)]:
+            rows.append(
+                [
+                    row.organization.name,
+                    row.organization.code,
+                    f"{month:%Y-%m}" if month else _("全年"),
+                    cell.members,
+                    cell.paid_members,
+                    cell.due,
+                    cell.paid,
+                    cell.rate if cell.rate is not None else "",
+                    cell.arrears,
+                ]
+            )
+    content = rows_to_xlsx(
+        headers=headers,
+        rows=rows,
+        title=_("党费收缴情况"),
+        heading=[_("%(name)s %(year)d年党费收缴情况") % {"name": organization.name, "year": year}],
+        as_of=timezone.now(),
+    )
+    audit_record(
+        actor=request.user,
+        action=AuditAction.EXPORTED,
+        target=organization,
+        detail={"export": "dues_overview", "scope": organization.name, "year": year, "rows": len(rows)},
+        request=request,
+    )
+    return xlsx_response(content, _("%(name)s党费收缴情况-%(year)d.xlsx") % {"name": organization.name, "year": year})

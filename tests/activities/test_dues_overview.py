@@ -126,3 +126,21 @@ def test_officers_find_it_in_their_navigation(client, district_officer, district
     client.force_login(district_officer)
     items = dict((str(label), u) for label, u in client.get(url(district)).context["nav_items"])
     assert items["党费收缴"] == reverse("activities:dues_overview", args=[district.pk])
+
+
+def test_it_exports_the_overview_as_xlsx(client, district_officer, district, committee, branch, secretary):
+    import io
+
+    import openpyxl
+
+    today = timezone.localdate()
+    give_bases(branch)
+    sheet = selectors.collection_sheet(organization=branch, month=today.replace(day=1))
+    services.dues_collection_save(sheet=sheet, entries={}, method="cash", paid_on=today, recorded_by=secretary)
+    client.force_login(district_officer)
+    response = client.get(reverse("activities:dues_overview_export", args=[district.pk]))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    values = [list(row) for row in book.active.iter_rows(values_only=True)]
+    year_row = next(row for row in values if len(row) > 2 and row[0] == committee.name and row[2] == "全年")
+    assert year_row[5:9] == [40, 40, 100, 0]
