@@ -218,7 +218,9 @@ def dues_month_recompute(*, organization: Organization, month: datetime.date) ->
 def dues_month_close(
     *, organization: Organization, month: datetime.date, closed_by: User, now: datetime.datetime | None = None
 ) -> DuesMonth:
-    """Close (结账) a recorded month: from now on a change is an amendment with a reason."""
+    """Close (结账) a recorded month: from now on a change is an amendment with a reason. The month's reminders
+    (members who did not pay in full, the secretary about members three or more months behind) go out after
+    the commit."""
     now = now or timezone.now()
     dues_month = DuesMonth.objects.select_for_update().filter(organization=organization, month=month).first()
     if dues_month is None or not dues_month.members:
@@ -230,6 +232,9 @@ def dues_month_close(
     dues_month.closed_at = now
     dues_month.closed_by = closed_by
     dues_month.save(update_fields=["closed_at", "closed_by"])
+    from activities import tasks
+
+    tasks.dues_reminders_send.delay_on_commit(organization_id=organization.pk, month=month.isoformat())
     return dues_month
 
 
