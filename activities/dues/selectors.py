@@ -226,16 +226,20 @@ class DuesOverview:
     total: OverviewCell
 
 
-def dues_overview(*, organization: Organization, year: int, today: datetime.date) -> DuesOverview:
+def dues_overview(
+    *, organization: Organization, year: int, today: datetime.date, children: list[Organization] | None = None
+) -> DuesOverview:
     """Due, paid, rate and arrears per child of `organization` (itself for a branch) and per month of the year,
     from the branch-month roll-ups. Two queries whatever the size of the subtree: the children, and the
-    roll-ups summed by child (the child's path is a fixed-width prefix of every path below it) and month."""
+    roll-ups summed by child (the child's path is a fixed-width prefix of every path below it) and month; one when
+    the caller already has the children (the yearly report)."""
     months = [datetime.date(year, m, 1) for m in range(1, 13) if datetime.date(year, m, 1) <= today]
     if organization.is_branch:
         children = [organization]
         prefix_length = len(organization.path)
     else:
-        children = list(Organization.objects.filter(parent=organization).order_by("name", "pk"))
+        if children is None:
+            children = list(Organization.objects.filter(parent=organization).order_by("name", "pk"))
         prefix_length = len(organization.path) + len(Organization.path_segment(0))
     by_path = {child.path: child for child in children}
     sums = (
