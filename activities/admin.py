@@ -13,12 +13,14 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from activities.meetings import services
 from activities.models import (
     Attendance,
     Commitment,
+    DuesRule,
     HeartTalk,
     Meeting,
     MeetingAttachment,
@@ -34,7 +36,13 @@ from activities.resources import (
 )
 from branches.admin import ScopedAdminMixin
 from branches.exports.admin import AnnualExportAdminMixin
-from branches.permissions import can_manage_organization, members_visible_to
+from branches.permissions import (
+    can_manage_organization,
+    is_administrator,
+    members_visible_to,
+    scope_paths,
+    sees_everything,
+)
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 
@@ -287,3 +295,41 @@ class PioneerPostAdmin(ViewOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(member__in=members_visible_to(request.user))
+
+
+# 党费 brackets: city-wide, versioned by effective date --------------------------------------------------------------
+
+
+def _covers_everything(user) -> bool:
+    """Superusers, and administrators whose scope starts at the top of the tree (the 市委)."""
+    if sees_everything(user):
+        return True
+    return is_administrator(user) and any(path.count("/") == 1 for path in scope_paths(user))
+
+
+@admin.register(DuesRule)
+class DuesRuleAdmin(admin.ModelAdmin):
+    """City-wide: every administrator reads the brackets; those at the top add a version with a later effective
+    date. A rule in force is never changed (a change applies from its date and never rewrites the past)."""
+
+    list_display = ("category", "bracket_label", "effective_from", "source")
+    list_filter = ("category", "effective_from")
+    fields = ("category", "effective_from", "lower", "upper", "rate", "amount", "amount_max", "source")
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or is_administrator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return super().has_add_permission(request) and _covers_everything(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj) and _covers_everything(request.user)
+        return allowed and (obj is None or obj.effective_from > timezone.localdate())
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_delete_permission(request, obj) and _covers_everything(request.user)
+        return allowed and (obj is None or obj.effective_from > timezone.localdate())
+
+    def save_model(self, request: HttpRequest, obj: DuesRule, form, change: bool) -> None:
+        obj.full_clean()
+        obj.save()

@@ -479,3 +479,13 @@ class PioneerPost(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.title}"
+
+
+# 党费 (activities/dues/): the models live beside their package and are registered through this module.
+from activities.dues.models import (  # noqa: E402, F401
+    DuesAmendment,
+    DuesBase,
+    DuesMonth,
+    DuesPayment,
+    DuesRule,
+)

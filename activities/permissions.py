@@ -4,9 +4,15 @@
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
-from activities.models import HeartTalk, Meeting
-from branches.models import User
-from branches.permissions import is_branch_secretary_of, organization_scope_q, own_member, sees_everything
+from activities.models import DuesPayment, HeartTalk, Meeting
+from branches.models import Organization, User
+from branches.permissions import (
+    can_manage_organization,
+    is_branch_secretary_of,
+    organization_scope_q,
+    own_member,
+    sees_everything,
+)
 
 
 def meetings_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet[Meeting]:
@@ -42,3 +48,18 @@ def can_read_talk_summary(user: User | AnonymousUser, talk: HeartTalk) -> bool:
     if member is not None and member.pk in (talk.initiator_id, talk.counterpart_id):
         return True
     return is_branch_secretary_of(user, talk.organization_id)
+
+
+def dues_payments_visible_to(user: User | AnonymousUser, queryset: QuerySet | None = None) -> QuerySet[DuesPayment]:
+    """党费 records of the branches in the user's scope (a member's own record is read through their own page)."""
+    qs = DuesPayment.objects.all() if queryset is None else queryset
+    if sees_everything(user):
+        return qs
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(organization_scope_q(user))
+
+
+def can_collect_dues(user: User, organization: Organization) -> bool:
+    """Recording, closing and correcting a branch's dues: the branch's 书记/副书记/组织委员 and the managers above."""
+    return organization.is_branch and can_manage_organization(user, organization)

@@ -35,3 +35,10 @@ def meeting_unfiled_reminders_send(*, organization_ids: list[int], today: str) -
     from activities.meetings.reminders import meeting_unfiled_reminders_send as service
 
     return service(organization_ids=organization_ids, today=_date(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def dues_reminders_send(*, organization_id: int, month: str) -> int:
+    from activities.dues.reminders import dues_reminders_send as service
+
+    return service(organization_id=organization_id, month=datetime.date.fromisoformat(month))

@@ -2,6 +2,7 @@ from django.urls import path
 
 from activities.attachments import views as attachment_views
 from activities.calendar import views as calendar_views
+from activities.dues import views as dues_views
 from activities.leave import views as leave_views
 from activities.meetings import views
 from activities.signin import views as signin_views
@@ -43,4 +44,12 @@ urlpatterns = [
     path("commitments/<int:pk>/", talk_views.commitment_detail, name="commitment_detail"),
     path("members/<int:pk>/posts/new/", talk_views.pioneer_post_create, name="pioneer_post_create"),
     path("posts/<int:pk>/end/", talk_views.pioneer_post_end, name="pioneer_post_end"),
+    # 党费 (dues/)
+    path("orgs/<int:pk>/dues/", dues_views.dues_collection, name="dues_collection"),
+    path("orgs/<int:pk>/dues/close/", dues_views.dues_close, name="dues_close"),
+    path("dues/payments/<int:pk>/amend/", dues_views.dues_amend, name="dues_amend"),
+    path("members/<int:pk>/dues-base/", dues_views.dues_base_edit, name="dues_base_edit"),
+    path("me/dues/", dues_views.dues_mine, name="dues_mine"),
+    path("orgs/<int:pk>/dues/overview/", dues_views.dues_overview, name="dues_overview"),
+    path("orgs/<int:pk>/dues/overview/export.xlsx", dues_views.dues_overview_export, name="dues_overview_export"),
 ]

@@ -37,6 +37,8 @@ class ReminderKind(models.TextChoices):
     MEETING_UNFILED = "meeting_unfiled", _("会议记录未归档")
     EVALUATION_PENDING = "evaluation_pending", _("民主评议待完成")
     DUTY_REPORT_PENDING = "duty_report_pending", _("述职评议待完成")
+    DUES_UNPAID = "dues_unpaid", _("党费未交足")
+    DUES_ARREARS = "dues_arrears", _("党员连续欠交党费")
 
 
 class Reminder(models.Model):

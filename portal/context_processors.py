@@ -49,12 +49,14 @@ def navigation(request: HttpRequest) -> dict:
         items.append((_("组织生活"), reverse("activities:month", args=[organization_id])))
         if is_committee_officer(user):
             items.append((_("评议进度"), reverse("reviews:evaluation_progress", args=[organization_id])))
+            items.append((_("党费收缴"), reverse("activities:dues_overview", args=[organization_id])))
         # 述职评议考核: the secretaries' reports, the reports to assess, the committee's rounds.
         items.append((_("述职评议"), reverse("reviews:duty_mine")))
     member = own_member(user)
     if member:
         items.append((_("我的学习"), reverse("study:my_study")))
         items.append((_("我的会议"), reverse("activities:my_meetings")))
+        items.append((_("我的党费"), reverse("activities:dues_mine")))
         items.append((_("民主评议"), reverse("reviews:evaluation_list", args=[member.organization_id])))
     items.append((_("学习资料"), reverse("study:material_list")))
     if member:

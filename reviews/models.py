@@ -238,7 +238,8 @@ class FlagLevel(models.TextChoices):
 
 
 class MemberFlag(models.Model):
-    """Rule M1: a member who has not attended organisational life for months without leave (党章 art. 9)."""
+    """Rule M1: a member who has not attended organisational life for months without leave, or has not paid
+    dues for months (党章 art. 9). `months` counts the first, `dues_months` the second; the level is the worse."""
 
     member = models.OneToOneField(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="flag")
     organization = models.ForeignKey(
@@ -246,6 +247,7 @@ class MemberFlag(models.Model):
     )
     level = models.CharField(_("程度"), max_length=10, choices=FlagLevel.choices)
     months = models.PositiveSmallIntegerField(_("连续月数"))
+    dues_months = models.PositiveSmallIntegerField(_("连续未交党费月数"), default=0)
     last_attended_on = models.DateField(_("最近一次参加"), null=True, blank=True)
     computed_on = models.DateField(_("计算日期"))
     talk = models.ForeignKey(

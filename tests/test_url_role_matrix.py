@@ -45,6 +45,8 @@ from PIL import Image
 
 from activities.attachments import services as attachments_services
 from activities.attachments.services import AttachmentUpload
+from activities.dues import selectors as dues_selectors
+from activities.dues import services as dues_services
 from activities.meetings import services as meeting_services
 from activities.models import MeetingKind, PioneerPostKind
 from activities.signin import services as signin_services
@@ -271,6 +273,17 @@ def build_scenario() -> SimpleNamespace:
         submit=True,
     )
     DutyAssessment.objects.create(report=far_duty_report, assessor=far_secretary, grade="good", comment=MARK)
+    dues_services.dues_base_set(
+        member=far_member, category="in_service", income=4000, applies_from=today, recorded_by=far_secretary
+    )
+    dues_services.dues_collection_save(
+        sheet=dues_selectors.collection_sheet(organization=far_branch, month=today.replace(day=1)),
+        entries={},
+        method="cash",
+        paid_on=today,
+        recorded_by=far_secretary,
+    )
+    far_dues_payment = far_member.dues_payments.get()
     far_rule_set = RuleSet.objects.create(name=f"{MARK}补充规定", code="leakxc-extra", organization=far_district)
     rule = Rule.objects.order_by("pk").first()
 
@@ -302,6 +315,7 @@ def build_scenario() -> SimpleNamespace:
         duty_round=far_duty_round,
         duty_report=far_duty_report,
         rule_set=far_rule_set,
+        dues_payment=far_dues_payment,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -566,6 +580,12 @@ PATH_OBJECTS: dict[str, F] = {
     "activities:commitment_detail": lambda f: {"pk": f.commitment.pk},
     "activities:pioneer_post_create": lambda f: {"pk": f.member.pk},
     "activities:pioneer_post_end": lambda f: {"pk": f.post.pk},
+    "activities:dues_collection": lambda f: {"pk": f.branch.pk},
+    "activities:dues_close": lambda f: {"pk": f.branch.pk},
+    "activities:dues_amend": lambda f: {"pk": f.dues_payment.pk},
+    "activities:dues_base_edit": lambda f: {"pk": f.member.pk},
+    "activities:dues_overview": lambda f: {"pk": f.district.pk},
+    "activities:dues_overview_export": lambda f: {"pk": f.district.pk},
     "reviews:member_flags": lambda f: {"pk": f.branch.pk},
     "reviews:member_flag_talk": lambda f: {"pk": f.flag.pk},
     "reviews:dashboard": lambda f: {"pk": f.district.pk},
@@ -648,6 +668,7 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "activities.hearttalk": lambda f: f.talk,
     "activities.commitment": lambda f: f.commitment,
     "activities.pioneerpost": lambda f: f.post,
+    "activities.duesrule": None,  # city-wide brackets, in no subtree: an unknown id
     "reviews.ruleset": lambda f: f.rule_set,
     "reviews.rule": None,
     "reviews.complianceresult": None,
@@ -953,6 +974,7 @@ def own_path_foreign_query(scenario) -> list[tuple[str, dict]]:
         (f"/orgs/{own.district.pk}/compliance/export.xlsx", {"organization": f.district.pk}),
         (f"/orgs/{own.branch.pk}/roster/export.xlsx", {"organization": f.branch.pk, "member": f.member.pk}),
         (f"/orgs/{own.branch.pk}/", {"q": "泄漏检查", "group": f.group.pk}),
+        (f"/orgs/{own.branch.pk}/dues/", {"member": f.member.pk, "month": "2026-01"}),
         (f"/orgs/{own.branch.pk}/member-flags/", {"talk": f.talk.pk, "member": f.member.pk}),
         ("/admin/branches/member/roster-import/", {"job": f.job.pk}),
         (

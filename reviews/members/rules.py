@@ -7,8 +7,9 @@ month and was 缺席 at every one of them. A month in which the member asked for
 which nothing was held that they were expected at, does not count against them and does not end the run; a month
 in which they attended at least once ends it. The current month is still open: attending in it ends the run, but
 missing a meeting in it counts only once the month is over. So the last FLAG_WINDOW_MONTHS months (this one and
-the six before) decide every level. Unpaid dues (the other half of 党章 第九条) are not checked: the portal does
-not record dues yet.
+the six before) decide every level. Unpaid dues (the other half of 党章 第九条) count the same way: the run of
+consecutive months recorded unpaid or partly paid (activities.dues.selectors.arrears_by_member) warns at 3 and 5
+months and flags at 6; a flag's level is the worse of the two runs.
 
 M2 (seed §二.6 双重组织生活): a leading cadre attends their own branch's organisational life at least once a
 quarter. M3 (党员教育管理工作条例 2019): study hours from evidence — completed study tasks and attended
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 from django.utils.translation import gettext_lazy as _
 
+from activities.dues.selectors import arrears_by_member
 from activities.models import Attendance, AttendanceStatus, HeartTalk
 from branches.models import (
     COMMITTEE_ROLE_KINDS,
@@ -126,9 +128,10 @@ def _flag_scope(organization_ids: list[int]) -> Q:
 def member_flags_refresh(*, organization_ids: Iterable[int], today: datetime.date | None = None) -> int:
     """Recompute the M1 flags of the active members of these branches; returns how many are flagged.
 
-    Four queries whatever the number of branches and members: attendance per member and month over the window,
-    each member's last attended meeting, the stale flags deleted (members who attended since, left, or moved
-    away), the flags written (one upsert; a recorded 批评教育 talk stays linked). Idempotent.
+    Five queries whatever the number of branches and members: attendance per member and month over the window,
+    each member's last attended meeting, the runs of unpaid dues, the stale flags deleted (members who attended
+    or paid since, left, or moved away), the flags written (one upsert; a recorded 批评教育 talk stays linked).
+    Idempotent.
     """
     today = today or timezone.localdate()
     ids = sorted(set(organization_ids))
@@ -168,10 +171,14 @@ def member_flags_refresh(*, organization_ids: Iterable[int], today: datetime.dat
         .order_by()
         .values_list("member_id", "last")
     )
+    arrears = arrears_by_member(organization_ids=ids, today=today)
+    for member_id, member_arrears in arrears.items():
+        branch_of.setdefault(member_id, member_arrears.organization_id)
     flags = []
-    for member_id, member_months in months.items():
-        run = missed_months(months=member_months, today=today)
-        level = flag_level(run)
+    for member_id in sorted(months.keys() | arrears.keys()):
+        run = missed_months(months=months[member_id], today=today) if member_id in months else 0
+        dues_run = arrears[member_id].months if member_id in arrears else 0
+        level = flag_level(max(run, dues_run))
         if level is not None:
             flags.append(
                 MemberFlag(
@@ -179,6 +186,7 @@ def member_flags_refresh(*, organization_ids: Iterable[int], today: datetime.dat
                     organization_id=branch_of[member_id],
                     level=level,
                     months=run,
+                    dues_months=dues_run,
                     last_attended_on=last_attended.get(member_id),
                     computed_on=today,
                 )
@@ -191,7 +199,7 @@ def member_flags_refresh(*, organization_ids: Iterable[int], today: datetime.dat
             flags,
             update_conflicts=True,
             unique_fields=["member"],
-            update_fields=["organization", "level", "months", "last_attended_on", "computed_on"],
+            update_fields=["organization", "level", "months", "dues_months", "last_attended_on", "computed_on"],
             batch_size=1000,
         )
     return len(flags)

@@ -214,6 +214,11 @@ def xlsx_bytes(report: YearlyReport, *, version: int) -> bytes:
             [[head.organization.name, head.sequence, head.signature] for head in report.heads],
         ),
         sheet(
+            _("党费收缴"),
+            [_("组织"), _("应交合计（元）"), _("实交合计（元）"), _("收缴率（%）"), _("欠交合计（元）")],
+            _dues_rows(report),
+        ),
+        sheet(
             _("未记录事项"),
             [_("事项"), _("情况")],
             [[label, _("未记录")] for _key, label in report.unrecorded],
@@ -244,6 +249,18 @@ def _study_rows(report: YearlyReport) -> list[list]:
         [_("学习任务完成率（%）"), _percent(study.task_rate)],
     ]
     return rows
+
+
+def _dues_rows(report: YearlyReport) -> list[list]:
+    """党费 per child (or the branch itself) over the year, from the branch-month roll-ups, and the total."""
+    if report.dues is None:
+        return []
+    rows = [
+        [row.organization.name, row.total.due, row.total.paid, _percent(row.total.rate), row.total.arrears]
+        for row in report.dues.rows
+    ]
+    total = report.dues.total
+    return [*rows, [_("合计"), total.due, total.paid, _percent(total.rate), total.arrears]]
 
 
 def _talk_rows(report: YearlyReport) -> list[list]:
@@ -278,5 +295,6 @@ def data_fingerprint(report: YearlyReport) -> str:
         [(h.organization.pk, h.sequence, h.signature) for h in report.heads],
         report.records,
         [w.pk for w in report.weak],
+        _dues_rows(report),
     )
     return fingerprint_text(summary)

@@ -21,6 +21,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
 from activities.calendar.selectors import AttendanceYear, attendance_rate, attendance_year
+from activities.dues.selectors import DuesOverview, dues_overview
 from activities.models import Attendance, AttendanceStatus, HeartTalk, MeetingKind, MeetingVersion
 from activities.records.selectors import ChainHead
 from activities.talks.selectors import TalkCoverage, talk_coverage
@@ -41,7 +42,6 @@ UNRECORDED_SECTIONS = (
     ("evaluations", _("民主评议党员")),
     ("problems", _("问题整改")),
     ("ratings", _("星级评定")),
-    ("dues", _("党费收缴")),
 )
 
 VERIFY_COMMAND = "python manage.py verify_records"
@@ -171,6 +171,7 @@ class YearlyReport:
     heads: list[ChainHead]
     records: list[RecordRow]
     unrecorded: list[tuple[str, str]] = field(default_factory=list)
+    dues: DuesOverview | None = None
 
     @property
     def is_branch(self) -> bool:
@@ -447,10 +448,10 @@ def report_data(
 ) -> YearlyReport:
     """The whole report of an organisation for a year. Queries: the dashboard (seven), the members (one), the
     branch's plan (one), attendance (one to three), talks (one or two), the missed obligations with the number of
-    organisations judged and the chain heads (three), the filed records (one), the weak branches (one) and the
-    rules fingerprint (one): at most twenty, whatever the size of the subtree. Given the chunks' `parts`, the
-    filed records and a committee's attendance and talks per child come from them (three queries fewer); the
-    rest is read from the compliance roll-ups as always."""
+    organisations judged and the chain heads (three), the filed records (one), the weak branches (one), the
+    rules fingerprint (one) and the dues roll-ups summed per child (one): at most twenty-one, whatever the size
+    of the subtree. Given the chunks' `parts`, the filed records and a committee's attendance and talks per
+    child come from them (three queries fewer); the rest is read from the compliance roll-ups as always."""
     filters = compliance_dashboard.Filters(year=year)
     board = compliance_dashboard.dashboard(organization=organization, filters=filters, today=today)
     attendance = _attendance(organization, year, today, parts)
@@ -481,6 +482,12 @@ def report_data(
         heads=heads,
         records=parts.records if parts is not None else _records(organization, year),
         unrecorded=[(key, str(label)) for key, label in UNRECORDED_SECTIONS],
+        dues=dues_overview(
+            organization=organization,
+            year=year,
+            today=today,
+            children=[child.organization for child in board.children],
+        ),
     )
 
 

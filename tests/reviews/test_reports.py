@@ -53,7 +53,7 @@ def test_it_reports_a_branch_from_the_stored_results(history, branch):
     assert all(len(row.content_hash) == 64 for row in report.records)
     assert [head.organization for head in report.heads] == [branch]
     assert report.talks.coverage is not None
-    assert [key for key, _label in report.unrecorded] == ["evaluations", "problems", "ratings", "dues"]
+    assert [key for key, _label in report.unrecorded] == ["evaluations", "problems", "ratings"]
 
 
 def test_it_reports_a_committee_with_its_children_and_missed_obligations(history, committee, branch, sibling_branch):
@@ -130,6 +130,7 @@ def test_it_writes_a_workbook_with_one_sheet_per_section(history, committee, sib
         "谈心谈话",
         "归档记录",
         "记录链",
+        "党费收缴",
         "未记录事项",
     ]
     children = workbook["下级组织"]
@@ -144,3 +145,28 @@ def test_it_writes_a_workbook_with_one_sheet_per_section(history, committee, sib
     first = next(records.iter_rows(min_row=7, values_only=True))
     assert isinstance(first[1], datetime.datetime)  # a date cell (openpyxl reads dates back as datetimes)
     assert len(first[6]) == 64
+
+
+def test_the_dues_section_reads_the_branch_month_roll_ups(history, committee, branch):
+    from decimal import Decimal
+
+    from activities.dues.models import DuesMonth
+
+    DuesMonth.objects.create(
+        organization=branch,
+        month=datetime.date(YEAR, 3, 1),
+        members=4,
+        paid_members=3,
+        due=Decimal("160.00"),
+        paid=Decimal("120.00"),
+        arrears=Decimal("40.00"),
+    )
+    report = build(committee)
+    assert (report.dues.total.due, report.dues.total.paid, report.dues.total.rate) == (
+        Decimal("160.00"),
+        Decimal("120.00"),
+        75,
+    )
+    workbook = openpyxl.load_workbook(io.BytesIO(render.xlsx_bytes(report, version=1)))
+    values = [row for row in workbook["党费收缴"].iter_rows(values_only=True) if row and row[0] == "合计"]
+    assert values == [("合计", 160, 120, 75, 40)]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from branches.models import MemberCategory, MemberStatus, OrganizationCategory, OrganizationKind
 from demo.activities import seed as activities_demo
+from demo.dues import seed as dues_demo
 from demo.duty_reports import seed as duty_reports_demo
 from demo.evaluations import seed as evaluations_demo
 from demo.study import seed as study_demo
@@ -161,6 +162,21 @@ class Command(BaseCommand):
                 "submitted": duty_result.reports_submitted,
                 "assessed": duty_result.assessments_created,
                 "seconds": duty_result.seconds,
+            }
+        )
+        dues_result = dues_demo.dues_demo_seed(seed=seed, today=today)
+        self.stdout.write(
+            _(
+                "党费：新增党费基数%(bases)d条、交纳记录%(payments)d条、已结账支部月份%(months)d个"
+                "（连续欠交：%(arrears)s；减免：%(reduced)s）；用时%(seconds).1f秒。"
+            )
+            % {
+                "bases": dues_result.bases_created,
+                "payments": dues_result.payments_created,
+                "months": dues_result.months_closed,
+                "arrears": dues_result.in_arrears or "—",
+                "reduced": dues_result.reduced or "—",
+                "seconds": dues_result.seconds,
             }
         )
         self._recompute_compliance(today=today)

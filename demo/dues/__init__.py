@@ -1,0 +1,1 @@
+"""党费 demo data for seed_demo."""
