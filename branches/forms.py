@@ -52,7 +52,9 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
 class PartyGroupForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = PartyGroup
-        fields = ["name", "leader"]
+        fields = ["name", "leader", "established_on", "dissolved_on"]
+        widgets = {"established_on": DATE_WIDGET, "dissolved_on": DATE_WIDGET}
+        help_texts = {"established_on": _("自成立后的第一个整月起按党小组考核集中学习，此前仍以党支部为单位考核。")}
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -94,7 +96,7 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, organization: Organization, show_full_id: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        self.fields["group"].queryset = PartyGroup.objects.filter(organization=organization).order_by("name")
+        self.fields["group"].queryset = PartyGroup.objects.filter(organization=organization).standing().order_by("name")
         if self.instance.pk:
             # Editing: the stored number stays unless a new one is typed.
             self.fields["id_number"].required = False

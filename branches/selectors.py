@@ -229,7 +229,7 @@ def branch_facts(*, organization: Organization, today: datetime.date) -> BranchF
         member_count=total,
         full_member_count=full,
         committee_size=committee_size,
-        group_count=len(groups),
+        group_count=len([group for group in groups if not group.is_dissolved]),
         today=today,
     )
     return BranchFacts(

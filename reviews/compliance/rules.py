@@ -345,3 +345,45 @@ def branch_scopes(*, member_count: int, group_count: int) -> set[str]:
     if group_count == 0:
         scopes.add(Scope.BRANCH_WITHOUT_GROUPS)
     return scopes
+
+
+# The structure of a branch over time -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupFact:
+    """A 党小组 with the days it was set up and dissolved (it no longer exists from `dissolved_on`)."""
+
+    id: int
+    name: str
+    established_on: datetime.date
+    dissolved_on: datetime.date | None = None
+
+    def stands_through(self, start: datetime.date, end: datetime.date) -> bool:
+        """Whether the group existed on every day of [start, end]: only then is it judged for the period (a
+        group set up in September studies as a group from October; until then the branch studies as a whole)."""
+        return self.established_on <= start and (self.dissolved_on is None or self.dissolved_on > end)
+
+
+@dataclass(frozen=True)
+class BranchStructure:
+    """What a branch looked like over time: its groups and its members' stays (组织关系, started_on/ended_on). Each
+    period is judged by what was true in it, not by today's structure."""
+
+    groups: tuple[GroupFact, ...] = ()
+    stays: tuple[tuple[datetime.date, datetime.date | None], ...] = ()
+
+    def groups_in(self, start: datetime.date, end: datetime.date) -> list[GroupFact]:
+        return [group for group in self.groups if group.stands_through(start, end)]
+
+    def member_count_on(self, day: datetime.date) -> int:
+        """Active members on the day (a member who moves on day X counts in the new branch from X)."""
+        return sum(1 for started, ended in self.stays if started <= day and (ended is None or ended > day))
+
+    def scopes_in(self, start: datetime.date, end: datetime.date, *, today: datetime.date) -> set[str]:
+        """The scopes the branch fell under in [start, end]: the groups that stood throughout it, and the members
+        it had at its end (today while the period is still running) — 7 call for a committee (中国共产党支部工作
+        条例（试行）2018 第九条), so a branch that grows to 7 in June owes a 支委会 from June."""
+        return branch_scopes(
+            member_count=self.member_count_on(min(end, today)), group_count=len(self.groups_in(start, end))
+        ) | {Scope.GROUP}
