@@ -89,6 +89,7 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
             "is_floating",
             "is_non_public",
             "is_leading_cadre",
+            "leadership_team",
             "is_student",
         ]
         widgets = {"birth_date": DATE_WIDGET, "joined_on": DATE_WIDGET, "full_member_on": DATE_WIDGET}
@@ -97,6 +98,10 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
         self.fields["group"].queryset = PartyGroup.objects.filter(organization=organization).standing().order_by("name")
+        # The leadership teams a cadre of this branch may sit on: the committees above it.
+        self.fields["leadership_team"].queryset = Organization.objects.filter(pk__in=organization.ancestor_ids).exclude(
+            kind=OrganizationKind.BRANCH
+        )
         if self.instance.pk:
             # Editing: the stored number stays unless a new one is typed.
             self.fields["id_number"].required = False

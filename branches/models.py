@@ -323,6 +323,16 @@ class Member(TimeStampedModel):
         PartyGroup, verbose_name=_("党小组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     position = models.CharField(_("职务/岗位"), max_length=100, blank=True)
+    # 双重组织生活: the leadership team (a 党委/党组's 班子) a leading cadre sits on, besides their own branch.
+    leadership_team = models.ForeignKey(
+        Organization,
+        verbose_name=_("所在领导班子"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leadership_team_members",
+        help_text=_("党员领导干部所在的党委（党组、党总支）领导班子：参加其民主生活会和理论学习中心组学习。"),
+    )
     user = models.OneToOneField(
         User, verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
@@ -380,6 +390,11 @@ class Member(TimeStampedModel):
             errors["full_member_on"] = _("转正日期不能早于入党日期。")
         if self.membership_type == MembershipType.PROBATIONARY and self.full_member_on:
             errors["full_member_on"] = _("预备党员不应有转正日期。")
+        if self.leadership_team_id:
+            if not self.is_leading_cadre:
+                errors["leadership_team"] = _("只有党员领导干部才编入领导班子。")
+            elif self.leadership_team.kind == OrganizationKind.BRANCH:
+                errors["leadership_team"] = _("领导班子须是党委、党组或党总支。")
         if self.birth_date and self.joined_on and self.joined_on <= self.birth_date:
             errors["joined_on"] = _("入党日期应晚于出生日期。")
         if errors:

@@ -317,7 +317,7 @@ def member_get(*, user: User, pk: int) -> Member:
     What the member page (亮明身份) shows from the apps above — this year's 承诺, the current 先锋岗 — they add as
     annotations and prefetches through `portal.hooks.member_page_queryset`, in a fixed number of queries."""
     today = timezone.localdate()
-    queryset = members_visible_to(user).select_related("organization", "group", "user")
+    queryset = members_visible_to(user).select_related("organization", "group", "user", "leadership_team")
     for receiver in hooks.member_page_queryset.receivers():
         queryset = receiver(queryset, today=today)
     return queryset.get(pk=pk)

@@ -71,6 +71,7 @@ MEMBER_FIELDS = {
     "status_changed_on",
     "group",
     "position",
+    "leadership_team",
     "user",
 }
 

@@ -57,6 +57,8 @@ class Condition(models.TextChoices):
     WITH_THEMATIC_DISCUSSION = "with_thematic_discussion", _("同时开展专题研讨")
     BY_SECRETARY = "by_secretary", _("由书记讲授")
     WITH_DEMOCRATIC_EVALUATION = "with_democratic_evaluation", _("同时完成民主评议党员")
+    # 双重组织生活: the team's meeting counts only if no member of the leadership team was recorded 缺席.
+    WITH_TEAM_ATTENDANCE = "with_team_attendance", _("领导班子成员无缺席（请假除外）")
 
 
 # A branch with this many members sets up a committee (中国共产党支部工作条例（试行）2018 第九条).
@@ -263,6 +265,7 @@ class MeetingFact:
     kinds: frozenset[str]
     group_id: int | None = None
     lecturer_is_secretary: bool = False
+    team_absent: int = 0  # members of the holding committee's leadership team recorded 缺席
 
 
 @dataclass
@@ -294,6 +297,8 @@ def _counts(rule, fact: MeetingFact) -> bool:
         return "thematic_discussion" in fact.kinds
     if rule.condition == Condition.BY_SECRETARY:
         return fact.lecturer_is_secretary
+    if rule.condition == Condition.WITH_TEAM_ATTENDANCE:
+        return fact.team_absent == 0
     return True
 
 

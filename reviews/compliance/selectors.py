@@ -7,10 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Max, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from activities.models import CountedKind, MeetingKind, MeetingStatus
+from activities.models import TEAM_KINDS, Attendance, AttendanceStatus, CountedKind, MeetingKind, MeetingStatus
 from branches.models import Membership, MemberStatus, Organization, PartyGroup
 from reviews.compliance.rules import (
     GRACE_DAYS_DEFAULT,
@@ -170,9 +170,33 @@ class BranchObligations:
 
 
 def meeting_facts(
-    *, organization_ids: list[int], start: datetime.date, end: datetime.date, statuses: tuple[str, ...]
+    *,
+    organization_ids: list[int],
+    start: datetime.date,
+    end: datetime.date,
+    statuses: tuple[str, ...],
+    team_absences: bool = False,
 ) -> dict[int, list[MeetingFact]]:
-    """The meetings of the organisations held in [start, end], as facts per organisation. One query."""
+    """The meetings of the organisations held in [start, end], as facts per organisation. One query; with
+    `team_absences` (committees: 双重组织生活) a second one counts the leadership team's members recorded 缺席 at
+    the team's meetings (民主生活会, 理论学习中心组学习)."""
+    absent: dict[int, int] = {}
+    if team_absences:
+        absent = dict(
+            Attendance.objects.filter(
+                meeting__organization_id__in=organization_ids,
+                meeting__held_on__gte=start,
+                meeting__held_on__lte=end,
+                meeting__status__in=statuses,
+                meeting__kind__in=TEAM_KINDS,
+                member__leadership_team_id=F("meeting__organization_id"),
+                status=AttendanceStatus.ABSENT,
+            )
+            .values("meeting_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("meeting_id", "n")
+        )
     rows = (
         CountedKind.objects.filter(
             meeting__organization_id__in=organization_ids,
@@ -206,6 +230,7 @@ def meeting_facts(
                 kinds=frozenset(entry["kinds"]),
                 group_id=entry["group_id"],
                 lecturer_is_secretary=entry["by_secretary"],
+                team_absent=absent.get(meeting_id, 0),
             )
         )
     return facts
@@ -293,7 +318,11 @@ def _obligations(
             closed.append((last_year, PeriodKind.YEAR))
     start = min([year.start, quarter.start, *(period.start for period, _kind in closed)])
     facts = meeting_facts(
-        organization_ids=[organization.pk], start=start, end=year.end, statuses=counted_statuses()
+        organization_ids=[organization.pk],
+        start=start,
+        end=year.end,
+        statuses=counted_statuses(),
+        team_absences=not organization.is_branch,
     ).get(organization.pk, [])
     by_id = {fact.id: fact for fact in facts}
     planned = meeting_facts(

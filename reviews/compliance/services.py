@@ -124,7 +124,13 @@ def _facts(organizations: list[Organization], *, year: int) -> list[Organization
     their number."""
     ids = [o.pk for o in organizations]
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    meetings = meeting_facts(organization_ids=ids, start=start, end=end, statuses=counted_statuses())
+    meetings = meeting_facts(
+        organization_ids=ids,
+        start=start,
+        end=end,
+        statuses=counted_statuses(),
+        team_absences=any(not o.is_branch for o in organizations),
+    )
     structures = branch_structures(organizations=organizations, start=start, end=end)
     return [OrganizationFacts(o, meetings.get(o.pk, []), structures.get(o.pk)) for o in organizations]
 
