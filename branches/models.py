@@ -242,6 +242,9 @@ class PartyGroup(TimeStampedModel):
             raise ValidationError({"leader": _("党小组长须是本支部党员。")})
         if self.dissolved_on and self.established_on and self.dissolved_on <= self.established_on:
             raise ValidationError({"dissolved_on": _("撤销日期应晚于成立日期。")})
+        if self.dissolved_on and self.dissolved_on > timezone.localdate():
+            # Its members leave it when it is dissolved: a date to come would leave them in it.
+            raise ValidationError({"dissolved_on": _("撤销日期不能晚于今天。")})
 
     @property
     def is_dissolved(self) -> bool:

@@ -4,6 +4,7 @@ or meetings (issue #13 item 1)."""
 import datetime
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -52,3 +53,11 @@ def test_a_dissolution_before_the_setting_up_is_refused_and_nothing_is_written(c
 
 def test_a_new_group_is_set_up_today_unless_told_otherwise(branch):
     assert services.group_create(organization=branch, name="第二党小组").established_on == timezone.localdate()
+
+
+def test_a_group_cannot_be_dissolved_on_a_day_to_come(branch):
+    group = services.group_create(organization=branch, name="第一党小组", established_on=datetime.date(2020, 3, 1))
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.group_update(group=group, name=group.name, leader=None, dissolved_on=tomorrow)
+    assert error.value.message_dict == {"dissolved_on": ["撤销日期不能晚于今天。"]}

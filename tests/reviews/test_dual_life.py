@@ -126,3 +126,19 @@ def test_c7_can_require_the_teams_attendance(committee, cadres):
     entries = {other.pk: AttendanceEntry(AttendanceStatus.LEAVE, "出差")}
     activities.attendance_record(meeting=meeting, version=meeting.version, entries=entries, recorded_by=None)
     assert c7(), "on leave is not absent"
+
+
+def test_the_committee_records_its_teams_attendance_on_the_meetings_page(client, district_officer, committee, cadres):
+    _on_team, other, _plain = cadres
+    starts = timezone.now() - datetime.timedelta(days=1)
+    meeting = activities.meeting_create(
+        organization=committee,
+        created_by=None,
+        kind=MeetingKind.CENTRAL_GROUP_STUDY,
+        topic="中心组学习",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
+    client.force_login(district_officer)
+    page = client.get(reverse("activities:meeting_record", args=[meeting.pk])).content.decode()
+    assert "局长" in page and "副局长" in page and "处长" not in page
