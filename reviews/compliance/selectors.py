@@ -269,7 +269,8 @@ def branch_obligations(
     January last year). For a month gone by it is that month's results (met, grace or missed).
 
     A committee (党委, 党总支) is judged by its leadership team's rules instead: see `committee_obligations`.
-    Each period is judged by the branch's structure in it (its groups then, its committee and members then).
+    Each period is judged by the branch's structure in it: the groups that stood throughout it, the members it
+    had at its end (7 call for a 支委会).
     Four queries whatever the branch's size: the meetings held in the periods judged (with what they count as),
     the meetings scheduled, the groups, the members' stays.
     """
@@ -288,7 +289,8 @@ def committee_obligations(
     *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
 ) -> BranchObligations:
     """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE), for the
-    same periods as `branch_obligations` and through the same `evaluate`. Two queries."""
+    same periods as `branch_obligations` and through the same `evaluate`. Three queries (the meetings held with
+    the team's absences, the meetings scheduled)."""
     return _obligations(organization=organization, today=today, month=month, structure=None)
 
 
