@@ -79,6 +79,9 @@ KINDS_BY_HOLDER: dict[str, set[str]] = {
     OrganizationKind.DISTRICT_COMMITTEE: _COMMITTEE_KINDS,
     OrganizationKind.MUNICIPAL_COMMITTEE: _COMMITTEE_KINDS,
 }
+# The leadership team's own meetings (双重组织生活): held by a committee, attended by the leading cadres who sit
+# on its team (`Member.leadership_team`), wherever their own branch is.
+TEAM_KINDS = {MeetingKind.DEMOCRATIC_LIFE_MEETING, MeetingKind.CENTRAL_GROUP_STUDY}
 # Kinds with study content: a 请假 from one of these creates a 补学 task.
 STUDY_KINDS = {
     MeetingKind.GENERAL_MEETING,

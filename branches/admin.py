@@ -361,7 +361,7 @@ class MemberAdmin(AnnualExportAdminMixin, ScopedAdminMixin, ExportMixin, admin.M
     list_display = ("name", "gender", "masked_id_number", "membership_type", "organization", "status")
     list_filter = ("membership_type", "status", "is_retired", "is_floating", "is_leading_cadre")
     search_fields = ("name", "phone")
-    raw_id_fields = ("organization", "group", "user")
+    raw_id_fields = ("organization", "group", "user", "leadership_team")
     readonly_fields = ("masked_id_number", "organization")
 
     def get_export_queryset(self, request):

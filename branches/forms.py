@@ -52,7 +52,9 @@ class OrganizationForm(BootstrapFormMixin, forms.ModelForm):
 class PartyGroupForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = PartyGroup
-        fields = ["name", "leader"]
+        fields = ["name", "leader", "established_on", "dissolved_on"]
+        widgets = {"established_on": DATE_WIDGET, "dissolved_on": DATE_WIDGET}
+        help_texts = {"established_on": _("自成立后的第一个整月起按党小组考核集中学习，此前仍以党支部为单位考核。")}
 
     def __init__(self, *args, organization: Organization, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,6 +89,7 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
             "is_floating",
             "is_non_public",
             "is_leading_cadre",
+            "leadership_team",
             "is_student",
         ]
         widgets = {"birth_date": DATE_WIDGET, "joined_on": DATE_WIDGET, "full_member_on": DATE_WIDGET}
@@ -94,7 +97,11 @@ class MemberForm(BootstrapFormMixin, forms.ModelForm):
     def __init__(self, *args, organization: Organization, show_full_id: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.organization = organization
-        self.fields["group"].queryset = PartyGroup.objects.filter(organization=organization).order_by("name")
+        self.fields["group"].queryset = PartyGroup.objects.filter(organization=organization).standing().order_by("name")
+        # The leadership teams a cadre of this branch may sit on: the committees above it.
+        self.fields["leadership_team"].queryset = Organization.objects.filter(pk__in=organization.ancestor_ids).exclude(
+            kind=OrganizationKind.BRANCH
+        )
         if self.instance.pk:
             # Editing: the stored number stays unless a new one is typed.
             self.fields["id_number"].required = False

@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from branches import idnumbers
@@ -195,8 +196,15 @@ class Organization(TimeStampedModel):
             raise ValidationError({"term_ends_on": _("任期届满日期应晚于任期开始日期。")})
 
 
+class PartyGroupQuerySet(models.QuerySet):
+    def standing(self, on: datetime.date | None = None) -> "PartyGroupQuerySet":
+        """Groups not dissolved on the day (today by default): the ones members and new meetings may be put in."""
+        return self.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on or timezone.localdate()))
+
+
 class PartyGroup(TimeStampedModel):
-    """党小组: a group inside a branch."""
+    """党小组: a group inside a branch, with the days it was set up and dissolved: a period is judged by the groups
+    that stood throughout it (reviews.compliance.rules.BranchStructure)."""
 
     organization = models.ForeignKey(
         Organization, verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="groups"
@@ -205,12 +213,24 @@ class PartyGroup(TimeStampedModel):
     leader = models.ForeignKey(
         "Member", verbose_name=_("党小组长"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    established_on = models.DateField(_("成立日期"), default=timezone.localdate)
+    dissolved_on = models.DateField(
+        _("撤销日期"), null=True, blank=True, help_text=_("撤销当天起不再按党小组考核，组员转为不编入党小组。")
+    )
+
+    objects = PartyGroupQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党小组")
         verbose_name_plural = _("党小组")
         ordering = ["organization", "name"]
-        constraints = [models.UniqueConstraint(fields=["organization", "name"], name="group_name_unique_in_branch")]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="group_name_unique_in_branch"),
+            models.CheckConstraint(
+                condition=Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=models.F("established_on")),
+                name="group_dissolved_after_established",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -220,6 +240,15 @@ class PartyGroup(TimeStampedModel):
             raise ValidationError({"organization": _("党小组只能设在党支部内。")})
         if self.leader_id and self.leader.organization_id != self.organization_id:
             raise ValidationError({"leader": _("党小组长须是本支部党员。")})
+        if self.dissolved_on and self.established_on and self.dissolved_on <= self.established_on:
+            raise ValidationError({"dissolved_on": _("撤销日期应晚于成立日期。")})
+        if self.dissolved_on and self.dissolved_on > timezone.localdate():
+            # Its members leave it when it is dissolved: a date to come would leave them in it.
+            raise ValidationError({"dissolved_on": _("撤销日期不能晚于今天。")})
+
+    @property
+    def is_dissolved(self) -> bool:
+        return self.dissolved_on is not None and self.dissolved_on <= timezone.localdate()
 
 
 class Gender(models.TextChoices):
@@ -297,6 +326,16 @@ class Member(TimeStampedModel):
         PartyGroup, verbose_name=_("党小组"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     position = models.CharField(_("职务/岗位"), max_length=100, blank=True)
+    # 双重组织生活: the leadership team (a 党委/党组's 班子) a leading cadre sits on, besides their own branch.
+    leadership_team = models.ForeignKey(
+        Organization,
+        verbose_name=_("所在领导班子"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leadership_team_members",
+        help_text=_("党员领导干部所在的党委（党组、党总支）领导班子：参加其民主生活会和理论学习中心组学习。"),
+    )
     user = models.OneToOneField(
         User, verbose_name=_("登录账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
@@ -354,6 +393,11 @@ class Member(TimeStampedModel):
             errors["full_member_on"] = _("转正日期不能早于入党日期。")
         if self.membership_type == MembershipType.PROBATIONARY and self.full_member_on:
             errors["full_member_on"] = _("预备党员不应有转正日期。")
+        if self.leadership_team_id:
+            if not self.is_leading_cadre:
+                errors["leadership_team"] = _("只有党员领导干部才编入领导班子。")
+            elif self.leadership_team.kind == OrganizationKind.BRANCH:
+                errors["leadership_team"] = _("领导班子须是党委、党组或党总支。")
         if self.birth_date and self.joined_on and self.joined_on <= self.birth_date:
             errors["joined_on"] = _("入党日期应晚于出生日期。")
         if errors:

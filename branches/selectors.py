@@ -229,7 +229,7 @@ def branch_facts(*, organization: Organization, today: datetime.date) -> BranchF
         member_count=total,
         full_member_count=full,
         committee_size=committee_size,
-        group_count=len(groups),
+        group_count=len([group for group in groups if not group.is_dissolved]),
         today=today,
     )
     return BranchFacts(
@@ -317,7 +317,7 @@ def member_get(*, user: User, pk: int) -> Member:
     What the member page (亮明身份) shows from the apps above — this year's 承诺, the current 先锋岗 — they add as
     annotations and prefetches through `portal.hooks.member_page_queryset`, in a fixed number of queries."""
     today = timezone.localdate()
-    queryset = members_visible_to(user).select_related("organization", "group", "user")
+    queryset = members_visible_to(user).select_related("organization", "group", "user", "leadership_team")
     for receiver in hooks.member_page_queryset.receivers():
         queryset = receiver(queryset, today=today)
     return queryset.get(pk=pk)

@@ -71,6 +71,7 @@ MEMBER_FIELDS = {
     "status_changed_on",
     "group",
     "position",
+    "leadership_team",
     "user",
 }
 
@@ -131,20 +132,75 @@ def organization_move(*, organization: Organization, new_parent: Organization) -
 
 
 @transaction.atomic
-def group_create(*, organization: Organization, name: str, leader: Member | None = None) -> PartyGroup:
-    group = PartyGroup(organization=organization, name=name, leader=leader)
+def group_create(
+    *,
+    organization: Organization,
+    name: str,
+    leader: Member | None = None,
+    established_on: datetime.date | None = None,
+    dissolved_on: datetime.date | None = None,
+) -> PartyGroup:
+    """Set up a 党小组 (on `established_on`, default today): from the first month it stands throughout, it is
+    judged by the group rules instead of its branch."""
+    group = PartyGroup(
+        organization=organization,
+        name=name,
+        leader=leader,
+        established_on=established_on or timezone.localdate(),
+        dissolved_on=dissolved_on,
+    )
     group.full_clean()
     group.save()
+    _group_dissolve_members(group)
+    _structure_changed_on_commit(organization.pk, [group.established_on, dissolved_on])
     return group
 
 
 @transaction.atomic
-def group_update(*, group: PartyGroup, name: str, leader: Member | None) -> PartyGroup:
+def group_update(
+    *,
+    group: PartyGroup,
+    name: str,
+    leader: Member | None,
+    established_on: datetime.date | None = None,
+    dissolved_on: datetime.date | None = None,
+) -> PartyGroup:
+    """Rename a group, change its leader, or correct the days it was set up and dissolved. A dissolved group
+    keeps its meetings and past results; its members are no longer in a group from the day it is dissolved."""
+    before = [group.established_on, group.dissolved_on]
     group.name = name
     group.leader = leader
+    group.established_on = established_on or group.established_on
+    group.dissolved_on = dissolved_on
     group.full_clean()
     group.save()
+    _group_dissolve_members(group)
+    if before != [group.established_on, group.dissolved_on]:
+        _structure_changed_on_commit(group.organization_id, [*before, group.established_on, group.dissolved_on])
     return group
+
+
+def _group_dissolve_members(group: PartyGroup) -> None:
+    if group.is_dissolved:
+        if group.leader_id:
+            PartyGroup.objects.filter(pk=group.pk).update(leader=None)
+            group.leader = None
+        member_ids = list(group.members.values_list("pk", flat=True))
+        Member.objects.filter(pk__in=member_ids).update(group=None, updated_at=timezone.now())
+        for member_id in member_ids:
+            for receiver in hooks.member_changed.receivers():
+                transaction.on_commit(partial(receiver, member_id=member_id))
+
+
+def _structure_changed_on_commit(organization_id: int, days: list[datetime.date | None]) -> None:
+    """The branch's groups changed on these days: the apps above judge the years touched again (the
+    current one and last year's at most: older years are closed)."""
+    this_year = timezone.localdate().year
+    years = sorted(
+        {this_year} | {day.year for day in days if day is not None and this_year - 1 <= day.year <= this_year}
+    )
+    for receiver in hooks.organization_structure_changed.receivers():
+        transaction.on_commit(partial(receiver, organization_id=organization_id, years=years))
 
 
 def _id_number_taken(*, digest: str, exclude_pk: int | None) -> bool:

@@ -81,6 +81,12 @@ organization_members_changed: Hook[OrganizationChanged] = Hook(
     "study connects: the organisation's study tasks follow.",
 )
 
+organization_structure_changed: Hook[OrganizationYearsChanged] = Hook(
+    "organization_structure_changed",
+    "branches: a branch's 党小组 was set up, dissolved or re-dated, touching these years (after commit). "
+    "reviews connects: compliance of the organisation is judged again for those years.",
+)
+
 study_tasks_changed: Hook[OrganizationYearsChanged] = Hook(
     "study_tasks_changed",
     "study: study tasks of the organisation were completed, reopened or generated for these years. "

@@ -15,6 +15,7 @@ class ReviewsConfig(AppConfig):
         from reviews.reports import services as reports
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
+        hooks.organization_structure_changed.connect(receivers.structure_changed)
         hooks.study_tasks_changed.connect(receivers.study_tasks_changed)
         hooks.member_page_queryset.connect(member_page_grades)
         register(

@@ -15,3 +15,9 @@ def meetings_changed(*, organization_id: int, years: Iterable[int]) -> None:
 def study_tasks_changed(*, organization_id: int, years: Iterable[int]) -> None:
     """Carry the organisation's study-task completion up the roll-ups, after commit."""
     tasks.compliance_refresh.delay_on_commit(organization_id=organization_id, years=sorted(set(years)))
+
+
+def structure_changed(*, organization_id: int, years: Iterable[int]) -> None:
+    """A branch's groups changed: re-judge its compliance for those years, after commit (each period
+    is judged by the structure it had)."""
+    tasks.compliance_refresh.delay_on_commit(organization_id=organization_id, years=sorted(set(years)))

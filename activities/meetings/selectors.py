@@ -398,13 +398,16 @@ def meeting_form_options(
     month: int,
     keep_member_ids: Iterable[int | None] = (),
     keep_item_ids: Iterable[int] = (),
+    keep_group_id: int | None = None,
 ) -> MeetingFormOptions:
     """Who may host, record or lecture (the organisation's active members and the members of its subtree who
     hold a role in it: a committee's 书记 is organised in a branch below),
     which of them is the organisation's 书记, its 党小组, and the items of its current study plan for `year`,
-    nearest to `month` first. `keep_*` keeps a meeting's present choices listed (a host who has since left).
+    nearest to `month` first; a dissolved 党小组 is no longer offered. `keep_*` keeps a meeting's present choices
+    listed (a host who has since left, a group since dissolved).
     Four queries."""
     keep_members = [pk for pk in keep_member_ids if pk]
+    keep_groups = [keep_group_id] if keep_group_id else []
     people = list(
         Member.objects.filter(
             Q(organization=organization, status=MemberStatus.ACTIVE)
@@ -421,7 +424,13 @@ def meeting_form_options(
         )
     )
     groups = (
-        list(PartyGroup.objects.filter(organization=organization).order_by("name")) if organization.is_branch else []
+        list(
+            PartyGroup.objects.filter(organization=organization)
+            .filter(Q(pk__in=keep_groups) | Q(pk__in=PartyGroup.objects.standing()))
+            .order_by("name")
+        )
+        if organization.is_branch
+        else []
     )
     plan_items = list(
         StudyPlanItem.objects.filter(

@@ -24,6 +24,7 @@ from activities.models import (
     COUNTS_AS_ONLY,
     KINDS_BY_HOLDER,
     STUDY_KINDS,
+    TEAM_KINDS,
     Attendance,
     AttendanceStatus,
     CountedKind,
@@ -294,8 +295,11 @@ class AttendanceEntry:
 
 def expected_attendees_q(meeting: Meeting) -> Q:
     """Who is expected: the group's or the branch's active members (leading cadres included: 双重组织生活).
-    A committee's meeting expects the members organised directly in it, if any."""
+    A committee's meeting expects the members organised directly in it, if any; its leadership team's meetings
+    (民主生活会, 理论学习中心组学习) also the leading cadres who sit on its team."""
     q = Q(organization_id=meeting.organization_id, status=MemberStatus.ACTIVE)
+    if meeting.kind in TEAM_KINDS and meeting.group_id is None:
+        return q | Q(leadership_team_id=meeting.organization_id, status=MemberStatus.ACTIVE)
     if meeting.group_id is not None:
         q &= Q(group_id=meeting.group_id)
     if meeting.kind == MeetingKind.COMMITTEE_MEETING:

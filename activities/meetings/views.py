@@ -101,6 +101,7 @@ def _form_options(meeting: Meeting) -> selectors.MeetingFormOptions:
         year=meeting.held_on.year,
         month=meeting.held_on.month,
         keep_member_ids=[meeting.host_id, meeting.recorder_id, meeting.lecturer_id],
+        keep_group_id=meeting.group_id,
         keep_item_ids=[item.pk for item in meeting.plan_items.all()],
     )
 

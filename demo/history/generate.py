@@ -150,11 +150,14 @@ def _load(branch_ids: list[int]) -> list[_Branch]:
         .order_by("code")
         .values_list("pk", "code", "parent__name", "established_on")
     }
-    started = dict(
-        Membership.objects.filter(organization_id__in=branch_ids, ended_on__isnull=True).values_list(
-            "member_id", "started_on"
-        )
-    )
+    started: dict[int, datetime.date] = {}
+    for member_id, organization_id, started_on, ended_on in Membership.objects.filter(
+        organization_id__in=branch_ids
+    ).values_list("member_id", "organization_id", "started_on", "ended_on"):
+        # Every stay, closed ones too: the branch's size on a past day (rule C4) counts those who left since.
+        branches[organization_id].stays.append((started_on, ended_on))
+        if ended_on is None:
+            started[member_id] = started_on
     for pk, organization_id, group_id, user_id, joined_on in (
         Member.objects.filter(organization_id__in=branch_ids, status=MemberStatus.ACTIVE)
         .order_by("organization_id", "id_number_digest", "pk")

@@ -162,6 +162,11 @@ class _Branch:
     members: list[_Member] = field(default_factory=list)
     groups: list[tuple[int, int | None]] = field(default_factory=list)  # (group id, leader member id)
     roles: dict[int, str] = field(default_factory=dict)  # user id → committee role
+    stays: list[tuple[datetime.date, datetime.date | None]] = field(default_factory=list)  # 组织关系, all of them
+
+    def member_count_on(self, day: datetime.date) -> int:
+        """Members on the day, as the compliance engine counts them (reviews.compliance.rules.BranchStructure)."""
+        return sum(1 for started, ended in self.stays if started <= day and (ended is None or ended > day))
 
     def with_role(self, *kinds: str) -> list[_Member]:
         return [m for m in self.members if m.user_id is not None and self.roles.get(m.user_id) in kinds]

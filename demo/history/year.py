@@ -43,7 +43,7 @@ from demo.history.tables import (
     _rng,
     _weekday,
 )
-from reviews.compliance.rules import COMMITTEE_MIN_MEMBERS, GRACE_DAYS_DEFAULT
+from reviews.compliance.rules import COMMITTEE_MIN_MEMBERS, GRACE_DAYS_DEFAULT, PeriodKind, period_containing
 
 
 class _Year:
@@ -74,7 +74,6 @@ class _Year:
         self.manager_user_id = (
             self.secretary.user_id if self.secretary else (committee[0].user_id if committee else None)
         )
-        self.active_count = len(branch.members)
         self.skips = self._skips() if self.noncompliant else set()
         self._drift()
         self.planned: list[_Planned] = []
@@ -140,7 +139,9 @@ class _Year:
                         self._group_meeting(month, group_id, leader_id)
             elif ("study", month) not in self.skips:
                 self._collective_study(month)
-            if self.active_count >= COMMITTEE_MIN_MEMBERS and ("committee", month) not in self.skips:
+            # A 支委会 where the branch had the members for a committee at the month's end (C4 is judged so).
+            month_end = min(period_containing(PeriodKind.MONTH, datetime.date(year, month, 1)).end, self.today)
+            if branch.member_count_on(month_end) >= COMMITTEE_MIN_MEMBERS and ("committee", month) not in self.skips:
                 self._committee_meeting(month)
             if month == general_month[quarter] and ("general", quarter) not in self.skips:
                 self._general_meeting(month, quarter)

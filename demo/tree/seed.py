@@ -33,6 +33,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from branches import idnumbers, services
@@ -199,8 +200,12 @@ def _write_branches(
     for branch in branches:
         numbers = {m.group_number for m in members_by_branch[branch.code] if m.group_number is not None}
         for number in sorted(numbers):
+            # The groups are as old as the branch (or its committee): the history generator holds their meetings
+            # all year, and a group only owes its own from the first month it stands.
             groups[(branch.code, number)] = PartyGroup(
-                organization=known[branch.code], name=f"第{chinese_number(number + 1)}党小组"
+                organization=known[branch.code],
+                name=f"第{chinese_number(number + 1)}党小组",
+                established_on=branch.established_on or branch.term_started_on or timezone.localdate(),
             )
     PartyGroup.objects.bulk_create(list(groups.values()), batch_size=BATCH_SIZE)
 

@@ -57,6 +57,8 @@ class Condition(models.TextChoices):
     WITH_THEMATIC_DISCUSSION = "with_thematic_discussion", _("同时开展专题研讨")
     BY_SECRETARY = "by_secretary", _("由书记讲授")
     WITH_DEMOCRATIC_EVALUATION = "with_democratic_evaluation", _("同时完成民主评议党员")
+    # 双重组织生活: the team's meeting counts only if no member of the leadership team was recorded 缺席.
+    WITH_TEAM_ATTENDANCE = "with_team_attendance", _("领导班子成员无缺席（请假除外）")
 
 
 # A branch with this many members sets up a committee (中国共产党支部工作条例（试行）2018 第九条).
@@ -279,6 +281,7 @@ class MeetingFact:
     kinds: frozenset[str]
     group_id: int | None = None
     lecturer_is_secretary: bool = False
+    team_absent: int = 0  # members of the holding committee's leadership team recorded 缺席
 
 
 @dataclass
@@ -310,6 +313,8 @@ def _counts(rule, fact: MeetingFact) -> bool:
         return "thematic_discussion" in fact.kinds
     if rule.condition == Condition.BY_SECRETARY:
         return fact.lecturer_is_secretary
+    if rule.condition == Condition.WITH_TEAM_ATTENDANCE:
+        return fact.team_absent == 0
     return True
 
 
@@ -361,3 +366,45 @@ def branch_scopes(*, member_count: int, group_count: int) -> set[str]:
     if group_count == 0:
         scopes.add(Scope.BRANCH_WITHOUT_GROUPS)
     return scopes
+
+
+# The structure of a branch over time -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupFact:
+    """A 党小组 with the days it was set up and dissolved (it no longer exists from `dissolved_on`)."""
+
+    id: int
+    name: str
+    established_on: datetime.date
+    dissolved_on: datetime.date | None = None
+
+    def stands_through(self, start: datetime.date, end: datetime.date) -> bool:
+        """Whether the group existed on every day of [start, end]: only then is it judged for the period (a
+        group set up in September studies as a group from October; until then the branch studies as a whole)."""
+        return self.established_on <= start and (self.dissolved_on is None or self.dissolved_on > end)
+
+
+@dataclass(frozen=True)
+class BranchStructure:
+    """What a branch looked like over time: its groups and its members' stays (组织关系, started_on/ended_on). Each
+    period is judged by what was true in it, not by today's structure."""
+
+    groups: tuple[GroupFact, ...] = ()
+    stays: tuple[tuple[datetime.date, datetime.date | None], ...] = ()
+
+    def groups_in(self, start: datetime.date, end: datetime.date) -> list[GroupFact]:
+        return [group for group in self.groups if group.stands_through(start, end)]
+
+    def member_count_on(self, day: datetime.date) -> int:
+        """Active members on the day (a member who moves on day X counts in the new branch from X)."""
+        return sum(1 for started, ended in self.stays if started <= day and (ended is None or ended > day))
+
+    def scopes_in(self, start: datetime.date, end: datetime.date, *, today: datetime.date) -> set[str]:
+        """The scopes the branch fell under in [start, end]: the groups that stood throughout it, and the members
+        it had at its end (today while the period is still running) — 7 call for a committee (中国共产党支部工作
+        条例（试行）2018 第九条), so a branch that grows to 7 in June owes a 支委会 from June."""
+        return branch_scopes(
+            member_count=self.member_count_on(min(end, today)), group_count=len(self.groups_in(start, end))
+        ) | {Scope.GROUP}

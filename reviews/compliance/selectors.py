@@ -7,20 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from activities.models import CountedKind, MeetingKind, MeetingStatus
-from branches.models import MemberStatus, Organization, PartyGroup
+from activities.models import TEAM_KINDS, Attendance, AttendanceStatus, CountedKind, MeetingKind, MeetingStatus
+from branches.models import Membership, MemberStatus, Organization, PartyGroup
 from reviews.compliance.rules import (
     GRACE_DAYS_DEFAULT,
+    BranchStructure,
+    GroupFact,
     MeetingFact,
     Outcome,
     Period,
     PeriodKind,
     RuleResult,
     Scope,
-    branch_scopes,
     evaluate,
     period_containing,
     rule_window,
@@ -169,9 +170,33 @@ class BranchObligations:
 
 
 def meeting_facts(
-    *, organization_ids: list[int], start: datetime.date, end: datetime.date, statuses: tuple[str, ...]
+    *,
+    organization_ids: list[int],
+    start: datetime.date,
+    end: datetime.date,
+    statuses: tuple[str, ...],
+    team_absences: bool = False,
 ) -> dict[int, list[MeetingFact]]:
-    """The meetings of the organisations held in [start, end], as facts per organisation. One query."""
+    """The meetings of the organisations held in [start, end], as facts per organisation. One query; with
+    `team_absences` (committees: 双重组织生活) a second one counts the leadership team's members recorded 缺席 at
+    the team's meetings (民主生活会, 理论学习中心组学习)."""
+    absent: dict[int, int] = {}
+    if team_absences:
+        absent = dict(
+            Attendance.objects.filter(
+                meeting__organization_id__in=organization_ids,
+                meeting__held_on__gte=start,
+                meeting__held_on__lte=end,
+                meeting__status__in=statuses,
+                meeting__kind__in=TEAM_KINDS,
+                member__leadership_team_id=F("meeting__organization_id"),
+                status=AttendanceStatus.ABSENT,
+            )
+            .values("meeting_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("meeting_id", "n")
+        )
     rows = (
         CountedKind.objects.filter(
             meeting__organization_id__in=organization_ids,
@@ -205,9 +230,35 @@ def meeting_facts(
                 kinds=frozenset(entry["kinds"]),
                 group_id=entry["group_id"],
                 lecturer_is_secretary=entry["by_secretary"],
+                team_absent=absent.get(meeting_id, 0),
             )
         )
     return facts
+
+
+def branch_structures(
+    *, organizations: list[Organization], start: datetime.date, end: datetime.date
+) -> dict[int, BranchStructure]:
+    """How the branches were made up between start and end: their groups (with the days they were set up and
+    dissolved) and their members' stays overlapping those days. Two queries whatever their number."""
+    ids = [o.pk for o in organizations if o.is_branch]
+    groups: dict[int, list[GroupFact]] = defaultdict(list)
+    stays: dict[int, list[tuple[datetime.date, datetime.date | None]]] = defaultdict(list)
+    if ids:
+        for organization_id, group_id, name, established_on, dissolved_on in (
+            PartyGroup.objects.filter(organization_id__in=ids)
+            .order_by("name", "pk")
+            .values_list("organization_id", "pk", "name", "established_on", "dissolved_on")
+        ):
+            groups[organization_id].append(GroupFact(group_id, name, established_on, dissolved_on))
+        for organization_id, started_on, ended_on in (
+            Membership.objects.filter(organization_id__in=ids, started_on__lte=end)
+            .filter(Q(ended_on__gt=start) | Q(ended_on__isnull=True, member__status=MemberStatus.ACTIVE))
+            .order_by()
+            .values_list("organization_id", "started_on", "ended_on")
+        ):
+            stays[organization_id].append((started_on, ended_on))
+    return {o.pk: BranchStructure(tuple(groups[o.pk]), tuple(stays[o.pk])) for o in organizations if o.is_branch}
 
 
 def branch_obligations(
@@ -218,23 +269,29 @@ def branch_obligations(
     January last year). For a month gone by it is that month's results (met, grace or missed).
 
     A committee (党委, 党总支) is judged by its leadership team's rules instead: see `committee_obligations`.
+    Each period is judged by the branch's structure in it: the groups that stood throughout it, the members it
+    had at its end (7 call for a 支委会).
     Four queries whatever the branch's size: the meetings held in the periods judged (with what they count as),
-    the meetings scheduled, the groups, the number of active members.
+    the meetings scheduled, the groups, the members' stays.
     """
     if not organization.is_branch:
         return committee_obligations(organization=organization, today=today, month=month)
-    groups = list(PartyGroup.objects.filter(organization=organization).order_by("name", "pk").values_list("pk", "name"))
-    member_count = organization.members.filter(status=MemberStatus.ACTIVE).aggregate(n=Count("pk"))["n"]
-    scopes = branch_scopes(member_count=member_count, group_count=len(groups))
-    return _obligations(organization=organization, today=today, month=month, scopes=scopes, groups=groups)
+    day = month or today or timezone.localdate()
+    structure = branch_structures(
+        organizations=[organization],
+        start=datetime.date(day.year - 1, 10, 1),  # the closed periods still in grace reach back to last year
+        end=datetime.date(day.year, 12, 31),
+    )[organization.pk]
+    return _obligations(organization=organization, today=today, month=month, structure=structure)
 
 
 def committee_obligations(
     *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
 ) -> BranchObligations:
     """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE), for the
-    same periods as `branch_obligations` and through the same `evaluate`. Two queries."""
-    return _obligations(organization=organization, today=today, month=month, scopes={Scope.COMMITTEE}, groups=[])
+    same periods as `branch_obligations` and through the same `evaluate`. Three queries (the meetings held with
+    the team's absences, the meetings scheduled)."""
+    return _obligations(organization=organization, today=today, month=month, structure=None)
 
 
 def _obligations(
@@ -242,9 +299,9 @@ def _obligations(
     organization: Organization,
     today: datetime.date | None,
     month: datetime.date | None,
-    scopes: set[str],
-    groups: list[tuple[int, str]],
+    structure: BranchStructure | None,
 ) -> BranchObligations:
+    """`structure`: the branch's over time; None for a committee (judged by its leadership team's rules)."""
     today = today or timezone.localdate()
     day = month or today
     month_period = period_containing(PeriodKind.MONTH, day)
@@ -263,7 +320,11 @@ def _obligations(
             closed.append((last_year, PeriodKind.YEAR))
     start = min([year.start, quarter.start, *(period.start for period, _kind in closed)])
     facts = meeting_facts(
-        organization_ids=[organization.pk], start=start, end=year.end, statuses=counted_statuses()
+        organization_ids=[organization.pk],
+        start=start,
+        end=year.end,
+        statuses=counted_statuses(),
+        team_absences=not organization.is_branch,
     ).get(organization.pk, [])
     by_id = {fact.id: fact for fact in facts}
     planned = meeting_facts(
@@ -279,6 +340,13 @@ def _obligations(
 
     def judge(period: Period, rules_for_period: list[Rule]) -> list[Obligation]:
         obligations = []
+        scopes: set[str]
+        groups: list[tuple[int, str]]
+        if structure is None:
+            scopes, groups = {Scope.COMMITTEE}, []
+        else:
+            scopes = structure.scopes_in(period.start, period.end, today=today)
+            groups = [(group.id, group.name) for group in structure.groups_in(period.start, period.end)]
         for rule in rules_for_period:
             if rule.scope == Scope.GROUP:
                 subjects: list[tuple[int | None, str]] = list(groups)

@@ -18,18 +18,25 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from branches.models import MemberStatus, Organization, OrganizationKind, PartyGroup
+from branches.models import Organization, OrganizationKind
 from reviews.compliance.rules import (
+    BranchStructure,
     MeetingFact,
     Outcome,
     PeriodKind,
     Scope,
-    branch_scopes,
     evaluate,
     periods_of_year,
     rule_window,
 )
-from reviews.compliance.selectors import RuleBook, counted_statuses, meeting_facts, rule_book_load, rules_fingerprint
+from reviews.compliance.selectors import (
+    RuleBook,
+    branch_structures,
+    counted_statuses,
+    meeting_facts,
+    rule_book_load,
+    rules_fingerprint,
+)
 from reviews.models import ComplianceResult, ComplianceRollup, StudyProgress
 
 ALL_RULES = "*"  # roll-up rows counting organisations (all rule-periods within a period met) rather than rule-periods
@@ -56,33 +63,33 @@ COMMITTEE_KINDS = {
 class OrganizationFacts:
     organization: Organization
     meetings: list[MeetingFact]
-    groups: list[tuple[int, str]]
-    member_count: int
+    structure: BranchStructure | None  # a branch's groups, members and committee over time; None for a committee
 
 
 def judge_organization(
     facts: OrganizationFacts, *, book: RuleBook, year: int, today: datetime.date
 ) -> list[ComplianceResult]:
-    """The organisation's results for every period of the year that has started (unsaved rows)."""
+    """The organisation's results for every period of the year that has started (unsaved rows). A branch is
+    judged in each period by its structure then: the groups that stood throughout the period, its committee and
+    members as of the period's end."""
     organization = facts.organization
-    if organization.kind == OrganizationKind.BRANCH:
-        scopes = branch_scopes(member_count=facts.member_count, group_count=len(facts.groups)) | {Scope.GROUP}
-    elif organization.kind in COMMITTEE_KINDS:
-        scopes = {Scope.COMMITTEE}
-    else:
-        scopes = set()
+    structure = facts.structure
     results: list[ComplianceResult] = []
     for period_kind in PeriodKind.values:
         for period in periods_of_year(period_kind, year):
             if period.start > today:
                 break
+            if structure is not None:
+                scopes = structure.scopes_in(period.start, period.end, today=today)
+                group_ids = [group.id for group in structure.groups_in(period.start, period.end)]
+            else:
+                scopes = {Scope.COMMITTEE} if organization.kind in COMMITTEE_KINDS else set()
+                group_ids = []
             for rule in book.for_period(organization, period.start, period_kind):
                 if rule.scope not in scopes:
                     continue
                 if rule.scope == Scope.GROUP:
-                    subjects: list[tuple[int | None, str]] = [
-                        (group_id, f"g{group_id}") for group_id, _name in facts.groups
-                    ]
+                    subjects: list[tuple[int | None, str]] = [(group_id, f"g{group_id}") for group_id in group_ids]
                 else:
                     subjects = [(None, "")]
                 for group_id, subject in subjects:
@@ -113,27 +120,19 @@ def judge_organization(
 
 
 def _facts(organizations: list[Organization], *, year: int) -> list[OrganizationFacts]:
-    """Meetings, groups and member counts of the organisations: three queries whatever their number."""
+    """Meetings and the branches' structure over the year (groups, members' stays): three queries whatever
+    their number."""
     ids = [o.pk for o in organizations]
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     meetings = meeting_facts(
         organization_ids=ids,
-        start=datetime.date(year, 1, 1),
-        end=datetime.date(year, 12, 31),
+        start=start,
+        end=end,
         statuses=counted_statuses(),
+        team_absences=any(not o.is_branch for o in organizations),
     )
-    groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for organization_id, group_id, name in (
-        PartyGroup.objects.filter(organization_id__in=ids).order_by("pk").values_list("organization_id", "pk", "name")
-    ):
-        groups[organization_id].append((group_id, name))
-    counts = dict(
-        Organization.objects.filter(pk__in=ids, kind=OrganizationKind.BRANCH)
-        .annotate(n=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
-        .values_list("pk", "n")
-    )
-    return [
-        OrganizationFacts(o, meetings.get(o.pk, []), groups.get(o.pk, []), counts.get(o.pk, 0)) for o in organizations
-    ]
+    structures = branch_structures(organizations=organizations, start=start, end=end)
+    return [OrganizationFacts(o, meetings.get(o.pk, []), structures.get(o.pk)) for o in organizations]
 
 
 # Roll-ups ------------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth, TruncQuarter
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 from django.utils.translation import gettext_lazy as _
 
 from activities.dues.selectors import arrears_by_member
-from activities.models import Attendance, AttendanceStatus, HeartTalk
+from activities.models import TEAM_KINDS, Attendance, AttendanceStatus, HeartTalk
 from branches.models import (
     COMMITTEE_ROLE_KINDS,
     Member,
@@ -319,6 +319,7 @@ class CadreCellState:
     NONE = "none"  # the branch held nothing the cadre was expected at
 
 
+TEAM_NONE_LABEL = _("班子未开展")
 CADRE_STATE_LABELS = {
     CadreCellState.MET: _("已参加"),
     CadreCellState.DUE: _("本季度待参加"),
@@ -333,20 +334,30 @@ class CadreCell:
     period: Period
     state: str
     attended: int = 0
+    is_team: bool = False  # the leadership team's half of 双重组织生活
 
     @property
     def label(self) -> str:
+        if self.is_team and self.state == CadreCellState.NONE:
+            return str(TEAM_NONE_LABEL)
         return str(CADRE_STATE_LABELS[self.state])
+
+
+CADRE_ROLLUP_LIMIT = 100  # rows a committee's page lists (the cadres below with a half missed); the count is whole
 
 
 @dataclass
 class CadreRow:
+    """One leading cadre's two halves of 双重组织生活 by quarter: their own branch's organisational life (`cells`)
+    and, if they sit on a leadership team, its 民主生活会 / 理论学习中心组学习 (`team_cells`, else empty)."""
+
     member: Member
     cells: list[CadreCell]
+    team_cells: list[CadreCell] = field(default_factory=list)
 
     @property
     def missed(self) -> int:
-        return sum(1 for cell in self.cells if cell.state == CadreCellState.MISSED)
+        return sum(1 for cell in (*self.cells, *self.team_cells) if cell.state == CadreCellState.MISSED)
 
 
 @dataclass
@@ -354,31 +365,67 @@ class CadreAttendance:
     year: int
     quarters: list[Period]
     rows: list[CadreRow]
+    # On a committee's page: only the cadres below (and on its team) with a half missed, at most
+    # CADRE_ROLLUP_LIMIT of them; `missed_total` counts them all. On a branch's page every cadre is listed.
+    is_rollup: bool = False
+    missed_total: int = 0
+
+
+def _cadre_cell(
+    quarter: Period, counts: tuple[int, int, int], today: datetime.date, *, is_team: bool = False
+) -> CadreCell:
+    present, leave, total = counts
+    if present:
+        state = CadreCellState.MET
+    elif today <= quarter.end:
+        state = CadreCellState.DUE
+    elif not total:
+        state = CadreCellState.NONE
+    elif leave == total:
+        state = CadreCellState.LEAVE
+    else:
+        state = CadreCellState.MISSED
+    return CadreCell(quarter, state, present, is_team)
 
 
 def cadre_attendance(*, organization: Organization, year: int, today: datetime.date) -> CadreAttendance:
-    """M2: the branch's leading cadres × the year's quarters so far, whether each attended the branch's own
-    organisational life (a meeting held by the branch or one of its groups). Two queries."""
+    """M2 (双重组织生活): leading cadres × the year's quarters so far, both halves: whether each attended their own
+    branch's organisational life (a meeting held by the branch or one of its groups), and, for a cadre on a
+    leadership team, the team's meetings (民主生活会, 理论学习中心组学习 held by that committee).
+
+    For a branch: its cadres. For a committee: the cadres organised below it and those on its own team, only the
+    ones with a half missed (M2's flags rolled up; at most CADRE_ROLLUP_LIMIT rows, with the whole count).
+    Two queries."""
     quarters = [q for q in periods_of_year(PeriodKind.QUARTER, year) if q.start <= today]
+    cadres_q = Q(status=MemberStatus.ACTIVE, is_leading_cadre=True)
+    if organization.is_branch:
+        cadres_q &= Q(organization=organization)
+    else:
+        cadres_q &= Q(organization__path__startswith=organization.path) | Q(leadership_team=organization)
     cadres = list(
-        Member.objects.filter(organization=organization, status=MemberStatus.ACTIVE, is_leading_cadre=True).order_by(
-            "name", "pk"
-        )
+        Member.objects.filter(cadres_q).select_related("organization", "leadership_team").order_by("name", "pk")
     )
-    counts: dict[tuple[int, datetime.date], tuple[int, int, int]] = {}
+    counts: dict[tuple[int, str, datetime.date], tuple[int, int, int]] = {}
     if quarters:
         rows = (
             Attendance.objects.filter(
-                member__organization=organization,
-                member__status=MemberStatus.ACTIVE,
-                member__is_leading_cadre=True,
-                meeting__organization=organization,
+                member__in=Member.objects.filter(cadres_q),
                 meeting__status__in=counted_statuses(),
                 meeting__held_on__gte=quarters[0].start,
                 meeting__held_on__lte=min(today, quarters[-1].end),
             )
-            .annotate(quarter=TruncQuarter("meeting__held_on"))
-            .values("member_id", "quarter")
+            .filter(
+                Q(meeting__organization_id=F("member__organization_id"))
+                | Q(meeting__organization_id=F("member__leadership_team_id"), meeting__kind__in=TEAM_KINDS)
+            )
+            .annotate(
+                quarter=TruncQuarter("meeting__held_on"),
+                half=Case(
+                    When(meeting__organization_id=F("member__organization_id"), then=Value("branch")),
+                    default=Value("team"),
+                ),
+            )
+            .values("member_id", "half", "quarter")
             .annotate(
                 present=Count("pk", filter=Q(status=AttendanceStatus.PRESENT)),
                 leave=Count("pk", filter=Q(status=AttendanceStatus.LEAVE)),
@@ -386,25 +433,24 @@ def cadre_attendance(*, organization: Organization, year: int, today: datetime.d
             )
             .order_by()
         )
-        counts = {(r["member_id"], r["quarter"]): (r["present"], r["leave"], r["total"]) for r in rows}
+        counts = {(r["member_id"], r["half"], r["quarter"]): (r["present"], r["leave"], r["total"]) for r in rows}
     result = []
     for cadre in cadres:
-        cells = []
-        for quarter in quarters:
-            present, leave, total = counts.get((cadre.pk, quarter.start), (0, 0, 0))
-            if present:
-                state = CadreCellState.MET
-            elif today <= quarter.end:
-                state = CadreCellState.DUE
-            elif not total:
-                state = CadreCellState.NONE
-            elif leave == total:
-                state = CadreCellState.LEAVE
-            else:
-                state = CadreCellState.MISSED
-            cells.append(CadreCell(quarter, state, present))
-        result.append(CadreRow(cadre, cells))
-    return CadreAttendance(year=year, quarters=quarters, rows=result)
+        cells = [_cadre_cell(q, counts.get((cadre.pk, "branch", q.start), (0, 0, 0)), today) for q in quarters]
+        team_cells = []
+        if cadre.leadership_team_id:
+            team_cells = [
+                _cadre_cell(q, counts.get((cadre.pk, "team", q.start), (0, 0, 0)), today, is_team=True)
+                for q in quarters
+            ]
+        result.append(CadreRow(cadre, cells, team_cells))
+    if organization.is_branch:
+        return CadreAttendance(year=year, quarters=quarters, rows=result)
+    missed = [row for row in result if row.missed]
+    missed.sort(key=lambda row: (row.member.organization.path, row.member.name, row.member.pk))
+    return CadreAttendance(
+        year=year, quarters=quarters, rows=missed[:CADRE_ROLLUP_LIMIT], is_rollup=True, missed_total=len(missed)
+    )
 
 
 # M3 ------------------------------------------------------------------------------------------------------------

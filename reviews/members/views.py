@@ -67,8 +67,8 @@ def _page(
         "today": today,
         "source": member_rules.M1_SOURCE,
     }
+    context["cadres"] = member_rules.cadre_attendance(organization=organization, year=today.year, today=today)
     if organization.is_branch:
-        context["cadres"] = member_rules.cadre_attendance(organization=organization, year=today.year, today=today)
         context["hours"] = member_rules.study_hours_list(organization=organization, year=today.year)
     return render(request, "reviews/member_flags.html", context)
 

@@ -18,6 +18,7 @@ from activities.calendar import selectors as calendar_selectors
 from activities.meetings import services as services
 from activities.meetings.services import AttendanceEntry
 from activities.models import AttendanceStatus, MeetingKind, MeetingStatus
+from branches.models import Membership
 from reviews.compliance.rules import Outcome
 from reviews.compliance.selectors import branch_obligations, committee_obligations
 from tests.activities.calendar_pages import (
@@ -219,15 +220,18 @@ def test_it_judges_each_party_group_and_the_committee_meeting_by_the_branchs_siz
     client, secretary, branch, branch_members, on_day
 ):
     on_day(datetime.date(LAST_YEAR, 6, 10))
+    # June is judged by the branch as it was then: groups set up and members there since January.
+    since = datetime.date(LAST_YEAR, 1, 1)
     first, second = (
-        PartyGroupFactory(organization=branch, name="第一党小组"),
-        PartyGroupFactory(organization=branch, name="第二党小组"),
+        PartyGroupFactory(organization=branch, name="第一党小组", established_on=since),
+        PartyGroupFactory(organization=branch, name="第二党小组", established_on=since),
     )
     for index, member in enumerate(branch_members):
         member.group = first if index % 2 else second
         member.save(update_fields=["group"])
     MemberFactory(organization=branch, name="周四", group=first)
     MemberFactory(organization=branch, name="吴五", group=second)  # seven members: a committee is due monthly
+    Membership.objects.filter(organization=branch).update(started_on=since)
     held = meeting(
         branch, local(LAST_YEAR, 6, 3, 9), by=secretary, kind=MeetingKind.GROUP_MEETING, group=first, entries={}
     )

@@ -210,7 +210,7 @@ def test_it_logs_admin_changes_and_every_deletion_of_a_bulk_delete(client, admin
 
     client.post(
         reverse("admin:branches_partygroup_change", args=[groups[0].pk]),
-        {"organization": branch.pk, "name": "第一党小组（改）", "leader": ""},
+        {"organization": branch.pk, "name": "第一党小组（改）", "leader": "", "established_on": "2020-01-01"},
     )
     client.post(
         reverse("admin:branches_partygroup_changelist"),
