@@ -296,8 +296,8 @@ class YearlyReportFile(models.Model):
         return f"{self.organization} {self.year} v{self.version}"
 
 
-# 民主评议党员 (reviews/evaluations/) and 述职评议考核 (reviews/duty_reports/): the models live beside their
-# packages and are registered through this module.
+# 民主评议党员 (reviews/evaluations/), 述职评议考核 (reviews/duty_reports/) and 督导检查 (reviews/oversight/): the
+# models live beside their packages and are registered through this module.
 from reviews.duty_reports.models import (  # noqa: E402, F401
     DutyAssessment,
     DutyReport,
@@ -315,4 +315,11 @@ from reviews.evaluations.models import (  # noqa: E402, F401
     MutualBallot,
     Opinion,
     SelfEvaluation,
+)
+from reviews.oversight.models import (  # noqa: E402, F401
+    Inspection,
+    InspectionBranch,
+    InspectionFinding,
+    Problem,
+    ProblemTransition,
 )
