@@ -109,6 +109,7 @@ def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "overdue": problem.is_overdue_on(timezone.localdate()),
         "transitions": selectors.problem_transitions(problem=problem),
         "can_rectify": rectifies,
+        "sees_ledger": can_view_organization(request.user, problem.organization),
         "start_form": StartForm(initial={"measures": problem.measures})
         if rectifies and state in services.STARTABLE
         else None,
