@@ -37,6 +37,8 @@ class ReminderKind(models.TextChoices):
     MEETING_UNFILED = "meeting_unfiled", _("会议记录未归档")
     EVALUATION_PENDING = "evaluation_pending", _("民主评议待完成")
     DUTY_REPORT_PENDING = "duty_report_pending", _("述职评议待完成")
+    PROBLEM_DUE_SOON = "problem_due_soon", _("整改问题即将到期")
+    PROBLEM_OVERDUE = "problem_overdue", _("整改问题逾期")
 
 
 class Reminder(models.Model):

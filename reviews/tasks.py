@@ -68,3 +68,14 @@ def duty_rounds_remind(*, today: str | None = None) -> int:
     from reviews.duty_reports.services import duty_rounds_remind as service
 
     return service(today=_day(today))
+
+
+# 整改台账 (reviews/oversight/) ---------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, **RETRY)
+def problem_reminders_send(*, today: str | None = None) -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): deadlines in 7 days and problems just overdue (idempotent: once each)."""
+    from reviews.oversight.reminders import problem_reminders_send as service
+
+    return service(today=_day(today))

@@ -271,6 +271,8 @@ def test_the_secretary_rectifies_and_the_committee_verifies(client, secretary, c
     client.post(reverse("reviews:problem_verify", args=[problem.pk]), {"note": "核验属实"})
     problem.refresh_from_db()
     assert problem.state == ProblemState.CLOSED and problem.closed_at is not None
+    ledger = reverse("reviews:problem_ledger", args=[problem.organization_id])
+    assert f'href="{ledger}"' in client.get(problem.get_absolute_url()).content.decode()
     steps = list(ProblemTransition.objects.filter(problem=problem).values_list("from_state", "to_state", "by"))
     assert steps[1:] == [
         ("open", "rectifying", secretary.pk),
@@ -472,3 +474,48 @@ def test_the_subtree_ledger_counts_per_child(client, district, committee, distri
     assert dict((value, n) for value, _label, n in ledger.by_source)["self_check"] == 5
     today = timezone.localdate()
     assert ledger.overdue_total == Problem.objects.filter(deadline__lt=today).count()
+
+
+# Navigation -----------------------------------------------------------------------------------------------------
+
+
+def test_the_secretary_and_the_officer_find_the_ledger_in_the_navigation(client, secretary, district_officer, branch):
+    client.force_login(secretary)
+    items = dict((str(label), url) for label, url in client.get(branch.get_absolute_url()).context["nav_items"])
+    assert items["整改台账"] == reverse("reviews:problem_ledger", args=[branch.pk])
+    page = client.get(branch.get_absolute_url()).content.decode()
+    assert reverse("reviews:problem_ledger", args=[branch.pk]) in page
+    client.force_login(district_officer)
+    response = client.get(reverse("reviews:problem_ledger", args=[branch.parent.parent_id]))
+    assert reverse("reviews:inspection_list", args=[branch.parent.parent_id]) in response.content.decode()
+
+
+# Reminders ------------------------------------------------------------------------------------------------------
+
+
+def test_the_deadline_reminders_are_sent_once_to_the_branch_and_the_parent(
+    secretary, committee_officer, member_user, problem
+):
+    from notifications.models import Notification
+    from reviews.oversight.reminders import problem_reminders_send
+
+    week_before = problem.deadline - datetime.timedelta(days=7)
+    assert problem_reminders_send(today=week_before) == 1
+    assert problem_reminders_send(today=week_before) == 0
+    assert Notification.objects.get().recipient == secretary
+    day_after = problem.deadline + datetime.timedelta(days=1)
+    assert problem_reminders_send(today=day_after) == 2
+    assert problem_reminders_send(today=day_after + datetime.timedelta(days=1)) == 0
+    overdue = Notification.objects.filter(title__startswith="整改问题已逾期")
+    assert set(overdue.values_list("recipient", flat=True)) == {secretary.pk, committee_officer.pk}
+    assert not Notification.objects.filter(recipient=member_user).exists()
+
+
+def test_the_beat_runs_the_problem_reminders_daily():
+    from django.conf import settings
+
+    from reviews.tasks import problem_reminders_send
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reviews-problem-reminders"]
+    assert entry["task"] == "reviews.tasks.problem_reminders_send"
+    assert problem_reminders_send.apply(kwargs={"today": "2027-02-01"}).get() == 0
