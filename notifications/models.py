@@ -39,6 +39,8 @@ class ReminderKind(models.TextChoices):
     DUTY_REPORT_PENDING = "duty_report_pending", _("述职评议待完成")
     DUES_UNPAID = "dues_unpaid", _("党费未交足")
     DUES_ARREARS = "dues_arrears", _("党员连续欠交党费")
+    PROBLEM_DUE_SOON = "problem_due_soon", _("整改问题即将到期")
+    PROBLEM_OVERDUE = "problem_overdue", _("整改问题逾期")
 
 
 class Reminder(models.Model):

@@ -109,3 +109,14 @@ def yearly_reports_january(*, today: str | None = None) -> int:
     from reviews.reports.services import yearly_reports_request_all
 
     return yearly_reports_request_all(today=_day(today))
+
+
+# 整改台账 (reviews/oversight/) ---------------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True, **RETRY)
+def problem_reminders_send(*, today: str | None = None) -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): deadlines in 7 days and problems just overdue (idempotent: once each)."""
+    from reviews.oversight.reminders import problem_reminders_send as service
+
+    return service(today=_day(today))

@@ -59,6 +59,8 @@ from reviews.duty_reports.models import DutyAssessment
 from reviews.evaluations import services as evaluation_services
 from reviews.evaluations.models import ApprovalStatus, EvaluationProblem, Grade, GradeProposal, OpinionSource
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
+from reviews.oversight import services as oversight_services
+from reviews.oversight.models import FindingResult, InspectionKind, ProblemSource
 from study.learning import services as learning_services
 from study.materials import services as material_services
 from study.models import Audience, StudyForm
@@ -285,6 +287,33 @@ def build_scenario() -> SimpleNamespace:
     )
     far_dues_payment = far_member.dues_payments.get()
     far_rule_set = RuleSet.objects.create(name=f"{MARK}补充规定", code="leakxc-extra", organization=far_district)
+    far_inspection = oversight_services.inspection_plan(
+        organization=far_district,
+        plan=oversight_services.InspectionPlan(
+            kind=InspectionKind.RANDOM,
+            period_start=today.replace(month=1, day=1),
+            period_end=today,
+            inspectors=f"{MARK}检查组",
+            free_items=(f"{MARK}检查事项",),
+            sample_size=1,
+        ),
+        created_by=far_secretary,
+    )
+    far_inspection_branch = far_inspection.branches.get()
+    far_finding = oversight_services.findings_record(
+        inspection_branch=far_inspection_branch,
+        entries=[oversight_services.FindingEntry("item:1", f"{MARK}检查事项", FindingResult.PROBLEM, f"{MARK}问题")],
+        recorded_by=far_secretary,
+    )[0]
+    far_ledger_problem = oversight_services.problem_register(
+        organization=far_branch,
+        member=far_member,
+        source=ProblemSource.SELF_CHECK,
+        description=f"{MARK}整改问题",
+        responsible=f"{MARK}责任人",
+        deadline=today,
+        created_by=far_secretary,
+    )
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -316,6 +345,10 @@ def build_scenario() -> SimpleNamespace:
         duty_report=far_duty_report,
         rule_set=far_rule_set,
         dues_payment=far_dues_payment,
+        inspection=far_inspection,
+        inspection_branch=far_inspection_branch,
+        finding=far_finding,
+        ledger_problem=far_ledger_problem,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -618,6 +651,19 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:duty_report_return": lambda f: {"pk": f.duty_report.pk},
     "reviews:duty_report_assess": lambda f: {"pk": f.duty_report.pk},
     "reviews:duty_report_conclude": lambda f: {"pk": f.duty_report.pk},
+    "reviews:problem_ledger": lambda f: {"pk": f.branch.pk},
+    "reviews:problem_create": lambda f: {"pk": f.branch.pk},
+    "reviews:problem_detail": lambda f: {"pk": f.ledger_problem.pk},
+    "reviews:problem_start": lambda f: {"pk": f.ledger_problem.pk},
+    "reviews:problem_submit": lambda f: {"pk": f.ledger_problem.pk},
+    "reviews:problem_verify": lambda f: {"pk": f.ledger_problem.pk},
+    "reviews:problem_return": lambda f: {"pk": f.ledger_problem.pk},
+    "reviews:inspection_list": lambda f: {"pk": f.district.pk},
+    "reviews:inspection_create": lambda f: {"pk": f.district.pk},
+    "reviews:inspection_detail": lambda f: {"pk": f.inspection.pk},
+    "reviews:inspection_close": lambda f: {"pk": f.inspection.pk},
+    "reviews:inspection_branch": lambda f: {"pk": f.inspection_branch.pk},
+    "reviews:finding_problem": lambda f: {"pk": f.finding.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -755,6 +801,7 @@ def post_body(f: SimpleNamespace) -> dict:
         "attachment": f.attachment.pk,
         "rule_set": f.rule_set.pk,
         "representatives": [f.user.pk],
+        "branches": [f.branch.pk],
     }
     text = {
         "name": "矩阵测试",
@@ -773,6 +820,17 @@ def post_body(f: SimpleNamespace) -> dict:
         "problems": "矩阵测试",
         "plans": "矩阵测试",
         "conclusion": "矩阵测试",
+        "description": "矩阵测试",
+        "responsible": "矩阵测试",
+        "measures": "矩阵测试",
+        "evidence": "矩阵测试",
+        "inspectors": "矩阵测试",
+        "deadline": today,
+        "period_start": today,
+        "period_end": today,
+        "kind": "round",
+        "source": "masses",
+        "result_item:1": "passed",
         "due_on": today,
         "version": "1",
         "held_on": today,

@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.duty_rounds_remind",
         "schedule": crontab(minute=30, hour=8),
     },
+    "reviews-problem-reminders": {
+        "task": "reviews.tasks.problem_reminders_send",
+        "schedule": crontab(minute=45, hour=8),
+    },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",
         "schedule": crontab(minute=0, hour=8),

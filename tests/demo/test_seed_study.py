@@ -25,6 +25,7 @@ from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
 from reviews.duty_reports.models import DutyReportRound
 from reviews.evaluations.models import EvaluationCampaign
+from reviews.oversight.models import Inspection, Problem
 from study.models import (
     TASK_TITLE,
     Audience,
@@ -135,6 +136,8 @@ def wipe() -> None:
     chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
     DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, branches, openers and authors
+    Problem.objects.all().delete()  # the 整改台账 protects its organisations and the users who acted
+    Inspection.objects.all().delete()  # 督导检查 protects its organisation, branches and inspectors
     Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches
     HeartTalk.objects.all().delete()
     StudyTask.objects.all().delete()

@@ -16,6 +16,7 @@ from demo.activities import seed as activities_demo
 from demo.dues import seed as dues_demo
 from demo.duty_reports import seed as duty_reports_demo
 from demo.evaluations import seed as evaluations_demo
+from demo.oversight import seed as oversight_demo
 from demo.study import seed as study_demo
 from demo.tree import seed as tree
 from demo.tree import tables as tree_tables
@@ -177,6 +178,21 @@ class Command(BaseCommand):
                 "arrears": dues_result.in_arrears or "—",
                 "reduced": dues_result.reduced or "—",
                 "seconds": dues_result.seconds,
+            }
+        )
+        try:
+            oversight_result = oversight_demo.oversight_demo_seed(seed=seed, today=today)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            _(
+                "督导检查：新增随机抽查%(inspections)d次、受检党支部%(branches)d个，整改台账新增问题%(problems)d个；用时%(seconds).1f秒。"
+            )
+            % {
+                "inspections": oversight_result.inspections_created,
+                "branches": oversight_result.branches_inspected,
+                "problems": oversight_result.problems_created,
+                "seconds": oversight_result.seconds,
             }
         )
         self._recompute_compliance(today=today)
