@@ -91,6 +91,8 @@ class MemberFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, organization, id_number=None, **kwargs):
+        # In the branch since joining the Party unless a test says otherwise (meetings in the past expect them).
+        kwargs.setdefault("started_on", kwargs["joined_on"])
         return services.member_create(organization=organization, id_number=id_number or new_id_number(), **kwargs)
 
 

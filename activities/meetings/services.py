@@ -32,7 +32,8 @@ from activities.models import (
     MeetingStatus,
     ThemeDayPart,
 )
-from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, PartyGroup, User
+from branches.models import COMMITTEE_ROLE_KINDS, Member, Organization, PartyGroup, User
+from branches.selectors import members_on_q
 from portal import hooks
 from study.models import StudyPlanItem, StudyTask, TaskKind, TaskStatus
 
@@ -293,9 +294,11 @@ class AttendanceEntry:
 
 
 def expected_attendees_q(meeting: Meeting) -> Q:
-    """Who is expected: the group's or the branch's active members (leading cadres included: 双重组织生活).
-    A committee's meeting expects the members organised directly in it, if any."""
-    q = Q(organization_id=meeting.organization_id, status=MemberStatus.ACTIVE)
+    """Who is expected: the group's or the branch's members on the day held (leading cadres included: 双重组织
+    生活), from the membership history — a member who left after the meeting is listed, one who joined after it
+    is not, however late the attendance is entered. A committee's meeting expects the members organised
+    directly in it, if any."""
+    q = members_on_q(organization_id=meeting.organization_id, on=meeting.held_on)
     if meeting.group_id is not None:
         q &= Q(group_id=meeting.group_id)
     if meeting.kind == MeetingKind.COMMITTEE_MEETING:
