@@ -46,6 +46,9 @@ class OrganizationFactory(factory.Factory):
     code = factory.Sequence(lambda n: f"ORG{n:06d}")
     kind = OrganizationKind.BRANCH
     category = OrganizationCategory.GOVERNMENT
+    # Founded long ago unless a test says otherwise: one created in the portal without a 成立日期 owes its
+    # obligations only from the day it was created (reviews.compliance.rules.obligations_start).
+    established_on = datetime.date(2000, 1, 1)
     parent = None
 
     @classmethod

@@ -22,6 +22,7 @@ from reviews.compliance.rules import (
     Scope,
     branch_scopes,
     evaluate,
+    obligations_start,
     period_containing,
     rule_window,
 )
@@ -293,7 +294,7 @@ def _obligations(
                     period=period,
                     meetings=own,
                     today=today,
-                    applies_from=organization.established_on,
+                    applies_from=obligations_start(organization),
                     subject_label=name,
                 )
                 if result.outcome == Outcome.NOT_APPLICABLE:

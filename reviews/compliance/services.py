@@ -26,6 +26,7 @@ from reviews.compliance.rules import (
     Scope,
     branch_scopes,
     evaluate,
+    obligations_start,
     periods_of_year,
     rule_window,
 )
@@ -88,7 +89,7 @@ def judge_organization(
                 for group_id, subject in subjects:
                     own = [m for m in facts.meetings if group_id is None or m.group_id == group_id]
                     result = evaluate(
-                        rule, period=period, meetings=own, today=today, applies_from=organization.established_on
+                        rule, period=period, meetings=own, today=today, applies_from=obligations_start(organization)
                     )
                     if result.outcome == Outcome.NOT_APPLICABLE:
                         continue
