@@ -24,6 +24,7 @@ from reviews.compliance.rules import (
     evaluate,
     obligations_start,
     period_containing,
+    periods_of_year,
     rule_window,
 )
 from reviews.models import Rule
@@ -112,6 +113,11 @@ class Obligation:
     def is_missed(self) -> bool:
         return self.result.outcome == Outcome.MISSED
 
+    @property
+    def late_entry_on(self) -> datetime.date:
+        """The day a late record is pre-filled with: the last day the rule's window allowed (in the period)."""
+        return rule_window(self.result.rule, self.result.period)[1]
+
 
 @dataclass
 class ObligationSection:
@@ -136,6 +142,8 @@ class BranchObligations:
     quarter_period: Period | None = None
     year_period: Period | None = None
     grace_days: int = GRACE_DAYS_DEFAULT
+    # This year's closed periods missed after grace: they stay on the to-do (with the late entry) until the year ends.
+    missed: list[Obligation] = field(default_factory=list)
 
     @property
     def open(self) -> list[Obligation]:
@@ -148,7 +156,7 @@ class BranchObligations:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.previous or self.month or self.quarter or self.year)
+        return not (self.previous or self.month or self.quarter or self.year or self.missed)
 
     @property
     def sections(self) -> list[ObligationSection]:
@@ -166,6 +174,8 @@ class BranchObligations:
                         key, period, [o for o in obligations if not o.is_met], [o for o in obligations if o.is_met]
                     )
                 )
+        if self.missed:
+            sections.append(ObligationSection("missed", None, list(self.missed), []))
         return sections
 
 
@@ -216,7 +226,9 @@ def branch_obligations(
 ) -> BranchObligations:
     """What the branch owes in the month of `month` (default: this month), its quarter and its year, judged on
     `today`; for this month also what just closed and is still in grace (last month, last quarter, and in early
-    January last year). For a month gone by it is that month's results (met, grace or missed).
+    January last year), and what this year's closed months and quarters missed after grace (`missed`: it stays
+    on the to-do, with a link to enter the late record, until the year is over). For a month gone by it is that
+    month's results (met, grace or missed).
 
     A committee (党委, 党总支) is judged by its leadership team's rules instead: see `committee_obligations`.
     Four queries whatever the branch's size: the meetings held in the periods judged (with what they count as),
@@ -252,13 +264,16 @@ def _obligations(
     quarter = period_containing(PeriodKind.QUARTER, day)
     year = period_containing(PeriodKind.YEAR, day)
     is_current = month_period.start <= today <= month_period.end
-    # Periods just closed whose grace window is still open: only shown with this month.
+    # Closed periods, only shown with this month: this year's earlier months and quarters (a missed one stays on
+    # the to-do until the year is over, with a way to enter the late record), and last year's last month and
+    # quarter while their grace window is open (in January).
     closed: list[tuple[Period, str]] = []
     if is_current:
-        closed = [
-            (period_containing(PeriodKind.MONTH, month_period.start - datetime.timedelta(days=1)), PeriodKind.MONTH),
-            (period_containing(PeriodKind.QUARTER, quarter.start - datetime.timedelta(days=1)), PeriodKind.QUARTER),
-        ]
+        for kind, current in ((PeriodKind.MONTH, month_period), (PeriodKind.QUARTER, quarter)):
+            earlier = [period for period in periods_of_year(kind, year.start.year) if period.end < current.start]
+            closed += [(period, kind) for period in earlier] or [
+                (period_containing(kind, current.start - datetime.timedelta(days=1)), kind)
+            ]
         last_year = period_containing(PeriodKind.YEAR, year.start - datetime.timedelta(days=1))
         if today <= last_year.end + datetime.timedelta(days=GRACE_DAYS_DEFAULT):
             closed.append((last_year, PeriodKind.YEAR))
@@ -318,9 +333,10 @@ def _obligations(
     def rules(period: Period, kind: str) -> list:
         return book.for_period(organization, period.start, kind)
 
-    previous = [
-        o for period, kind in closed for o in judge(period, rules(period, kind)) if o.result.outcome == Outcome.GRACE
-    ]
+    judged_closed = [(period, o) for period, kind in closed for o in judge(period, rules(period, kind))]
+    previous = [o for _period, o in judged_closed if o.result.outcome == Outcome.GRACE]
+    missed = [o for period, o in judged_closed if o.is_missed and period.start.year == year.start.year]
+    missed.sort(key=lambda o: -o.result.period.start.toordinal())  # the most recent first
     return BranchObligations(
         organization=organization,
         today=today,
@@ -328,6 +344,7 @@ def _obligations(
         quarter=judge(quarter, rules(quarter, PeriodKind.QUARTER)),
         year=judge(year, rules(year, PeriodKind.YEAR)),
         previous=previous,
+        missed=missed,
         month_period=month_period,
         quarter_period=quarter,
         year_period=year,
