@@ -16,8 +16,10 @@ from activities.meetings.services import AttendanceEntry
 from activities.models import Attendance, AttendanceStatus, MeetingKind
 from branches import services as branch_services
 from branches.models import MemberStatus
+from branches.roster.services import roster_import
 from tests.activities.calendar_pages import LAST_YEAR
 from tests.activities.conftest import local
+from tests.branches.test_roster_import import roster_row, xlsx_upload
 from tests.factories import MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,3 +124,24 @@ def test_it_expects_a_member_at_the_new_branchs_meeting_from_the_day_of_the_tran
 
     assert mover.pk in {row.member_id for row in selectors.meeting_roster(meeting=on_the_day)}
     assert mover.pk not in {row.member_id for row in selectors.meeting_roster(meeting=before)}
+
+
+def test_it_expects_an_imported_roster_at_the_meetings_entered_late_for_the_months_before_the_import(secretary, branch):
+    """When an imported member came is not known: their stay counts from the 入党日期, so a branch that imports
+    its roster today and then enters last year's meetings finds its members expected."""
+    rows = [
+        roster_row(姓名="导入甲"),
+        roster_row(姓名="导入乙", 党员类型="预备党员", 入党日期=f"{LAST_YEAR + 1}-01-05", 转正日期=""),
+    ]
+    assert roster_import(organization=branch, uploaded_file=xlsx_upload(rows)).ok
+    meeting = services.meeting_create(
+        organization=branch,
+        created_by=secretary,
+        kind=MeetingKind.THEME_DAY,
+        topic="主题党日",
+        starts_at=local(LAST_YEAR, 11, 5, 9),
+        ends_at=local(LAST_YEAR, 11, 5, 11),
+    )
+
+    names = {row.name for row in selectors.meeting_roster(meeting=meeting)}
+    assert "导入甲" in names and "导入乙" not in names  # 乙 joined the Party after the meeting
