@@ -32,7 +32,7 @@ from activities.models import (
     MeetingStatus,
     ThemeDayPart,
 )
-from branches.models import COMMITTEE_ROLE_KINDS, Member, Organization, PartyGroup, User
+from branches.models import COMMITTEE_ROLE_KINDS, Member, Organization, PartyGroup, Role, RoleKind, User
 from branches.selectors import members_on_q
 from portal import hooks
 from study.models import StudyPlanItem, StudyTask, TaskKind, TaskStatus
@@ -110,6 +110,7 @@ def _validate(meeting: Meeting, counts_as: Iterable[str], plan_items: Iterable[S
             person is not None
             and person.organization_id != meeting.organization_id
             and not _is_above(person, meeting.organization)
+            and not (name == "lecturer" and _is_secretary_above(person, meeting.organization))
         ):
             errors.setdefault(name, []).append(_("请从本组织的党员中选择。"))
     unknown_parts = set(meeting.theme_day_parts or ()) - set(ThemeDayPart.values)
@@ -123,6 +124,16 @@ def _validate(meeting: Meeting, counts_as: Iterable[str], plan_items: Iterable[S
             break
     if errors:
         raise ValidationError(errors)
+
+
+def _is_secretary_above(member: Member, organization: Organization) -> bool:
+    # The 书记 of a committee above may give a 党课 in an organisation below it (rule C8: it counts for the
+    # committee whose 书记 they are).
+    return member.user_id is not None and (
+        Role.objects.filter(
+            user_id=member.user_id, kind=RoleKind.SECRETARY, organization_id__in=organization.ancestor_ids
+        ).exists()
+    )
 
 
 def _is_above(member: Member, organization: Organization) -> bool:

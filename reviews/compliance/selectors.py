@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from activities.models import CountedKind, MeetingKind, MeetingStatus
-from branches.models import MemberStatus, Organization, PartyGroup
+from activities.models import CountedKind, Meeting, MeetingKind, MeetingStatus
+from branches.models import MemberStatus, Organization, PartyGroup, RoleKind
 from reviews.compliance.rules import (
     GRACE_DAYS_DEFAULT,
     MeetingFact,
@@ -221,6 +221,42 @@ def meeting_facts(
     return facts
 
 
+def secretary_lecture_facts(
+    *, committees: list[Organization], start: datetime.date, end: datetime.date, statuses: tuple[str, ...]
+) -> dict[int, list[MeetingFact]]:
+    """C8 (seed §二.6 各级党委（党组）书记每年至少为基层党员讲一次党课): the 党课 held in [start, end] in an
+    organisation below a committee with the committee's 书记 as the lecturer (a member whose login holds the
+    committee's secretary role), as facts of that committee: a 党课 by its secretary. The organisation that held
+    it counts it for its own rules (C5) as any 党课. One query."""
+    paths = {committee.pk: committee.path for committee in committees}
+    if not paths:
+        return {}
+    rows = (
+        Meeting.objects.filter(
+            held_on__gte=start,
+            held_on__lte=end,
+            status__in=statuses,
+            counted_kinds__kind=MeetingKind.PARTY_LECTURE,
+            lecturer__user__roles__kind=RoleKind.SECRETARY,
+            lecturer__user__roles__organization_id__in=list(paths),
+        )
+        .values_list("pk", "held_on", "organization__path", "lecturer__user__roles__organization_id")
+        .order_by()
+    )
+    facts: dict[int, list[MeetingFact]] = defaultdict(list)
+    for meeting_id, held_on, path, committee_id in rows:
+        if path != paths[committee_id] and path.startswith(paths[committee_id]):
+            facts[committee_id].append(
+                MeetingFact(
+                    id=meeting_id,
+                    held_on=held_on,
+                    kinds=frozenset({MeetingKind.PARTY_LECTURE}),
+                    lecturer_is_secretary=True,
+                )
+            )
+    return facts
+
+
 def branch_obligations(
     *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
 ) -> BranchObligations:
@@ -245,8 +281,9 @@ def branch_obligations(
 def committee_obligations(
     *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
 ) -> BranchObligations:
-    """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE), for the
-    same periods as `branch_obligations` and through the same `evaluate`. Two queries."""
+    """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE, counting a
+    党课 its 书记 gave in an organisation below), for the same periods as `branch_obligations` and through the same
+    `evaluate`. Three queries."""
     return _obligations(organization=organization, today=today, month=month, scopes={Scope.COMMITTEE}, groups=[])
 
 
@@ -281,6 +318,10 @@ def _obligations(
     facts = meeting_facts(
         organization_ids=[organization.pk], start=start, end=year.end, statuses=counted_statuses()
     ).get(organization.pk, [])
+    if not organization.is_branch:
+        facts += secretary_lecture_facts(
+            committees=[organization], start=start, end=year.end, statuses=counted_statuses()
+        ).get(organization.pk, [])
     by_id = {fact.id: fact for fact in facts}
     planned = meeting_facts(
         organization_ids=[organization.pk], start=start, end=year.end, statuses=(MeetingStatus.PLANNED,)

@@ -30,7 +30,14 @@ from reviews.compliance.rules import (
     periods_of_year,
     rule_window,
 )
-from reviews.compliance.selectors import RuleBook, counted_statuses, meeting_facts, rule_book_load, rules_fingerprint
+from reviews.compliance.selectors import (
+    RuleBook,
+    counted_statuses,
+    meeting_facts,
+    rule_book_load,
+    rules_fingerprint,
+    secretary_lecture_facts,
+)
 from reviews.models import ComplianceResult, ComplianceRollup, StudyProgress
 
 ALL_RULES = "*"  # roll-up rows counting organisations (all rule-periods within a period met) rather than rule-periods
@@ -114,7 +121,8 @@ def judge_organization(
 
 
 def _facts(organizations: list[Organization], *, year: int) -> list[OrganizationFacts]:
-    """Meetings, groups and member counts of the organisations: three queries whatever their number."""
+    """Meetings, groups and member counts of the organisations (a committee's meetings include the 党课 its
+    书记 gave below it, for C8): four queries whatever their number."""
     ids = [o.pk for o in organizations]
     meetings = meeting_facts(
         organization_ids=ids,
@@ -122,6 +130,14 @@ def _facts(organizations: list[Organization], *, year: int) -> list[Organization
         end=datetime.date(year, 12, 31),
         statuses=counted_statuses(),
     )
+    lectures = secretary_lecture_facts(
+        committees=[o for o in organizations if o.kind in COMMITTEE_KINDS],
+        start=datetime.date(year, 1, 1),
+        end=datetime.date(year, 12, 31),
+        statuses=counted_statuses(),
+    )
+    for committee_id, facts in lectures.items():
+        meetings.setdefault(committee_id, []).extend(facts)
     groups: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for organization_id, group_id, name in (
         PartyGroup.objects.filter(organization_id__in=ids).order_by("pk").values_list("organization_id", "pk", "name")
@@ -284,16 +300,26 @@ def _study_contributions(
 # Entry points --------------------------------------------------------------------------------------------------
 
 
+def _with_committees_above(organization_ids: Iterable[int]) -> list[int]:
+    """The organisations and every committee above them (one query): a 党课 given in an organisation by the 书记
+    of a committee above counts for that committee's C8, so a change there may change the committee's result."""
+    ids = set(organization_ids)
+    for path in Organization.objects.filter(pk__in=ids).values_list("path", flat=True):
+        ids.update(int(part) for part in path.split("/")[:-2])
+    return sorted(ids)
+
+
 def organizations_recompute(
     *, organization_ids: Iterable[int], year: int, today: datetime.date | None = None, book: RuleBook | None = None
 ) -> int:
-    """Re-judge the organisations for the year and move every roll-up above them by the difference.
+    """Re-judge the organisations (and the committees above them: C8 counts their 书记's 党课 given below) for the
+    year and move every roll-up above them by the difference.
 
     One transaction; returns the number of results written. A rule edited meanwhile makes it start again with
     the new rules, so no result is written from rules that are no longer in force.
     """
     today = today or timezone.localdate()
-    ids = sorted(set(organization_ids))
+    ids = _with_committees_above(organization_ids)
     for _attempt in range(3):
         fingerprint = rules_fingerprint()
         current_book = book or rule_book_load()
