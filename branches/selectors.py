@@ -19,6 +19,7 @@ from branches.models import (
     TERM_DUE_WARNING_DAYS,
     Member,
     MemberCategory,
+    Membership,
     MembershipType,
     MemberStatus,
     Organization,
@@ -321,6 +322,16 @@ def member_get(*, user: User, pk: int) -> Member:
     for receiver in hooks.member_page_queryset.receivers():
         queryset = receiver(queryset, today=today)
     return queryset.get(pk=pk)
+
+
+def members_on_q(*, organization_id: int, on: datetime.date) -> Q:
+    """The members organised in the organisation on that day, from the membership history (组织关系): a stay
+    counts from its 转入日期 up to the day before its 转出日期 (a member transferred on a day is in the new
+    branch that day). A condition on `Member`: one indexed subquery, so any list stays one query."""
+    stays = Membership.objects.filter(organization_id=organization_id, started_on__lte=on).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=on)
+    )
+    return Q(pk__in=stays.values("member_id"))
 
 
 def member_history(*, member: Member) -> QuerySet:

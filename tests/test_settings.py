@@ -89,6 +89,13 @@ def test_it_refuses_a_short_records_signing_key():
     assert "RECORDS_SIGNING_KEY must be at least 32 characters long" in result.stderr
 
 
+def test_it_refuses_a_first_year_cut_off_that_is_not_a_day_of_the_year():
+    for value in ("13-01", "02-29", "1001", "october"):
+        result = _settings_in_subprocess(COMPLIANCE_FIRST_YEAR_CUTOFF=value)
+        assert result.returncode != 0, value
+        assert "COMPLIANCE_FIRST_YEAR_CUTOFF must be a day of the year as MM-DD" in result.stderr
+
+
 def test_it_derives_a_records_signing_key_for_development_when_debug_is_on():
     code = "import django; django.setup()\nfrom django.conf import settings\nprint(len(settings.RECORDS_SIGNING_KEY))\n"
     result = run_python(

@@ -91,7 +91,9 @@ class MeetingForm(BootstrapFormMixin, forms.Form):
         coerce=int,
         empty_value=None,
         required=False,
-        help_text=_("本组织党员请选择；上级领导或外请人员请填写姓名。"),
+        help_text=_(
+            "本组织党员和上级党委书记请选择（上级党委书记讲的党课计入该党委的“书记讲党课”）；其他上级领导或外请人员请填写姓名。"
+        ),
     )
     lecturer_name = forms.CharField(label=_("授课人姓名"), max_length=50, required=False)
     lecturer_post = forms.CharField(label=_("授课人职务"), max_length=100, required=False)

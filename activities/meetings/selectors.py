@@ -400,8 +400,8 @@ def meeting_form_options(
     keep_item_ids: Iterable[int] = (),
     keep_group_id: int | None = None,
 ) -> MeetingFormOptions:
-    """Who may host, record or lecture (the organisation's active members and the members of its subtree who
-    hold a role in it: a committee's 书记 is organised in a branch below),
+    """Who may host, record or lecture (the organisation's active members, the members of its subtree who
+    hold a role in it: a committee's 书记 is organised in a branch below, and the 书记 of the committees above),
     which of them is the organisation's 书记, its 党小组, and the items of its current study plan for `year`,
     nearest to `month` first; a dissolved 党小组 is no longer offered. `keep_*` keeps a meeting's present choices
     listed (a host who has since left, a group since dissolved).
@@ -412,6 +412,8 @@ def meeting_form_options(
         Member.objects.filter(
             Q(organization=organization, status=MemberStatus.ACTIVE)
             | Q(user__roles__organization=organization, organization__path__startswith=organization.path)
+            # The 书记 of a committee above, who may give a 党课 here (it counts for that committee's C8).
+            | Q(user__roles__organization_id__in=organization.ancestor_ids, user__roles__kind=RoleKind.SECRETARY)
             | Q(pk__in=keep_members)
         )
         .select_related("organization")

@@ -33,7 +33,8 @@ from activities.models import (
     MeetingStatus,
     ThemeDayPart,
 )
-from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, PartyGroup, User
+from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organization, PartyGroup, Role, RoleKind, User
+from branches.selectors import members_on_q
 from portal import hooks
 from study.models import StudyPlanItem, StudyTask, TaskKind, TaskStatus
 
@@ -110,6 +111,7 @@ def _validate(meeting: Meeting, counts_as: Iterable[str], plan_items: Iterable[S
             person is not None
             and person.organization_id != meeting.organization_id
             and not _is_above(person, meeting.organization)
+            and not (name == "lecturer" and _is_secretary_above(person, meeting.organization))
         ):
             errors.setdefault(name, []).append(_("请从本组织的党员中选择。"))
     unknown_parts = set(meeting.theme_day_parts or ()) - set(ThemeDayPart.values)
@@ -123,6 +125,16 @@ def _validate(meeting: Meeting, counts_as: Iterable[str], plan_items: Iterable[S
             break
     if errors:
         raise ValidationError(errors)
+
+
+def _is_secretary_above(member: Member, organization: Organization) -> bool:
+    # The 书记 of a committee above may give a 党课 in an organisation below it (rule C8: it counts for the
+    # committee whose 书记 they are).
+    return member.user_id is not None and (
+        Role.objects.filter(
+            user_id=member.user_id, kind=RoleKind.SECRETARY, organization_id__in=organization.ancestor_ids
+        ).exists()
+    )
 
 
 def _is_above(member: Member, organization: Organization) -> bool:
@@ -294,10 +306,12 @@ class AttendanceEntry:
 
 
 def expected_attendees_q(meeting: Meeting) -> Q:
-    """Who is expected: the group's or the branch's active members (leading cadres included: 双重组织生活).
-    A committee's meeting expects the members organised directly in it, if any; its leadership team's meetings
-    (民主生活会, 理论学习中心组学习) also the leading cadres who sit on its team."""
-    q = Q(organization_id=meeting.organization_id, status=MemberStatus.ACTIVE)
+    """Who is expected: the group's or the branch's members on the day held (leading cadres included: 双重组织
+    生活), from the membership history — a member who left after the meeting is listed, one who joined after it
+    is not, however late the attendance is entered. A committee's meeting expects the members organised
+    directly in it, if any; its leadership team's meetings (民主生活会, 理论学习中心组学习) also the leading cadres
+    who sit on its team."""
+    q = members_on_q(organization_id=meeting.organization_id, on=meeting.held_on)
     if meeting.kind in TEAM_KINDS and meeting.group_id is None:
         return q | Q(leadership_team_id=meeting.organization_id, status=MemberStatus.ACTIVE)
     if meeting.group_id is not None:

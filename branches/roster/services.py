@@ -286,9 +286,11 @@ def _validate_and_write(
     for member, id_number in to_create:
         member.set_id_number(id_number)
     created = Member.objects.bulk_create([member for member, _number in to_create], batch_size=WRITE_BATCH)
-    today = timezone.localdate()
+    # When an imported member came to the branch is not known: their stay counts from the 入党日期, so that the
+    # meetings of the months before the import, entered late, still expect them (activities: expected attendees
+    # are the roster on the day held). A member added later through the member form counts from that day.
     Membership.objects.bulk_create(
-        [Membership(member=member, organization=organization, started_on=today) for member in created],
+        [Membership(member=member, organization=organization, started_on=member.joined_on) for member in created],
         batch_size=WRITE_BATCH,
     )
     if to_update:

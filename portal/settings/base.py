@@ -6,6 +6,7 @@ environment variables set (see `.env.example`); nothing forks on DEBUG.
 """
 
 import base64
+import datetime
 import hashlib
 from pathlib import Path
 
@@ -148,6 +149,14 @@ if not set(DUTY_REPORT_GRADES) <= {"good", "fairly_good", "average", "poor"} or 
     raise ImproperlyConfigured(
         "DUTY_REPORT_GRADES must list at least two known grades (good, fairly_good, average, poor)."
     )
+# Compliance (reviews/compliance/rules.py): an organisation founded in a year before this day (MM-DD) owes that
+# year's yearly obligations (组织生活会和民主评议, …); one founded on or after it owes them from the next year.
+COMPLIANCE_FIRST_YEAR_CUTOFF = env.str("COMPLIANCE_FIRST_YEAR_CUTOFF", default="10-01")
+try:
+    _cutoff_month, _cutoff_day = (int(part) for part in COMPLIANCE_FIRST_YEAR_CUTOFF.split("-"))
+    datetime.date(2023, _cutoff_month, _cutoff_day)  # every year has this day (02-29 is refused)
+except ValueError:
+    raise ImproperlyConfigured("COMPLIANCE_FIRST_YEAR_CUTOFF must be a day of the year as MM-DD, e.g. 10-01.") from None
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = env.str("ACCOUNT_EMAIL_SUBJECT_PREFIX", default="[两学一做] ")

@@ -15,7 +15,10 @@ from reviews.compliance.rules import (
     Condition,
     Outcome,
     Period,
+    PeriodKind,
     RuleResult,
+    first_year_cutoff,
+    obligations_start,
 )
 from reviews.models import ComplianceResult, Rule
 
@@ -65,6 +68,20 @@ class RuleDetail:
     @property
     def grace_until(self) -> datetime.date:
         return self.window[1] + datetime.timedelta(days=GRACE_DAYS_DEFAULT)
+
+    @property
+    def obligations_start(self) -> datetime.date:
+        """The 成立日期, or the day the organisation was created in the portal when it has none."""
+        return obligations_start(self.organization)
+
+    @property
+    def is_whole_year(self) -> bool:
+        """A yearly rule judged over the whole year: owed in the founding year when founded before the cut-off."""
+        return self.period.kind == PeriodKind.YEAR and self.window == (self.period.start, self.period.end)
+
+    @property
+    def first_year_cutoff(self) -> datetime.date:
+        return first_year_cutoff(self.period.start.year)
 
 
 def rule_detail(*, user, organization: Organization, rule_code: str, period_key: str, today: datetime.date):

@@ -14,13 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
+    from branches.models import Organization
     from reviews.models import Rule
 
 GRACE_DAYS_DEFAULT = 10
@@ -269,6 +272,19 @@ def rule_window(rule, period: Period) -> tuple[datetime.date, datetime.date]:
     return period.start, period.end
 
 
+def obligations_start(organization: Organization) -> datetime.date:
+    """The day an organisation's obligations start: its 成立日期, or, for one created in the portal without it,
+    the day it was created (Asia/Shanghai) — never 1 January of a year it did not exist in."""
+    return organization.established_on or timezone.localdate(organization.created_at)
+
+
+def first_year_cutoff(year: int) -> datetime.date:
+    """The day before which an organisation founded in `year` owes that year's yearly obligations
+    (settings.COMPLIANCE_FIRST_YEAR_CUTOFF, MM-DD; default 1 October)."""
+    month, day = (int(part) for part in settings.COMPLIANCE_FIRST_YEAR_CUTOFF.split("-"))
+    return datetime.date(year, month, day)
+
+
 # Facts and results ---------------------------------------------------------------------------------------------
 
 
@@ -333,11 +349,15 @@ def evaluate(
     met: at least `min_count` counting meetings held inside the window. Otherwise: due while the window is
     open, grace for `grace_days` after it closes (late entry lands in the right period), then missed.
     Not applicable when the organisation did not exist yet when the window opened (`applies_from`: its rules
-    apply from the first full period). Meetings held after `today` never count.
+    apply from the first full period), except a yearly rule judged over the whole year, which an organisation
+    founded before the first-year cut-off (1 October by default) owes in its first year already. Meetings held
+    after `today` never count.
     """
     start, end = rule_window(rule, period)
     if applies_from is not None and applies_from > start:
-        return RuleResult(rule, period, Outcome.NOT_APPLICABLE, subject_label=subject_label)
+        whole_year = period.kind == PeriodKind.YEAR and (start, end) == (period.start, period.end)
+        if not (whole_year and applies_from < first_year_cutoff(period.start.year)):
+            return RuleResult(rule, period, Outcome.NOT_APPLICABLE, subject_label=subject_label)
     in_window = [fact for fact in meetings if start <= fact.held_on <= min(end, today)]
     counted = sorted(fact.id for fact in in_window if _counts(rule, fact))
     met = len(counted) >= rule.min_count

@@ -10,8 +10,8 @@ from django.conf import settings
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
-from activities.models import TEAM_KINDS, Attendance, AttendanceStatus, CountedKind, MeetingKind, MeetingStatus
-from branches.models import Membership, MemberStatus, Organization, PartyGroup
+from activities.models import TEAM_KINDS, Attendance, AttendanceStatus, CountedKind, Meeting, MeetingKind, MeetingStatus
+from branches.models import Membership, MemberStatus, Organization, PartyGroup, RoleKind
 from reviews.compliance.rules import (
     GRACE_DAYS_DEFAULT,
     BranchStructure,
@@ -23,7 +23,9 @@ from reviews.compliance.rules import (
     RuleResult,
     Scope,
     evaluate,
+    obligations_start,
     period_containing,
+    periods_of_year,
     rule_window,
 )
 from reviews.models import Rule
@@ -112,6 +114,11 @@ class Obligation:
     def is_missed(self) -> bool:
         return self.result.outcome == Outcome.MISSED
 
+    @property
+    def late_entry_on(self) -> datetime.date:
+        """The day a late record is pre-filled with: the last day the rule's window allowed (in the period)."""
+        return rule_window(self.result.rule, self.result.period)[1]
+
 
 @dataclass
 class ObligationSection:
@@ -136,6 +143,8 @@ class BranchObligations:
     quarter_period: Period | None = None
     year_period: Period | None = None
     grace_days: int = GRACE_DAYS_DEFAULT
+    # This year's closed periods missed after grace: they stay on the to-do (with the late entry) until the year ends.
+    missed: list[Obligation] = field(default_factory=list)
 
     @property
     def open(self) -> list[Obligation]:
@@ -148,7 +157,7 @@ class BranchObligations:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.previous or self.month or self.quarter or self.year)
+        return not (self.previous or self.month or self.quarter or self.year or self.missed)
 
     @property
     def sections(self) -> list[ObligationSection]:
@@ -166,6 +175,8 @@ class BranchObligations:
                         key, period, [o for o in obligations if not o.is_met], [o for o in obligations if o.is_met]
                     )
                 )
+        if self.missed:
+            sections.append(ObligationSection("missed", None, list(self.missed), []))
         return sections
 
 
@@ -261,12 +272,50 @@ def branch_structures(
     return {o.pk: BranchStructure(tuple(groups[o.pk]), tuple(stays[o.pk])) for o in organizations if o.is_branch}
 
 
+def secretary_lecture_facts(
+    *, committees: list[Organization], start: datetime.date, end: datetime.date, statuses: tuple[str, ...]
+) -> dict[int, list[MeetingFact]]:
+    """C8 (seed §二.6 各级党委（党组）书记每年至少为基层党员讲一次党课): the 党课 held in [start, end] in an
+    organisation below a committee with the committee's 书记 as the lecturer (a member whose login holds the
+    committee's secretary role), as facts of that committee: a 党课 by its secretary. The organisation that held
+    it counts it for its own rules (C5) as any 党课. One query."""
+    paths = {committee.pk: committee.path for committee in committees}
+    if not paths:
+        return {}
+    rows = (
+        Meeting.objects.filter(
+            held_on__gte=start,
+            held_on__lte=end,
+            status__in=statuses,
+            counted_kinds__kind=MeetingKind.PARTY_LECTURE,
+            lecturer__user__roles__kind=RoleKind.SECRETARY,
+            lecturer__user__roles__organization_id__in=list(paths),
+        )
+        .values_list("pk", "held_on", "organization__path", "lecturer__user__roles__organization_id")
+        .order_by()
+    )
+    facts: dict[int, list[MeetingFact]] = defaultdict(list)
+    for meeting_id, held_on, path, committee_id in rows:
+        if path != paths[committee_id] and path.startswith(paths[committee_id]):
+            facts[committee_id].append(
+                MeetingFact(
+                    id=meeting_id,
+                    held_on=held_on,
+                    kinds=frozenset({MeetingKind.PARTY_LECTURE}),
+                    lecturer_is_secretary=True,
+                )
+            )
+    return facts
+
+
 def branch_obligations(
     *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
 ) -> BranchObligations:
     """What the branch owes in the month of `month` (default: this month), its quarter and its year, judged on
     `today`; for this month also what just closed and is still in grace (last month, last quarter, and in early
-    January last year). For a month gone by it is that month's results (met, grace or missed).
+    January last year), and what this year's closed months and quarters missed after grace (`missed`: it stays
+    on the to-do, with a link to enter the late record, until the year is over). For a month gone by it is that
+    month's results (met, grace or missed).
 
     A committee (党委, 党总支) is judged by its leadership team's rules instead: see `committee_obligations`.
     Each period is judged by the branch's structure in it: the groups that stood throughout it, the members it
@@ -288,9 +337,10 @@ def branch_obligations(
 def committee_obligations(
     *, organization: Organization, today: datetime.date | None = None, month: datetime.date | None = None
 ) -> BranchObligations:
-    """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE), for the
-    same periods as `branch_obligations` and through the same `evaluate`. Three queries (the meetings held with
-    the team's absences, the meetings scheduled)."""
+    """The rules a committee's leadership team is judged by (民主生活会, 书记讲党课: Scope.COMMITTEE, counting a
+    党课 its 书记 gave in an organisation below), for the same periods as `branch_obligations` and through the same
+    `evaluate`. Four queries (the meetings held with the team's absences, the 党课 its 书记 gave below, the
+    meetings scheduled)."""
     return _obligations(organization=organization, today=today, month=month, structure=None)
 
 
@@ -308,13 +358,16 @@ def _obligations(
     quarter = period_containing(PeriodKind.QUARTER, day)
     year = period_containing(PeriodKind.YEAR, day)
     is_current = month_period.start <= today <= month_period.end
-    # Periods just closed whose grace window is still open: only shown with this month.
+    # Closed periods, only shown with this month: this year's earlier months and quarters (a missed one stays on
+    # the to-do until the year is over, with a way to enter the late record), and last year's last month and
+    # quarter while their grace window is open (in January).
     closed: list[tuple[Period, str]] = []
     if is_current:
-        closed = [
-            (period_containing(PeriodKind.MONTH, month_period.start - datetime.timedelta(days=1)), PeriodKind.MONTH),
-            (period_containing(PeriodKind.QUARTER, quarter.start - datetime.timedelta(days=1)), PeriodKind.QUARTER),
-        ]
+        for kind, current in ((PeriodKind.MONTH, month_period), (PeriodKind.QUARTER, quarter)):
+            earlier = [period for period in periods_of_year(kind, year.start.year) if period.end < current.start]
+            closed += [(period, kind) for period in earlier] or [
+                (period_containing(kind, current.start - datetime.timedelta(days=1)), kind)
+            ]
         last_year = period_containing(PeriodKind.YEAR, year.start - datetime.timedelta(days=1))
         if today <= last_year.end + datetime.timedelta(days=GRACE_DAYS_DEFAULT):
             closed.append((last_year, PeriodKind.YEAR))
@@ -326,6 +379,10 @@ def _obligations(
         statuses=counted_statuses(),
         team_absences=not organization.is_branch,
     ).get(organization.pk, [])
+    if not organization.is_branch:
+        facts += secretary_lecture_facts(
+            committees=[organization], start=start, end=year.end, statuses=counted_statuses()
+        ).get(organization.pk, [])
     by_id = {fact.id: fact for fact in facts}
     planned = meeting_facts(
         organization_ids=[organization.pk], start=start, end=year.end, statuses=(MeetingStatus.PLANNED,)
@@ -361,7 +418,7 @@ def _obligations(
                     period=period,
                     meetings=own,
                     today=today,
-                    applies_from=organization.established_on,
+                    applies_from=obligations_start(organization),
                     subject_label=name,
                 )
                 if result.outcome == Outcome.NOT_APPLICABLE:
@@ -385,9 +442,10 @@ def _obligations(
     def rules(period: Period, kind: str) -> list:
         return book.for_period(organization, period.start, kind)
 
-    previous = [
-        o for period, kind in closed for o in judge(period, rules(period, kind)) if o.result.outcome == Outcome.GRACE
-    ]
+    judged_closed = [(period, o) for period, kind in closed for o in judge(period, rules(period, kind))]
+    previous = [o for _period, o in judged_closed if o.result.outcome == Outcome.GRACE]
+    missed = [o for period, o in judged_closed if o.is_missed and period.start.year == year.start.year]
+    missed.sort(key=lambda o: -o.result.period.start.toordinal())  # the most recent first
     return BranchObligations(
         organization=organization,
         today=today,
@@ -395,6 +453,7 @@ def _obligations(
         quarter=judge(quarter, rules(quarter, PeriodKind.QUARTER)),
         year=judge(year, rules(year, PeriodKind.YEAR)),
         previous=previous,
+        missed=missed,
         month_period=month_period,
         quarter_period=quarter,
         year_period=year,

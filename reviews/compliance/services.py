@@ -26,6 +26,7 @@ from reviews.compliance.rules import (
     PeriodKind,
     Scope,
     evaluate,
+    obligations_start,
     periods_of_year,
     rule_window,
 )
@@ -36,6 +37,7 @@ from reviews.compliance.selectors import (
     meeting_facts,
     rule_book_load,
     rules_fingerprint,
+    secretary_lecture_facts,
 )
 from reviews.models import ComplianceResult, ComplianceRollup, StudyProgress
 
@@ -95,7 +97,7 @@ def judge_organization(
                 for group_id, subject in subjects:
                     own = [m for m in facts.meetings if group_id is None or m.group_id == group_id]
                     result = evaluate(
-                        rule, period=period, meetings=own, today=today, applies_from=organization.established_on
+                        rule, period=period, meetings=own, today=today, applies_from=obligations_start(organization)
                     )
                     if result.outcome == Outcome.NOT_APPLICABLE:
                         continue
@@ -120,8 +122,8 @@ def judge_organization(
 
 
 def _facts(organizations: list[Organization], *, year: int) -> list[OrganizationFacts]:
-    """Meetings and the branches' structure over the year (groups, members' stays): three queries whatever
-    their number."""
+    """Meetings and the branches' structure over the year (groups, members' stays); a committee's meetings include
+    the 党课 its 书记 gave below it, for C8: four queries whatever their number."""
     ids = [o.pk for o in organizations]
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     meetings = meeting_facts(
@@ -131,6 +133,14 @@ def _facts(organizations: list[Organization], *, year: int) -> list[Organization
         statuses=counted_statuses(),
         team_absences=any(not o.is_branch for o in organizations),
     )
+    lectures = secretary_lecture_facts(
+        committees=[o for o in organizations if o.kind in COMMITTEE_KINDS],
+        start=start,
+        end=end,
+        statuses=counted_statuses(),
+    )
+    for committee_id, facts in lectures.items():
+        meetings.setdefault(committee_id, []).extend(facts)
     structures = branch_structures(organizations=organizations, start=start, end=end)
     return [OrganizationFacts(o, meetings.get(o.pk, []), structures.get(o.pk)) for o in organizations]
 
@@ -282,16 +292,26 @@ def _study_contributions(
 # Entry points --------------------------------------------------------------------------------------------------
 
 
+def _with_committees_above(organization_ids: Iterable[int]) -> list[int]:
+    """The organisations and every committee above them (one query): a 党课 given in an organisation by the 书记
+    of a committee above counts for that committee's C8, so a change there may change the committee's result."""
+    ids = set(organization_ids)
+    for path in Organization.objects.filter(pk__in=ids).values_list("path", flat=True):
+        ids.update(int(part) for part in path.split("/")[:-2])
+    return sorted(ids)
+
+
 def organizations_recompute(
     *, organization_ids: Iterable[int], year: int, today: datetime.date | None = None, book: RuleBook | None = None
 ) -> int:
-    """Re-judge the organisations for the year and move every roll-up above them by the difference.
+    """Re-judge the organisations (and the committees above them: C8 counts their 书记's 党课 given below) for the
+    year and move every roll-up above them by the difference.
 
     One transaction; returns the number of results written. A rule edited meanwhile makes it start again with
     the new rules, so no result is written from rules that are no longer in force.
     """
     today = today or timezone.localdate()
-    ids = sorted(set(organization_ids))
+    ids = _with_committees_above(organization_ids)
     for _attempt in range(3):
         fingerprint = rules_fingerprint()
         current_book = book or rule_book_load()

@@ -12,7 +12,7 @@ from activities.models import (
     MeetingAttachment,
     MeetingKind,
 )
-from branches.models import Member
+from branches.models import Member, Membership
 from tests.activities.conftest import in_days
 from tests.factories import new_id_number
 
@@ -89,7 +89,10 @@ def bulk_members(branch, count: int) -> list[Member]:
         member = Member(organization=branch, name=f"批量党员{j:03d}", gender="male", joined_on="2010-07-01")
         member.set_id_number(new_id_number())
         members.append(member)
-    return Member.objects.bulk_create(members)
+    created = Member.objects.bulk_create(members)
+    # Every way into the roster opens a membership record (组织关系): meetings expect members by it.
+    Membership.objects.bulk_create(Membership(member=m, organization=branch, started_on="2010-07-01") for m in created)
+    return created
 
 
 def add_attachments(meeting: Meeting, count: int, by) -> None:

@@ -116,7 +116,7 @@ def test_a_secretary_schedules_records_and_files_a_theme_day(
     web.log_in("secretary")
     web.open(reverse("activities:month", args=[branch.pk]))
     expect(page.locator("main h1")).to_have_text("组织生活")
-    # The to-do's 本月 section (early in a month a 上期补录 section may also name a 主题党日).
+    # The to-do's 本月 section (a 上期补录 or 本年度已逾期未完成 section may also name a 主题党日).
     this_month = page.locator(".obligation-section").filter(has=page.get_by_role("heading", name=re.compile("^本月")))
     todo = this_month.locator(".obligation", has_text="主题党日")
     expect(todo).to_contain_text("尚未安排会议")
