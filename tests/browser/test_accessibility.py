@@ -22,6 +22,7 @@ from branches.models import Organization, User
 from demo.tree.tables import DEMO_BRANCH_CODE
 from reviews.evaluations.models import EvaluationCampaign
 from tests.browser.conftest import DESKTOP, PHONE
+from tests.conftest import enrol_totp
 from tests.record_chain import chain_wipe
 
 pytestmark = pytest.mark.browser
@@ -64,6 +65,13 @@ def demo(transactional_db):
     chain_wipe()  # the filings' chain is append-only: emptied here so that the database can be flushed
 
 
+def officer() -> User:
+    """The demo's 区委工作人员, with the TOTP that officers must have (enrolled directly: not what is tested)."""
+    user = User.objects.get(username="district")
+    enrol_totp(user)
+    return user
+
+
 def test_the_login_page_has_no_accessibility_violations(web):
     found = check(web, reverse("account_login"), "login")
     assert not found, "\n".join(found)
@@ -101,7 +109,7 @@ def test_the_secretarys_pages_have_no_accessibility_violations(web, demo):
 
 
 def test_the_officers_pages_have_no_accessibility_violations(web, demo):
-    web.log_in_as(User.objects.get(username="district"))
+    web.log_in_as(officer())
     district = Organization.objects.get(code=DISTRICT_CODE)
 
     found = check(web, reverse("reviews:dashboard", args=[district.pk]), "dashboard")
@@ -114,7 +122,7 @@ def test_the_officers_pages_have_no_accessibility_violations(web, demo):
 
 def test_the_dashboard_has_no_accessibility_violations_on_a_phone(web, demo):
     web.resize(PHONE)
-    web.log_in_as(User.objects.get(username="district"))
+    web.log_in_as(officer())
     district = Organization.objects.get(code=DISTRICT_CODE)
     web.open(reverse("reviews:dashboard", args=[district.pk]))
 
