@@ -1,5 +1,28 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.renderers import TemplatesSetting
+
+
+class PortalBoundField(forms.BoundField):
+    """A field in error is marked for the eye (Bootstrap's red border) as Django marks it for screen readers
+    (aria-invalid, and aria-describedby pointing at the error list and help text of `components/field.html`)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.errors and not widget.is_hidden:
+            css = attrs.get("class", widget.attrs.get("class", ""))
+            if "is-invalid" not in css.split():
+                attrs["class"] = f"{css} is-invalid".strip()
+        return attrs
+
+
+class PortalFormRenderer(TemplatesSetting):
+    """Every form of the portal (settings.FORM_RENDERER): fields are drawn by `components/field.html`, which gives
+    the help text and the errors the ids that Django's aria-describedby names."""
+
+    field_template_name = "components/field.html"
+    bound_field_class = PortalBoundField
 
 
 class BootstrapFormMixin:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -63,6 +64,25 @@ class MeetingStudyHours(Protocol):
     def __call__(self, *, member_ids: Iterable[int], year: int) -> dict[int, Decimal]: ...
 
 
+@dataclass(frozen=True)
+class MeetingSoon:
+    """A meeting the member is expected at, today or later this week, as 我的学习 shows it."""
+
+    title: str  # the kind and the topic
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    location: str
+    url: str
+    # Sign-in is open now and the member has not signed in yet. Signing in is only by the QR code shown in the
+    # room, so the page says so instead of linking the sign-in: the link would let anyone sign in from anywhere.
+    sign_in_open: bool
+    signed_in: bool
+
+
+class MemberMeetingsSoon(Protocol):
+    def __call__(self, *, member: Any, today: datetime.date, now: datetime.datetime) -> list[MeetingSoon]: ...
+
+
 class MemberPageQueryset(Protocol):
     def __call__(self, queryset: Any, *, today: datetime.date) -> Any: ...
 
@@ -103,6 +123,12 @@ meeting_study_hours: Hook[MeetingStudyHours] = Hook(
     "meeting_study_hours",
     "study asks: hours of collective study each member attended in the year, by member id. "
     "activities connects: held meetings with study content, by the day held, their length (one query).",
+)
+
+member_meetings_soon: Hook[MemberMeetingsSoon] = Hook(
+    "member_meetings_soon",
+    "study asks: the meetings the member is expected at from today to the end of this week (Sunday), for the top "
+    "of 我的学习. activities connects: their organisation's and group's meetings not yet filed (one query).",
 )
 
 member_page_queryset: Hook[MemberPageQueryset] = Hook(

@@ -11,12 +11,13 @@ import calendar
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
 
 from activities.models import Attendance, AttendanceStatus, LeaveRequest, Meeting, MeetingStatus
+from activities.signin import services as signin_services
 from branches.models import Member, MemberStatus, Organization, User
 from branches.permissions import can_manage_organization, managed_branch_ids
-from portal import periods
+from portal import hooks, periods
 from portal.periods import shift_month
 from study.models import StudyTask, TaskKind, TaskStatus
 
@@ -254,6 +255,41 @@ def upcoming_meetings(*, member: Member, today: datetime.date) -> list[Meeting]:
         .select_related("organization", "group")
         .order_by("starts_at", "pk")
     )
+
+
+def member_meetings_soon(*, member: Member, today: datetime.date, now: datetime.datetime) -> list[hooks.MeetingSoon]:
+    """The member's meetings from today to Sunday, not yet filed (receiver of `portal.hooks.member_meetings_soon`),
+    with whether sign-in is open and the member has not signed in yet. One query."""
+    week_end = today + datetime.timedelta(days=6 - today.weekday())
+    signed_in = Attendance.objects.filter(
+        meeting=OuterRef("pk"), member=member, status=AttendanceStatus.PRESENT, signed_in_at__isnull=False
+    )
+    meetings = (
+        Meeting.objects.filter(
+            organization_id=member.organization_id,
+            held_on__gte=today,
+            held_on__lte=week_end,
+            status__in=(MeetingStatus.PLANNED, MeetingStatus.HELD),
+        )
+        .filter(Q(group__isnull=True) | Q(group_id=member.group_id))
+        .annotate(signed_in=Exists(signed_in))
+        .order_by("starts_at", "pk")
+    )
+    soon = []
+    for meeting in meetings:
+        opens, closes = signin_services.sign_in_window(meeting)
+        soon.append(
+            hooks.MeetingSoon(
+                title=f"{meeting.get_kind_display()} · {meeting.topic}",
+                starts_at=meeting.starts_at,
+                ends_at=meeting.ends_at,
+                location=meeting.location,
+                url=meeting.get_absolute_url(),
+                sign_in_open=opens <= now <= closes and not meeting.signed_in,
+                signed_in=meeting.signed_in,
+            )
+        )
+    return soon
 
 
 def my_meetings(*, member: Member, year: int, today: datetime.date) -> MyMeetings:

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "activities",
     "reviews",
     "demo",
+    "django.forms",  # the widget templates, for the project's form renderer (FORM_RENDERER)
 ]
 
 MIDDLEWARE = [
@@ -90,6 +91,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "portal.forms.PortalFormRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

@@ -20,6 +20,7 @@ from study.models import (
     REQUIRED_HOURS_MEMBER,
     CadreStudyItem,
     StudyTask,
+    TaskKind,
     TaskStatus,
 )
 
@@ -59,6 +60,7 @@ class MyStudy:
     overdue: list[StudyTask] = field(default_factory=list)
     upcoming: list[StudyTask] = field(default_factory=list)
     done: list[StudyTask] = field(default_factory=list)
+    meetings_soon: list[hooks.MeetingSoon] = field(default_factory=list)
 
     @property
     def year(self) -> int:
@@ -85,20 +87,29 @@ def member_tasks(*, member: Member) -> QuerySet[StudyTask]:
     return StudyTask.objects.filter(member=member).select_related("item").prefetch_related("item__materials")
 
 
-def my_study_get(*, user: User, member: Member, today: datetime.date | None = None) -> MyStudy:
-    """Everything on "我的学习" in four queries: the committee role, the tasks, their materials, the attended
-    collective study.
+def my_study_get(
+    *, user: User, member: Member, today: datetime.date | None = None, now: datetime.datetime | None = None
+) -> MyStudy:
+    """Everything on "我的学习" in five queries: the committee role, the tasks, their materials, the attended
+    collective study, the meetings of this week.
 
-    This month: tasks due this month that are done or not yet overdue. Overdue: open tasks past their due
-    date (any year). Upcoming: tasks due after this month, up to 30 days beyond its end. Done: completed
-    this year, most recent first; their items' hours are the year's study hours.
+    This month: tasks due this month that are done or not yet overdue, and the 补学 tasks given this month
+    (a meeting missed on leave late in the month gives one due next month: it is this month's news). Overdue:
+    open tasks past their due date (any year). Upcoming: tasks due after this month, up to 30 days beyond its
+    end. Done: completed this year, most recent first; their items' hours are the year's study hours. Meetings
+    soon: the member's meetings from today to Sunday (activities answers through
+    `portal.hooks.member_meetings_soon`).
     """
-    today = today or timezone.localdate()
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
     month_start = today.replace(day=1)
     upcoming_until = _month_end(today) + datetime.timedelta(days=UPCOMING_DAYS)
     tz = timezone.get_current_timezone()
     year_start = datetime.datetime(today.year, 1, 1, tzinfo=tz)
     year_end = datetime.datetime(today.year + 1, 1, 1, tzinfo=tz)
+    given_this_month = Q(
+        kind=TaskKind.MAKEUP, created_at__gte=datetime.datetime.combine(month_start, datetime.time(), tz)
+    )
     tasks = list(
         member_tasks(member=member)
         .exclude(status=TaskStatus.CLOSED)
@@ -106,6 +117,7 @@ def my_study_get(*, user: User, member: Member, today: datetime.date | None = No
             Q(status=TaskStatus.OPEN, due_date__lte=upcoming_until)
             | Q(status=TaskStatus.DONE, completed_at__gte=year_start, completed_at__lt=year_end)
             | Q(due_date__gte=month_start, due_date__lte=upcoming_until)
+            | given_this_month
         )
         .order_by("due_date", "pk")
     )
@@ -123,7 +135,7 @@ def my_study_get(*, user: User, member: Member, today: datetime.date | None = No
         is_open = task.status == TaskStatus.OPEN
         if is_open and task.due_date < today:
             study.overdue.append(task)
-        elif month_start <= task.due_date <= _month_end(today):
+        elif month_start <= task.due_date <= _month_end(today) or _given_this_month(task, month_start):
             study.this_month.append(task)
         elif _month_end(today) < task.due_date <= upcoming_until:
             study.upcoming.append(task)
@@ -133,7 +145,15 @@ def my_study_get(*, user: User, member: Member, today: datetime.date | None = No
     study.hours.from_meetings = attended_study_hours(member=member, year=today.year)
     study.hours.done += study.hours.from_meetings
     study.done.sort(key=lambda task: (task.completed_at, task.pk), reverse=True)
+    for receiver in hooks.member_meetings_soon.receivers():
+        study.meetings_soon.extend(receiver(member=member, today=today, now=now))
+    study.meetings_soon.sort(key=lambda meeting: meeting.starts_at)
     return study
+
+
+def _given_this_month(task: StudyTask, month_start: datetime.date) -> bool:
+    """A 补学 task created this month (or later: a page shown for an earlier day in tests)."""
+    return task.kind == TaskKind.MAKEUP and timezone.localdate(task.created_at) >= month_start
 
 
 def attended_study_hours(*, member: Member, year: int) -> Decimal:

@@ -121,7 +121,8 @@ def web(browser, django_db_setup, live_server, transactional_db):
     session = Browser(browser, live_server.url, DESKTOP)
     yield session
     session.close()
-    # Filing appends to the append-only record chain, which the flush after the test could not empty.
+    # A filed meeting leaves entries in the append-only chain of filings, which the flush after a transactional
+    # test cannot delete: empty it here, as only a test may, or every later browser test fails to set up.
     from tests.record_chain import chain_wipe
 
     chain_wipe()

@@ -2,6 +2,7 @@
 
 import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -13,7 +14,14 @@ from branches.models import RoleKind
 from study.learning import selectors
 from study.learning import services as learning_services
 from study.materials import services as materials_services
-from study.models import REQUIRED_HOURS_COMMITTEE, REQUIRED_HOURS_MEMBER, MaterialCategory, StudyTask, TaskStatus
+from study.models import (
+    REQUIRED_HOURS_COMMITTEE,
+    REQUIRED_HOURS_MEMBER,
+    MaterialCategory,
+    StudyTask,
+    TaskKind,
+    TaskStatus,
+)
 from tests.factories import MemberFactory, UserFactory, give_role
 from tests.study.conftest import YEAR
 from tests.study.member_tasks import make_many_tasks, make_task
@@ -23,6 +31,7 @@ pytestmark = pytest.mark.django_db
 URL = reverse("study:my_study")
 REFLECTION = "学习了党章总纲，进一步明确了党员的义务和权利，要在工作中发挥先锋模范作用。"
 HTMX = {"HTTP_HX_REQUEST": "true"}
+MINUTES_10 = datetime.timedelta(minutes=10)
 
 
 def today() -> datetime.date:
@@ -342,3 +351,117 @@ def test_it_works_for_a_member_in_a_freshly_created_branch(client, sibling_branc
 
     task.refresh_from_db()
     assert task.status == TaskStatus.DONE
+
+
+# What matters today: this week's meetings and the 补学 given this month ---------------------------------------
+
+
+def _makeup(member, *, due: datetime.date, created: datetime.datetime, status: str = TaskStatus.OPEN) -> StudyTask:
+    """A 补学 task for a missed meeting, given (created) at `created`."""
+    from activities.meetings import services as meetings
+    from activities.models import MeetingKind
+
+    starts = created - datetime.timedelta(days=1)
+    missed = meetings.meeting_create(
+        organization=member.organization,
+        created_by=None,
+        kind=MeetingKind.THEME_DAY,
+        topic="主题党日",
+        starts_at=starts,
+        ends_at=starts + datetime.timedelta(hours=2),
+    )
+    task = StudyTask.objects.create(
+        member=member,
+        kind=TaskKind.MAKEUP,
+        meeting=missed,
+        topic="补学：主题党日",
+        hours=Decimal(2),
+        organization=member.organization,
+        due_date=due,
+        status=status,
+    )
+    StudyTask.objects.filter(pk=task.pk).update(created_at=created)
+    return task
+
+
+def _at(day: datetime.date, hour: int = 9) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def test_it_counts_a_makeup_task_given_this_month_in_this_month_even_when_due_next_month(member_user, member):
+    day = datetime.date(YEAR, 6, 26)
+    given_now = _makeup(member, due=datetime.date(YEAR, 7, 26), created=_at(datetime.date(YEAR, 6, 25)))
+    given_in_may = _makeup(member, due=datetime.date(YEAR, 7, 10), created=_at(datetime.date(YEAR, 5, 31)))
+    due_now = _makeup(member, due=datetime.date(YEAR, 6, 30), created=_at(datetime.date(YEAR, 5, 30)))
+
+    study = selectors.my_study_get(user=member_user, member=member, today=day, now=_at(day))
+
+    assert [task.pk for task in study.this_month] == [due_now.pk, given_now.pk]
+    assert [task.pk for task in study.upcoming] == [given_in_may.pk]
+    assert study.overdue == []
+
+
+def test_the_page_counts_the_makeup_task_given_this_month_under_this_month(client, member_user, member):
+    next_month = (today().replace(day=1) + datetime.timedelta(days=32)).replace(day=5)
+    _makeup(member, due=next_month, created=timezone.now())
+    client.force_login(member_user)
+
+    html = client.get(URL).content.decode()
+
+    month_section = html.split('id="study-month-title"')[1].split("</section>")[0]
+    assert "补学：主题党日" in month_section
+    assert "本月 <strong>1</strong>" in html
+
+
+@pytest.fixture
+def week(member, secretary):
+    """Meetings around a Wednesday: today's (9:00–11:00), Friday's, next Monday's and another group's today."""
+    from activities.meetings import services as meetings
+    from activities.models import MeetingKind
+    from tests.factories import PartyGroupFactory
+
+    june_10 = datetime.date(YEAR, 6, 10)
+    wednesday = june_10 + datetime.timedelta(days=2 - june_10.weekday())
+
+    def meeting(day, topic, kind=MeetingKind.THEME_DAY, **fields):
+        return meetings.meeting_create(
+            organization=member.organization,
+            created_by=secretary,
+            kind=kind,
+            topic=topic,
+            starts_at=_at(day, 9),
+            ends_at=_at(day, 11),
+            location="党员活动室",
+            **fields,
+        )
+
+    other_group = PartyGroupFactory(organization=member.organization)
+    return SimpleNamespace(
+        day=wednesday,
+        today=meeting(wednesday, "今天的主题党日"),
+        friday=meeting(wednesday + datetime.timedelta(days=2), "周五的党课"),
+        next_week=meeting(wednesday + datetime.timedelta(days=5), "下周一的会"),
+        other_group=meeting(wednesday, "别的党小组的会", group=other_group, kind=MeetingKind.GROUP_MEETING),
+    )
+
+
+def test_it_opens_with_the_members_meetings_of_this_week_and_the_sign_in_while_it_is_open(member_user, member, week):
+    study = selectors.my_study_get(user=member_user, member=member, today=week.day, now=_at(week.day, 9) + MINUTES_10)
+
+    assert [meeting.title for meeting in study.meetings_soon] == ["主题党日 · 今天的主题党日", "主题党日 · 周五的党课"]
+    today_meeting, friday = study.meetings_soon
+    assert today_meeting.sign_in_open
+    assert today_meeting.url == week.today.get_absolute_url()
+    assert not friday.sign_in_open  # not open yet
+    assert not today_meeting.signed_in
+
+
+def test_it_drops_the_sign_in_link_once_the_member_has_signed_in(member_user, member, week):
+    from activities.signin import services as signin
+
+    signin.sign_in(meeting=week.today, member=member, now=_at(week.day, 9))
+
+    study = selectors.my_study_get(user=member_user, member=member, today=week.day, now=_at(week.day, 9) + MINUTES_10)
+
+    assert study.meetings_soon[0].signed_in
+    assert not study.meetings_soon[0].sign_in_open
