@@ -9,12 +9,12 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 
-from activities.dues.models import DuesBase, DuesMonth, DuesPayment, DuesRule, DuesStatus
+from activities.dues.models import CENT, DuesBase, DuesMonth, DuesPayment, DuesRule, DuesStatus
 from activities.dues.rules import DuesAmount, base_for_month, monthly_amount
 from branches.models import Member, MemberStatus, Organization
 from portal.periods import shift_month
@@ -226,6 +226,11 @@ class DuesOverview:
     total: OverviewCell
 
 
+def _money(value: Decimal | float | None) -> Decimal:
+    # SQLite sums decimals as floats (…450000000000): back to the 分 as every amount is stored.
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def dues_overview(
     *, organization: Organization, year: int, today: datetime.date, children: list[Organization] | None = None
 ) -> DuesOverview:
@@ -262,9 +267,9 @@ def dues_overview(
     cells: dict[tuple[str, datetime.date], OverviewCell] = {}
     for row in sums:
         cells[(row["child_path"], row["month"])] = OverviewCell(
-            due=Decimal(row["due_sum"] or 0),
-            paid=Decimal(row["paid_sum"] or 0),
-            arrears=Decimal(row["arrears_sum"] or 0),
+            due=_money(row["due_sum"]),
+            paid=_money(row["paid_sum"]),
+            arrears=_money(row["arrears_sum"]),
             members=row["members_sum"] or 0,
             paid_members=row["paid_members_sum"] or 0,
         )

@@ -144,3 +144,19 @@ def test_it_exports_the_overview_as_xlsx(client, district_officer, district, com
     values = [list(row) for row in book.active.iter_rows(values_only=True)]
     year_row = next(row for row in values if len(row) > 2 and row[0] == committee.name and row[2] == "全年")
     assert year_row[5:9] == [40, 40, 100, 0]
+
+
+def test_it_sums_amounts_to_the_fen_on_every_database(client, district_officer, district, committee, branch):
+    # SQLite adds decimals as floats (0.1 + 0.2 = 0.30000000000000004): the sums come back to the 分.
+    month = timezone.localdate().replace(day=1)
+    second = OrganizationFactory(parent=committee, kind=OrganizationKind.BRANCH, name="第二党支部")
+    for organization, amount in ((branch, Decimal("0.10")), (second, Decimal("0.20"))):
+        DuesMonth.objects.create(organization=organization, month=month, members=1, due=amount, arrears=amount)
+
+    overview = selectors.dues_overview(organization=district, year=month.year, today=timezone.localdate())
+
+    (row,) = overview.rows
+    assert str(row.total.due) == "0.30" and str(row.total.arrears) == "0.30"
+    client.force_login(district_officer)
+    html = client.get(url(district)).content.decode()
+    assert "0.30" in html and "0.3000" not in html
