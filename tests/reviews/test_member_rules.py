@@ -267,7 +267,7 @@ def flag_section(response):
     return text.split('aria-labelledby="m2-title"')[0]
 
 
-def test_the_secretary_sees_the_branchs_flags_and_that_dues_are_not_checked(client, secretary, branch, people):
+def test_the_secretary_sees_the_branchs_flags_and_how_dues_are_checked(client, secretary, branch, people):
     flag_for(people["缺席甲"])
     flag_for(people["请假乙"], months=3, level=FlagLevel.WARN_3)
     client.force_login(secretary)
@@ -278,7 +278,7 @@ def test_the_secretary_sees_the_branchs_flags_and_that_dues_are_not_checked(clie
     text = flag_section(response)
     assert "缺席甲" in text and "请假乙" in text and "出席丙" not in text
     assert "2025-01-08" in text
-    assert "党费：平台尚未记录党费缴纳情况" in text
+    assert "党费：某月登记为未交或未交足的，记为欠交" in text
     assert reverse("reviews:member_flag_talk", args=[MemberFlag.objects.get(member=people["缺席甲"]).pk]) not in text
     assert f"?talk={MemberFlag.objects.get(member=people['缺席甲']).pk}" in text
     # M2 and M3 for a branch.
