@@ -12,7 +12,7 @@ from reviews.evaluations import services as evaluation_services
 from reviews.evaluations.models import EvaluationStage, EvaluationStep
 from reviews.oversight import services as oversight_services
 from reviews.reports import render
-from reviews.reports.selectors import report_data
+from reviews.reports.selectors import report_chunk, report_data, report_parts
 from tests.factories import MemberFactory
 from tests.reviews.test_evaluation_progress import YEAR
 from tests.reviews.test_reports import REPORT_BUDGET, pdf_text
@@ -133,3 +133,29 @@ def test_a_year_without_campaign_or_problem_says_no_record(branch, committee):
         assert text.count("本年度无记录") == 2
         assert sheet_rows(report, "民主评议") == [["民主评议党员", "本年度无记录"]]
         assert "本年度无记录" in sheet_rows(report, "问题整改")[0]
+
+
+def test_the_chunked_report_reads_the_same_sections(decided, problem, district):
+    direct = build(district)
+    ids = (
+        district.__class__.objects.filter(path__startswith=district.path).order_by("path").values_list("pk", flat=True)
+    )
+    parts = report_parts(report_chunk(organization_ids=[pk], year=YEAR) for pk in ids)
+    chunked = report_data(organization=district, year=YEAR, today=TODAY, as_of=direct.as_of, parts=parts)
+    assert chunked.evaluations == direct.evaluations and chunked.evaluations.graded == 2
+    assert chunked.problems == direct.problems and chunked.problems.total == 1
+    assert render.data_fingerprint(chunked) == render.data_fingerprint(direct)
+
+
+def test_a_new_problem_changes_the_report_fingerprint(branch, secretary):
+    before = render.data_fingerprint(build(branch))
+    oversight_services.problem_register(
+        organization=branch,
+        source="inspection",
+        description="学习计划未备案",
+        responsible="王书记",
+        deadline=datetime.date(YEAR, 12, 31),
+        created_by=secretary,
+        found_on=datetime.date(YEAR, 6, 1),
+    )
+    assert render.data_fingerprint(build(branch)) != before
