@@ -80,6 +80,7 @@ def pdf_bytes(report: YearlyReport, *, version: int) -> bytes:
         "records": report.records[:PDF_ROW_LIMIT],
         "attendance_rows": report.attendance.rows[:PDF_ROW_LIMIT],
         "talk_rows": report.talks.rows[:PDF_ROW_LIMIT],
+        "problem_rows": report.problems.rows[:PDF_ROW_LIMIT] if report.problems else [],
     }
     html = render_to_string("reviews/pdf/yearly_report.html", context)
     return HTML(string=html).write_pdf()
@@ -218,6 +219,12 @@ def xlsx_bytes(report: YearlyReport, *, version: int) -> bytes:
             [_("组织"), _("应交合计（元）"), _("实交合计（元）"), _("收缴率（%）"), _("欠交合计（元）")],
             _dues_rows(report),
         ),
+        sheet(_("民主评议"), [_("项目"), _("数值")], _evaluation_rows(report)),
+        sheet(
+            _("问题整改"),
+            [_("项目"), _("数值")] if not report.is_branch else [_("问题描述"), _("整改时限"), _("状态"), _("逾期")],
+            _problem_rows(report),
+        ),
         sheet(
             _("未记录事项"),
             [_("事项"), _("情况")],
@@ -249,6 +256,38 @@ def _study_rows(report: YearlyReport) -> list[list]:
         [_("学习任务完成率（%）"), _percent(study.task_rate)],
     ]
     return rows
+
+
+def _evaluation_rows(report: YearlyReport) -> list[list]:
+    """The campaign status (a branch) or the branches per status, the grades decided and the 基本合格/不合格
+    cases' handling; 本年度无记录 when no campaign of the year exists."""
+    section = report.evaluations
+    if section is None or not section.has_data:
+        return [[_("民主评议党员"), _("本年度无记录")]]
+    if report.is_branch:
+        rows: list[list] = [[_("评议状态"), section.status_label]]
+    else:
+        rows = [[_("党支部数"), section.branches]] + [
+            [_("党支部：%(status)s") % {"status": label}, count] for _status, label, count in section.statuses
+        ]
+    rows += [[_("评定等次：%(grade)s") % {"grade": label}, count] for label, count in section.grades]
+    rows += [[f"{case.grade}（{case.status}）", case.count] for case in section.cases]
+    return rows
+
+
+def _problem_rows(report: YearlyReport) -> list[list]:
+    """A branch: its problems of the year; a committee: the counts by state and source, and the overdue."""
+    section = report.problems
+    if section is None or not section.total:
+        return [[_("本年度无记录"), "", "", ""]] if report.is_branch else [[_("问题整改"), _("本年度无记录")]]
+    if report.is_branch:
+        return [[r.description, r.deadline, r.state, _("是") if r.overdue else ""] for r in section.rows]
+    return [
+        [_("问题总数"), section.total],
+        *[[_("状态：%(state)s") % {"state": label}, count] for label, count in section.by_state],
+        [_("逾期未销号"), section.overdue],
+        *[[_("来源：%(source)s") % {"source": label}, count] for label, count in section.by_source],
+    ]
 
 
 def _dues_rows(report: YearlyReport) -> list[list]:
@@ -296,5 +335,8 @@ def data_fingerprint(report: YearlyReport) -> str:
         report.records,
         [w.pk for w in report.weak],
         _dues_rows(report),
+        _evaluation_rows(report),
+        _problem_rows(report),
+        report.problems.by_source if report.problems else None,
     )
     return fingerprint_text(summary)

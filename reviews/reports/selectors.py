@@ -3,9 +3,11 @@
 `report_data` gathers every section of a branch's or a committee's report for a year from what the portal already
 stores: the compliance roll-ups and results (through `reviews.compliance.dashboard` and `.circular`), the study
 plan and task figures, attendance, talks (C11), the heads of the chains of filed records and the filed records
-of the year with their content hashes. Each section costs a fixed number of queries, whatever the size of the
-subtree or of the year (`tests/reviews/test_reports.py` holds the budget). A section whose data the portal does
-not record (yet) says so (`NOT_RECORDED`), it never invents figures.
+of the year with their content hashes, the 民主评议党员 campaigns and grades (reviews.evaluations) and the
+problems of the ledger found in the year (reviews.oversight). Each section costs a fixed number of queries,
+whatever the size of the subtree or of the year (`tests/reviews/test_reports.py` holds the budget). A section
+whose data the portal does not record (yet) says so (`NOT_RECORDED`), one with no data of the year says
+本年度无记录: it never invents figures.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ from reviews.compliance import circular as compliance_circular
 from reviews.compliance import dashboard as compliance_dashboard
 from reviews.compliance.rules import Outcome, PeriodKind, period_containing
 from reviews.compliance.selectors import rules_fingerprint
+from reviews.evaluations.models import ApprovalStatus, Grade, GradeProposal
+from reviews.evaluations.selectors import (
+    DECIDED,
+    IN_PROGRESS,
+    NOT_STARTED,
+    REPORTED,
+    EvaluationProgress,
+    evaluation_progress,
+)
+from reviews.oversight.models import Problem, ProblemSource, ProblemState
 from study.models import StudyPlan
 
 # Lists longer than this are cut in the PDF (with a line saying how many rows the xlsx holds); the xlsx has them all.
@@ -38,11 +50,16 @@ PDF_ROW_LIMIT = 200
 NOT_RECORDED = _("未记录")
 
 # Sections of the inspection brief whose data the portal does not record yet: each is printed as 未记录.
-UNRECORDED_SECTIONS = (
-    ("evaluations", _("民主评议党员")),
-    ("problems", _("问题整改")),
-    ("ratings", _("星级评定")),
+UNRECORDED_SECTIONS = (("ratings", _("星级评定")),)
+
+CAMPAIGN_STATUSES = (
+    (NOT_STARTED, _("未开始")),
+    (IN_PROGRESS, _("进行中")),
+    (DECIDED, _("党员大会已决定")),
+    (REPORTED, _("已报上级")),
 )
+# The grades whose handling the report shows (the parent committee approves them).
+CAREFUL_GRADES = (Grade.BASICALLY_QUALIFIED, Grade.UNQUALIFIED)
 
 VERIFY_COMMAND = "python manage.py verify_records"
 
@@ -154,6 +171,60 @@ class RuleRow:
     source: str
 
 
+@dataclass(frozen=True)
+class CaseRow:
+    """基本合格/不合格 proposals of the year by grade and approval status."""
+
+    grade: str
+    status: str
+    count: int
+
+
+@dataclass
+class EvaluationsSection:
+    """民主评议党员 of the year: the branches by campaign status (a branch: its own campaign's status), the grades
+    decided summed over the subtree, and the 基本合格/不合格 cases' handling."""
+
+    statuses: list[tuple[str, str, int]]  # status, label, branches
+    grades: list[tuple[str, int]]  # label, members (the scale in force, best first)
+    cases: list[CaseRow]
+    branches: int
+
+    @property
+    def status_label(self) -> str:
+        """A branch's campaign status (the one status with a branch)."""
+        return next((label for _status, label, count in self.statuses if count), "")
+
+    @property
+    def graded(self) -> int:
+        return sum(count for _label, count in self.grades)
+
+    @property
+    def has_data(self) -> bool:
+        return any(count for status, _label, count in self.statuses if status != NOT_STARTED) or bool(self.cases)
+
+
+@dataclass(frozen=True)
+class ProblemRow:
+    organization: str
+    description: str
+    deadline: datetime.date
+    state: str
+    overdue: bool
+
+
+@dataclass
+class ProblemsSection:
+    """问题整改: the subtree's problems found in the year by state and by source, how many are overdue, and for a
+    branch the list."""
+
+    by_state: list[tuple[str, int]]  # label, count
+    by_source: list[tuple[str, int]]
+    total: int
+    overdue: int
+    rows: list[ProblemRow]
+
+
 @dataclass
 class YearlyReport:
     organization: Organization
@@ -172,6 +243,8 @@ class YearlyReport:
     records: list[RecordRow]
     unrecorded: list[tuple[str, str]] = field(default_factory=list)
     dues: DuesOverview | None = None
+    evaluations: EvaluationsSection | None = None
+    problems: ProblemsSection | None = None
 
     @property
     def is_branch(self) -> bool:
@@ -434,6 +507,69 @@ def _weak(organization: Organization) -> list[Organization]:
     )
 
 
+def _evaluations(organization: Organization, year: int) -> EvaluationsSection:
+    """The subtree's 评议进度 (`evaluation_progress`, six queries: children, the grade scale, branches,
+    campaigns, grades, pending cases) and the 基本合格/不合格 cases by grade and approval status (one)."""
+    progress: EvaluationProgress = evaluation_progress(organization=organization, year=year)
+    total = progress.total
+    cases = (
+        GradeProposal.objects.filter(
+            campaign__organization__path__startswith=organization.path, campaign__year=year, grade__in=CAREFUL_GRADES
+        )
+        .values("grade", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("grade", "status", "n")
+    )
+    grade_labels = dict(Grade.choices)
+    status_labels = dict(ApprovalStatus.choices)
+    return EvaluationsSection(
+        statuses=[(status, str(label), total.count(status)) for status, label in CAMPAIGN_STATUSES],
+        grades=[(str(label), total.grades.get(code, 0)) for code, label in progress.scale],
+        cases=sorted(
+            (
+                CaseRow(str(grade_labels.get(grade, grade)), str(status_labels.get(status, status)), n)
+                for grade, status, n in cases
+            ),
+            key=lambda row: (row.grade, row.status),
+        ),
+        branches=total.branches,
+    )
+
+
+def _problems(organization: Organization, year: int, today: datetime.date) -> ProblemsSection:
+    """The problems found in the year in the subtree: one aggregate by state, source and overdue; a branch's list
+    (one more query)."""
+    base = Problem.objects.filter(
+        organization__path__startswith=organization.path,
+        found_on__range=(datetime.date(year, 1, 1), datetime.date(year, 12, 31)),
+    )
+    aggregates = {f"state_{value}": Count("pk", filter=Q(state=value)) for value in ProblemState.values}
+    aggregates |= {f"source_{value}": Count("pk", filter=Q(source=value)) for value in ProblemSource.values}
+    aggregates["overdue"] = Count("pk", filter=~Q(state=ProblemState.CLOSED) & Q(deadline__lt=today))
+    counts = base.aggregate(**aggregates)
+    rows = []
+    if organization.is_branch:
+        rows = [
+            ProblemRow(
+                organization.name,
+                problem.description,
+                problem.deadline,
+                problem.get_state_display(),
+                problem.is_overdue_on(today),
+            )
+            for problem in base.only("description", "deadline", "state").order_by("deadline", "pk")
+        ]
+    by_state = [(str(label), counts[f"state_{value}"]) for value, label in ProblemState.choices]
+    return ProblemsSection(
+        by_state=by_state,
+        by_source=[(str(label), counts[f"source_{value}"]) for value, label in ProblemSource.choices],
+        total=sum(count for _label, count in by_state),
+        overdue=counts["overdue"],
+        rows=rows,
+    )
+
+
 def fingerprint_text(value: tuple) -> str:
     return hashlib.sha256(json.dumps(value, default=str).encode()).hexdigest()[:16]
 
@@ -449,9 +585,10 @@ def report_data(
     """The whole report of an organisation for a year. Queries: the dashboard (seven), the members (one), the
     branch's plan (one), attendance (one to three), talks (one or two), the missed obligations with the number of
     organisations judged and the chain heads (three), the filed records (one), the weak branches (one), the
-    rules fingerprint (one) and the dues roll-ups summed per child (one): at most twenty-one, whatever the size
-    of the subtree. Given the chunks' `parts`, the filed records and a committee's attendance and talks per
-    child come from them (three queries fewer); the rest is read from the compliance roll-ups as always."""
+    rules fingerprint (one), the dues roll-ups summed per child (one), 民主评议党员 (seven) and 问题整改 (one, and
+    a branch's list one more): at most thirty, whatever the size of the subtree. Given the chunks' `parts`, the
+    filed records and a committee's attendance and talks per child come from them (three queries fewer); the rest
+    is read from the compliance roll-ups and the subtree-wide aggregates as always."""
     filters = compliance_dashboard.Filters(year=year)
     board = compliance_dashboard.dashboard(organization=organization, filters=filters, today=today)
     attendance = _attendance(organization, year, today, parts)
@@ -488,6 +625,8 @@ def report_data(
             today=today,
             children=[child.organization for child in board.children],
         ),
+        evaluations=_evaluations(organization, year),
+        problems=_problems(organization, year, today),
     )
 
 

@@ -18,7 +18,7 @@ from tests.reviews.test_dashboard import TODAY, YEAR, day, hold, hold_everything
 
 pytestmark = pytest.mark.django_db
 
-REPORT_BUDGET = 20
+REPORT_BUDGET = 29  # 20, and 民主评议党员 (7) and 问题整改 (a branch: 2)
 
 
 def make_history(branch, sibling_branch, other_branch, secretary):
@@ -53,7 +53,7 @@ def test_it_reports_a_branch_from_the_stored_results(history, branch):
     assert all(len(row.content_hash) == 64 for row in report.records)
     assert [head.organization for head in report.heads] == [branch]
     assert report.talks.coverage is not None
-    assert [key for key, _label in report.unrecorded] == ["evaluations", "problems", "ratings"]
+    assert [key for key, _label in report.unrecorded] == ["ratings"]
 
 
 def test_it_reports_a_committee_with_its_children_and_missed_obligations(history, committee, branch, sibling_branch):
@@ -131,6 +131,8 @@ def test_it_writes_a_workbook_with_one_sheet_per_section(history, committee, sib
         "归档记录",
         "记录链",
         "党费收缴",
+        "民主评议",
+        "问题整改",
         "未记录事项",
     ]
     children = workbook["下级组织"]
