@@ -23,6 +23,8 @@ def configure_environment() -> str:
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.base"
     os.environ["DEBUG"] = "false"
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+    # Production settings refuse to start without it; filed records are signed during the runs.
+    os.environ.setdefault("RECORDS_SIGNING_KEY", "bench-only-records-signing-key-0123456789abcdef")
     os.environ["PORTAL_MFA_REQUIRED"] = "false"
     os.environ["SECURE_SSL_REDIRECT"] = "false"
     # No collectstatic needed: plain static storage (the manifest storage needs collected files).
