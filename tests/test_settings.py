@@ -269,3 +269,14 @@ def test_gunicorn_starts_with_workers_and_threads_per_core():
     script = (ROOT / "scripts" / "docker-web").read_text()
     assert '--workers "${WEB_CONCURRENCY:-$((2 * $(nproc)))}"' in script
     assert '--threads "${WEB_THREADS:-4}"' in script
+
+
+@pytest.mark.django_db
+def test_a_postgresql_connection_runs_without_jit():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: set DATABASE_URL to a PostgreSQL database")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
