@@ -217,6 +217,11 @@ def test_a_celery_worker_keeps_a_persistent_connection_instead_of_a_pool():
     assert values["db_reuse_max"] == 1000
 
 
+def test_a_celery_worker_started_as_a_module_is_a_worker_too():
+    argv = ["/usr/lib/python3/site-packages/celery/__main__.py", "-A", "portal", "worker"]
+    assert "pool" not in _database_settings(argv)["options"]
+
+
 def test_celery_beat_is_not_taken_for_a_worker():
     values = _database_settings(["/usr/local/bin/celery", "-A", "portal", "beat"])
     assert "pool" in values["options"]

@@ -109,7 +109,8 @@ if WEB_CONCURRENCY < 1 or WEB_THREADS < 1:
     raise ImproperlyConfigured("WEB_CONCURRENCY and WEB_THREADS must be at least 1.")
 # A Celery worker process (``celery -A portal worker``) keeps one persistent connection instead of a pool: Celery
 # closes a prefork child's pool after every task, so a pool there would reconnect per task.
-IS_CELERY_WORKER = Path(sys.argv[0]).name == "celery" and "worker" in sys.argv[1:]
+# (`celery … worker`, or `python -m celery … worker`, whose argv[0] is celery/__main__.py).
+IS_CELERY_WORKER = "celery" in (Path(sys.argv[0]).name, Path(sys.argv[0]).parent.name) and "worker" in sys.argv[1:]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
