@@ -138,10 +138,28 @@ class MeetingDetail:
         return self.versions[-1].version.content_hash[:HASH_PREFIX_LENGTH] if self.versions else ""
 
 
+MEETING_MEMBER_FIELDS = ("host", "recorder", "lecturer")
+MEETING_USER_FIELDS = ("created_by", "filed_by")
+
+
+def _attach_people(meeting: Meeting) -> None:
+    """Read the meeting's host, recorder and lecturer (one query) and who registered and filed it (one query),
+    and set them on the meeting as select_related would."""
+    member_ids = {getattr(meeting, f"{name}_id") for name in MEETING_MEMBER_FIELDS} - {None}
+    user_ids = {getattr(meeting, f"{name}_id") for name in MEETING_USER_FIELDS} - {None}
+    members = Member.objects.in_bulk(member_ids) if member_ids else {}
+    users = User.objects.in_bulk(user_ids) if user_ids else {}
+    for name in MEETING_MEMBER_FIELDS:
+        setattr(meeting, name, members.get(getattr(meeting, f"{name}_id")))
+    for name in MEETING_USER_FIELDS:
+        setattr(meeting, name, users.get(getattr(meeting, f"{name}_id")))
+
+
 def meeting_detail_get(*, user: User, pk: int) -> MeetingDetail:
-    """Everything the detail page shows: 5 queries whatever the number of attendees, attachments and versions
-    (the meeting with its people and the kinds it counts as; attendance with members; plan items; attachments;
-    and the versions of a filed meeting, or the expected attendees of one not recorded yet)."""
+    """Everything the detail page shows: 7 queries whatever the number of attendees, attachments and versions
+    (the meeting with its organisation, group and the kinds it counts as; its members and its users; attendance
+    with members; plan items; attachments; and the versions of a filed meeting, or the expected attendees of one
+    not recorded yet)."""
     counted = (
         CountedKind.objects.filter(meeting=OuterRef("pk"))
         .order_by()
@@ -149,9 +167,11 @@ def meeting_detail_get(*, user: User, pk: int) -> MeetingDetail:
         .annotate(kinds=StringAgg("kind", Value(",")))
         .values("kinds")
     )
+    # The people are read apart (`_attach_people`): one join of the meeting with its eight related rows took
+    # PostgreSQL 18–36 ms to plan on a district's database, three small queries take well under 2 ms.
     meeting = (
         Meeting.objects.visible_to(user)
-        .select_related("organization", "group", "host", "recorder", "lecturer", "created_by", "filed_by")
+        .select_related("organization", "group")
         .annotate(counted_kinds_joined=Subquery(counted))
         .prefetch_related(
             Prefetch(
@@ -165,6 +185,7 @@ def meeting_detail_get(*, user: User, pk: int) -> MeetingDetail:
         )
         .get(pk=pk)
     )
+    _attach_people(meeting)
     attendances = list(meeting.attendances.all())
     by_status: dict[str, list[Attendance]] = {status: [] for status in AttendanceStatus.values}
     for row in attendances:

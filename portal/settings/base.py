@@ -8,6 +8,8 @@ environment variables set (see `.env.example`); nothing forks on DEBUG.
 import base64
 import datetime
 import hashlib
+import os
+import sys
 from pathlib import Path
 
 import environ
@@ -59,6 +61,10 @@ MIDDLEWARE = [
     "portal.middleware.RejectControlCharactersMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON responses. Django's GZipMiddleware pads each response with random bytes ("Heal
+    # the Breach", BREACH mitigation); CSRF tokens are masked per response. Below whitenoise, which answers
+    # static files itself, already compressed.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -94,9 +100,36 @@ TEMPLATES = [
 
 FORM_RENDERER = "portal.forms.PortalFormRenderer"
 
+# gunicorn (scripts/docker-web): WEB_CONCURRENCY worker processes of WEB_THREADS threads each. Defaults per core
+# count, measured with bench/bench_load.py (docs/performance.md "Throughput"): 2 workers per core, 4 threads each.
+CPU_COUNT = os.cpu_count() or 1
+WEB_CONCURRENCY = env.int("WEB_CONCURRENCY", default=2 * CPU_COUNT)
+WEB_THREADS = env.int("WEB_THREADS", default=4)
+if WEB_CONCURRENCY < 1 or WEB_THREADS < 1:
+    raise ImproperlyConfigured("WEB_CONCURRENCY and WEB_THREADS must be at least 1.")
+# A Celery worker process (``celery -A portal worker``) keeps one persistent connection instead of a pool: Celery
+# closes a prefork child's pool after every task, so a pool there would reconnect per task.
+# (`celery … worker`, or `python -m celery … worker`, whose argv[0] is celery/__main__.py).
+IS_CELERY_WORKER = "celery" in (Path(sys.argv[0]).name, Path(sys.argv[0]).parent.name) and "worker" in sys.argv[1:]
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = env.bool("DATABASE_POOL", default=False)
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    # JIT compilation costs more than it saves on the portal's short queries (docs/performance.md "Throughput").
+    _db_options["options"] = " ".join(
+        filter(None, [_db_options.get("options", ""), env.str("DATABASE_PG_OPTIONS", default="-c jit=off")])
+    )
+    # The psycopg pool, one per process: a thread holds at most one connection, so WEB_THREADS connections per
+    # gunicorn worker cover every request (WEB_CONCURRENCY × WEB_THREADS in all; keep it below PostgreSQL's
+    # max_connections, 100 by default). Off in Celery workers, which keep a persistent connection instead.
+    if env.bool("DATABASE_POOL", default=not IS_CELERY_WORKER):
+        _db_options["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=min(2, WEB_THREADS)),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=WEB_THREADS),
+            "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=600 if IS_CELERY_WORKER else 0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -264,6 +297,10 @@ CELERY_TASK_ANNOTATIONS = {"portal.jobs.tasks.job_run": {"acks_late": True, "rej
 # A worker process is replaced after a task that left it above this resident size (KiB): an import of a large
 # roster must not leave a bloated process behind for the next job (per-kind soft time limits: portal/jobs).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=400_000)
+# Celery closes the database connection around every task unless told to reuse it: a worker keeps its
+# persistent connection (CONN_MAX_AGE above) for this many tasks; portal/celery.py drops a broken or too old one
+# before each task, as Django does between requests.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TIMEZONE = TIME_ZONE
 # A yearly report request is read in chunks of this many organisations of the subtree, one task each
 # (reviews/reports/services.py); the queries per chunk do not depend on its size.

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("RECORDS_SIGNING_KEY", "test-only-records-signing-key-0123456789abcdefghijklmnop")
+# Tests against PostgreSQL open plain connections (the pool is the production default: tests/test_settings.py).
+os.environ.setdefault("DATABASE_POOL", "false")
 
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402

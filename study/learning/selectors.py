@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -25,6 +25,11 @@ from study.models import (
 )
 
 UPCOMING_DAYS = 30
+# 我的学习 lists the overdue tasks of the last 12 months, a page at a time, and older ones on request; and the
+# latest done tasks of the year (the hours count all of them).
+OVERDUE_RECENT_MONTHS = 12
+OVERDUE_PAGE_SIZE = 20
+DONE_SHOWN = 20
 HOURS_QUANTUM = Decimal("0.1")
 
 
@@ -61,6 +66,10 @@ class MyStudy:
     upcoming: list[StudyTask] = field(default_factory=list)
     done: list[StudyTask] = field(default_factory=list)
     meetings_soon: list[hooks.MeetingSoon] = field(default_factory=list)
+    # Counts of the whole lists, of which `overdue` and `done` show a page.
+    overdue_count: int = 0
+    overdue_from: int = 0
+    done_count: int = 0
 
     @property
     def year(self) -> int:
@@ -70,9 +79,30 @@ class MyStudy:
     def upcoming_until(self) -> datetime.date:
         return _month_end(self.today) + datetime.timedelta(days=UPCOMING_DAYS)
 
+    @property
+    def overdue_until(self) -> int:
+        """The position of the last overdue task this page shows (1-based, counted over all overdue tasks)."""
+        return self.overdue_from + len(self.overdue)
+
+    @property
+    def older_overdue_from(self) -> int | None:
+        """Where the "show older" page of overdue tasks starts (None: nothing older to show)."""
+        return self.overdue_until if self.overdue_until < self.overdue_count else None
+
+    @property
+    def newer_overdue_from(self) -> int | None:
+        """Where the page of newer overdue tasks starts (None: this page shows the newest)."""
+        return max(0, self.overdue_from - OVERDUE_PAGE_SIZE) if self.overdue_from else None
+
 
 def _month_end(day: datetime.date) -> datetime.date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def holds_committee_role(*, user: User, member: Member) -> bool:
@@ -88,63 +118,84 @@ def member_tasks(*, member: Member) -> QuerySet[StudyTask]:
 
 
 def my_study_get(
-    *, user: User, member: Member, today: datetime.date | None = None, now: datetime.datetime | None = None
+    *,
+    user: User,
+    member: Member,
+    today: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+    overdue_from: int = 0,
 ) -> MyStudy:
-    """Everything on "我的学习" in five queries: the committee role, the tasks, their materials, the attended
-    collective study, the meetings of this week.
+    """Everything on "我的学习" in eight queries whatever the number of tasks: the committee role, this month's
+    and upcoming tasks, a page of overdue tasks, the materials of both, the latest done tasks, the counts and
+    hours, the attended collective study, the meetings of this week.
 
     This month: tasks due this month that are done or not yet overdue, and the 补学 tasks given this month
     (a meeting missed on leave late in the month gives one due next month: it is this month's news). Overdue:
-    open tasks past their due date (any year). Upcoming: tasks due after this month, up to 30 days beyond its
-    end. Done: completed this year, most recent first; their items' hours are the year's study hours. Meetings
+    open tasks past their due date, newest first, at most OVERDUE_PAGE_SIZE: those of the last
+    OVERDUE_RECENT_MONTHS months on the first page, older ones (any year) from `overdue_from` on ("show
+    older"). Upcoming: tasks due after this month, up to 30 days beyond its end. Done: the latest
+    DONE_SHOWN completed this year, most recent first; the year's study hours count all of them. Meetings
     soon: the member's meetings from today to Sunday (activities answers through
     `portal.hooks.member_meetings_soon`).
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
+    overdue_from = max(0, overdue_from)
     month_start = today.replace(day=1)
     upcoming_until = _month_end(today) + datetime.timedelta(days=UPCOMING_DAYS)
+    recent_since = _months_before(today, OVERDUE_RECENT_MONTHS)
     tz = timezone.get_current_timezone()
     year_start = datetime.datetime(today.year, 1, 1, tzinfo=tz)
     year_end = datetime.datetime(today.year + 1, 1, 1, tzinfo=tz)
     given_this_month = Q(
         kind=TaskKind.MAKEUP, created_at__gte=datetime.datetime.combine(month_start, datetime.time(), tz)
     )
-    tasks = list(
-        member_tasks(member=member)
-        .exclude(status=TaskStatus.CLOSED)
-        .filter(
-            Q(status=TaskStatus.OPEN, due_date__lte=upcoming_until)
-            | Q(status=TaskStatus.DONE, completed_at__gte=year_start, completed_at__lt=year_end)
-            | Q(due_date__gte=month_start, due_date__lte=upcoming_until)
-            | given_this_month
-        )
+    own = StudyTask.objects.filter(member=member).select_related("item")
+    is_overdue = Q(status=TaskStatus.OPEN, due_date__lt=today)
+    is_done_this_year = Q(status=TaskStatus.DONE, completed_at__gte=year_start, completed_at__lt=year_end)
+    current = list(
+        own.exclude(status=TaskStatus.CLOSED)
+        .exclude(is_overdue)
+        .filter(Q(due_date__gte=month_start, due_date__lte=upcoming_until) | given_this_month)
         .order_by("due_date", "pk")
+    )
+    overdue_page = own.filter(is_overdue)
+    if not overdue_from:
+        overdue_page = overdue_page.filter(due_date__gte=recent_since)
+    overdue = list(overdue_page.order_by("-due_date", "-pk")[overdue_from : overdue_from + OVERDUE_PAGE_SIZE])
+    prefetch_related_objects([*current, *overdue], "item__materials")
+    done = list(own.filter(is_done_this_year).order_by("-completed_at", "-pk")[:DONE_SHOWN])
+    totals = StudyTask.objects.filter(member=member).aggregate(
+        overdue=Count("pk", filter=is_overdue),
+        done=Count("pk", filter=is_done_this_year),
+        hours=Coalesce(
+            Sum(Coalesce("item__hours", "hours"), filter=is_done_this_year),
+            Decimal(0),
+            output_field=DecimalField(),
+        ),
     )
     committee = holds_committee_role(user=user, member=member)
     study = MyStudy(
         member=member,
         today=today,
         hours=StudyHours(
-            done=Decimal(0),
+            done=totals["hours"],
             required=REQUIRED_HOURS_COMMITTEE if committee else REQUIRED_HOURS_MEMBER,
             holds_committee_role=committee,
         ),
+        overdue=overdue,
+        done=done,
+        overdue_count=totals["overdue"],
+        overdue_from=overdue_from,
+        done_count=totals["done"],
     )
-    for task in tasks:
-        is_open = task.status == TaskStatus.OPEN
-        if is_open and task.due_date < today:
-            study.overdue.append(task)
-        elif month_start <= task.due_date <= _month_end(today) or _given_this_month(task, month_start):
+    for task in current:
+        if month_start <= task.due_date <= _month_end(today) or _given_this_month(task, month_start):
             study.this_month.append(task)
         elif _month_end(today) < task.due_date <= upcoming_until:
             study.upcoming.append(task)
-        if task.status == TaskStatus.DONE and year_start <= task.completed_at < year_end:  # type: ignore[operator]  # a done task has completed_at
-            study.done.append(task)
-            study.hours.done += task.credit_hours
     study.hours.from_meetings = attended_study_hours(member=member, year=today.year)
     study.hours.done += study.hours.from_meetings
-    study.done.sort(key=lambda task: (task.completed_at, task.pk), reverse=True)
     for receiver in hooks.member_meetings_soon.receivers():
         study.meetings_soon.extend(receiver(member=member, today=today, now=now))
     study.meetings_soon.sort(key=lambda meeting: meeting.starts_at)

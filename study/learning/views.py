@@ -44,9 +44,15 @@ def _my_study_page(
     failed_form: TaskCompleteForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    study = selectors.my_study_get(user=request.user, member=member)
+    study = selectors.my_study_get(user=request.user, member=member, overdue_from=_overdue_from(request))
     context = {"study": study, "failed_task_id": failed_task.pk if failed_task else None, "failed_form": failed_form}
     return render(request, "study/my_study.html", context, status=status)
+
+
+def _overdue_from(request: HttpRequest) -> int:
+    """The "show older" position in the overdue tasks (?overdue_from=N); anything but a small count is 0."""
+    value = request.GET.get("overdue_from", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 6 else 0
 
 
 @login_required

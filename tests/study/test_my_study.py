@@ -111,7 +111,8 @@ def test_it_sorts_tasks_into_overdue_this_month_upcoming_and_done(member_user, m
     def months(tasks):
         return [task.item.month for task in tasks]
 
-    assert months(study.overdue) == [1, 2, 5]
+    assert months(study.overdue) == [5, 2, 1]  # newest first
+    assert study.overdue_count == 3
     assert months(study.this_month) == [6]
     assert months(study.upcoming) == [7]  # due 25 July, within 30 days after the end of June
     assert months(study.done) == [8, 3]  # most recent first
@@ -126,7 +127,7 @@ def test_it_keeps_a_task_done_this_month_in_this_month_and_in_done(member_user, 
 
     assert [task.pk for task in study.this_month] == [june.pk]
     assert [task.pk for task in study.done] == [june.pk]
-    assert [task.item.month for task in study.overdue] == [1, 2, 3, 4, 5]
+    assert [task.item.month for task in study.overdue] == [5, 4, 3, 2, 1]
 
 
 def test_it_shows_each_task_with_topic_form_due_date_and_material_links(client, member_user, member, material):
@@ -197,16 +198,124 @@ def test_it_costs_the_same_few_queries_for_3_and_60_tasks(
     client.force_login(member_user)
     make_many_tasks(member, count=3, due=today(), materials=[material])
     make_task(member, due=today(), done_at=timezone.now())
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         small = _count_queries(client)
 
     make_many_tasks(member, count=57, due=today() + datetime.timedelta(days=3), materials=[material])
     make_task(member, due=today() - datetime.timedelta(days=3))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(11):
         large = _count_queries(client)
 
     assert StudyTask.objects.filter(member=member).count() == 62
     assert small == large
+
+
+def _years_of_tasks(member, material, *, per_day: int) -> None:
+    """Open tasks due on 15 days spread over three years before today, `per_day` each, and as many done
+    this year (bulk writes)."""
+    for months_back in range(1, 36, 5):
+        due = today() - datetime.timedelta(days=30 * months_back)
+        make_many_tasks(member, count=per_day, due=due, materials=[material])
+    done_due = today().replace(month=1, day=1)
+    done = make_many_tasks(member, count=per_day, due=done_due, materials=[material])
+    StudyTask.objects.filter(pk__in=[task.pk for task in done]).update(
+        status=TaskStatus.DONE, completed_at=timezone.now(), reflection=REFLECTION
+    )
+
+
+def test_it_costs_the_same_queries_and_a_bounded_page_for_15_and_315_tasks(client, member_user, member, material):
+    """A member who never completes anything piles up overdue tasks of every year: the page lists this month,
+    a page of the last 12 months' overdue tasks and the latest done ones, whatever the number."""
+    client.force_login(member_user)
+    make_many_tasks(member, count=7, due=today(), materials=[material])
+    _years_of_tasks(member, material, per_day=1)
+    assert StudyTask.objects.filter(member=member).count() == 15
+    with CaptureQueriesContext(connection) as small_queries:
+        client.get(URL)
+
+    _years_of_tasks(member, material, per_day=37)
+    make_many_tasks(member, count=4, due=today(), materials=[material])
+    assert StudyTask.objects.filter(member=member).count() == 315
+    with CaptureQueriesContext(connection) as large_queries:
+        large = client.get(URL)
+
+    assert len(small_queries) == len(large_queries) <= 11
+    study = large.context["study"]
+    assert len(study.overdue) == selectors.OVERDUE_PAGE_SIZE
+    assert len(study.done) == selectors.DONE_SHOWN
+    assert study.overdue_count == 7 * 38
+    assert study.done_count == 38
+    assert study.hours.done == 38  # every done task counts, not only those listed
+    content = large.content.decode()
+    assert "<strong>266</strong>" in content and "<strong>38</strong>" in content
+    assert len(large.content) < 100 * 1024, len(large.content)
+
+
+def test_it_lists_overdue_tasks_of_the_last_12_months_newest_first_and_older_ones_on_request(
+    client, member_user, member
+):
+    client.force_login(member_user)
+    recent = [make_task(member, due=today() - datetime.timedelta(days=days), topic=f"近期{days}") for days in (5, 40)]
+    old = make_task(member, due=today() - datetime.timedelta(days=400), topic="两年前的任务")
+
+    first = client.get(URL)
+
+    study = first.context["study"]
+    assert [task.pk for task in study.overdue] == [task.pk for task in recent]
+    assert study.overdue_count == 3
+    content = first.content.decode()
+    assert "两年前的任务" not in content
+    assert "近12个月，共3项" in content
+    assert f'href="{URL}?overdue_from=2#study-overdue">显示更早的逾期任务</a>' in content
+
+    older = client.get(URL, {"overdue_from": 2})
+
+    assert [task.pk for task in older.context["study"].overdue] == [old.pk]
+    content = older.content.decode()
+    assert "两年前的任务" in content
+    assert "更早的逾期任务：第3–3项，共3项" in content
+    assert "显示更早的逾期任务" not in content
+    assert f'href="{URL}#study-overdue">较近的逾期任务</a>' in content
+
+
+def test_it_pages_the_overdue_tasks_twenty_at_a_time(client, member_user, member):
+    client.force_login(member_user)
+    tasks = make_many_tasks(member, count=45, due=today() - datetime.timedelta(days=3))
+    newest_first = sorted((task.pk for task in tasks), reverse=True)
+
+    pages = [client.get(URL, {"overdue_from": start}).context["study"] for start in (0, 20, 40)]
+
+    assert [[task.pk for task in page.overdue] for page in pages] == [
+        newest_first[:20],
+        newest_first[20:40],
+        newest_first[40:],
+    ]
+    assert [page.older_overdue_from for page in pages] == [20, 40, None]
+    assert [page.newer_overdue_from for page in pages] == [None, 0, 20]
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "1e3", "９", "99999999999"])
+def test_it_shows_the_first_page_for_a_bad_overdue_position(client, member_user, member, value):
+    client.force_login(member_user)
+    task = make_task(member, due=today() - datetime.timedelta(days=3))
+
+    response = client.get(URL, {"overdue_from": value})
+
+    assert response.status_code == 200
+    assert response.context["study"].overdue_from == 0
+    assert [row.pk for row in response.context["study"].overdue] == [task.pk]
+
+
+def test_it_tells_how_many_done_tasks_it_does_not_list(client, member_user, member):
+    client.force_login(member_user)
+    done = make_many_tasks(member, count=selectors.DONE_SHOWN + 2, due=today().replace(month=1, day=1))
+    StudyTask.objects.filter(pk__in=[task.pk for task in done]).update(
+        status=TaskStatus.DONE, completed_at=timezone.now(), reflection=REFLECTION
+    )
+
+    content = client.get(URL).content.decode()
+
+    assert f"显示最近完成的{selectors.DONE_SHOWN}项，今年共完成{selectors.DONE_SHOWN + 2}项。" in content
 
 
 # Completing a task -----------------------------------------------------------------------------------------
