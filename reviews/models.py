@@ -363,5 +363,6 @@ from reviews.oversight.models import (  # noqa: E402, F401
     InspectionBranch,
     InspectionFinding,
     Problem,
+    ProblemRollup,
     ProblemTransition,
 )

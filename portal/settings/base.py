@@ -283,6 +283,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.duty_rounds_remind",
         "schedule": crontab(minute=30, hour=8),
     },
+    # The problem roll-ups recounted as of the new day: "overdue" moves with the calendar (reviews/oversight).
+    "reviews-problem-rollups": {
+        "task": "reviews.tasks.problem_rollups_rebuild",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "reviews-problem-reminders": {
         "task": "reviews.tasks.problem_reminders_send",
         "schedule": crontab(minute=45, hour=8),

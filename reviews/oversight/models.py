@@ -229,3 +229,29 @@ class ProblemTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.from_state}→{self.to_state}"
+
+
+class ProblemRollup(models.Model):
+    """The problem ledger of a subtree counted up, per organisation (every node from the branch up to the 市委):
+    problems not yet closed, those of them past their deadline, and those closed in the year of `as_of`.
+
+    "Overdue" moves with the calendar: the figures are those of the day `as_of`. Every change of a problem moves
+    the rows above it by the difference (in the same transaction), judged as of that same day; the nightly
+    rebuild recounts everything as of the new day, so the rows always equal a recount as of `as_of`.
+    """
+
+    node = models.OneToOneField(
+        Organization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="problem_rollup"
+    )
+    as_of = models.DateField(_("统计日期"))
+    # Signed: a batch of differences may subtract (INSERT … ON CONFLICT checks the proposed row too).
+    open = models.IntegerField(_("未销号"), default=0)
+    overdue = models.IntegerField(_("已逾期"), default=0)
+    closed_this_year = models.IntegerField(_("本年已销号"), default=0)
+
+    class Meta:
+        verbose_name = _("整改汇总")
+        verbose_name_plural = _("整改汇总")
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.as_of} {self.open}/{self.overdue}/{self.closed_this_year}"

@@ -30,6 +30,7 @@ from reviews.oversight.models import (
     ProblemState,
     ProblemTransition,
 )
+from reviews.oversight.rollups import Figures, figures_of, problem_rollup_follow, rollup_day
 
 # Which states each action starts from.
 STARTABLE = (ProblemState.OPEN, ProblemState.RETURNED)
@@ -41,8 +42,16 @@ def _move(problem: Problem, *, to: str, by: User, reason: str = "") -> None:
     problem.state = to
 
 
-def _locked(problem: Problem) -> Problem:
-    return Problem.objects.select_for_update().get(pk=problem.pk)
+def _locked(problem: Problem) -> tuple[Problem, Figures, datetime.date]:
+    """The problem locked, its roll-up figures before the change and the roll-ups' day."""
+    locked = Problem.objects.select_for_update().select_related("organization").get(pk=problem.pk)
+    as_of = rollup_day()
+    return locked, figures_of(locked, as_of=as_of), as_of
+
+
+def _follow(problem: Problem, before: Figures | None, as_of: datetime.date) -> None:
+    """Move the problem roll-ups above the problem by its change (same transaction)."""
+    problem_rollup_follow(problem=problem, path=problem.organization.path, before=before, as_of=as_of)
 
 
 @transaction.atomic
@@ -77,13 +86,14 @@ def problem_register(
     problem.full_clean()
     problem.save()
     ProblemTransition.objects.create(problem=problem, from_state="", to_state=ProblemState.OPEN, by=created_by)
+    _follow(problem, None, rollup_day())
     return problem
 
 
 @transaction.atomic
 def problem_start(*, problem: Problem, by: User, measures: str = "") -> Problem:
     """The organisation starts rectifying (整改中), optionally writing down its measures."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state not in STARTABLE:
         raise ValidationError(_("该问题当前状态为“%(state)s”，不能开始整改。") % {"state": problem.get_state_display()})
     if measures.strip():
@@ -91,13 +101,14 @@ def problem_start(*, problem: Problem, by: User, measures: str = "") -> Problem:
     _move(problem, to=ProblemState.RECTIFYING, by=by)
     problem.full_clean()
     problem.save(update_fields=["state", "measures", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 
 @transaction.atomic
 def problem_submit(*, problem: Problem, by: User, measures: str, evidence: str) -> Problem:
     """The organisation submits its rectification with the evidence for the parent to verify (待验收)."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state not in SUBMITTABLE:
         raise ValidationError(_("该问题当前状态为“%(state)s”，不能提交验收。") % {"state": problem.get_state_display()})
     errors = {}
@@ -113,26 +124,28 @@ def problem_submit(*, problem: Problem, by: User, measures: str, evidence: str) 
     _move(problem, to=ProblemState.SUBMITTED, by=by)
     problem.full_clean()
     problem.save(update_fields=["state", "measures", "evidence", "submitted_at", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 
 @transaction.atomic
 def problem_verify(*, problem: Problem, by: User, note: str = "") -> Problem:
     """The parent verifies the rectification and closes the problem (销号)."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state != ProblemState.SUBMITTED:
         raise ValidationError(_("只有已提交验收的问题才能验收销号。"))
     problem.closed_at = timezone.now()
     _move(problem, to=ProblemState.CLOSED, by=by, reason=note.strip())
     problem.full_clean()
     problem.save(update_fields=["state", "closed_at", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 
 @transaction.atomic
 def problem_return(*, problem: Problem, by: User, reason: str) -> Problem:
     """The parent returns the rectification with a reason (退回重改)."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state != ProblemState.SUBMITTED:
         raise ValidationError(_("只有已提交验收的问题才能退回。"))
     if not reason.strip():
@@ -141,6 +154,7 @@ def problem_return(*, problem: Problem, by: User, reason: str) -> Problem:
     _move(problem, to=ProblemState.RETURNED, by=by, reason=reason.strip())
     problem.full_clean()
     problem.save(update_fields=["state", "return_reason", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 

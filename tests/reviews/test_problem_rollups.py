@@ -1,0 +1,110 @@
+"""The problem roll-ups: every change of a problem moves the rows of its organisation and every node above by the
+difference, in the same transaction; the nightly rebuild recounts as of the new day ("overdue" moves with the
+calendar); the maintained rows always equal a recount."""
+
+import datetime
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from reviews.oversight import services
+from reviews.oversight.models import ProblemRollup, ProblemSource
+from reviews.oversight.rollups import Figures, problem_rollups_count, problem_rollups_rebuild, rollup_day
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()  # closing stamps the real time: the year of the roll-ups' day must be the same
+
+
+def _stored() -> dict[int, Figures]:
+    return {
+        row.node_id: Figures(row.open, row.overdue, row.closed_this_year)
+        for row in ProblemRollup.objects.all()
+        if row.open or row.overdue or row.closed_this_year
+    }
+
+
+def _register(organization, user, *, deadline):
+    return services.problem_register(
+        organization=organization,
+        source=ProblemSource.SELF_CHECK,
+        description="三会一课记录不全",
+        responsible="王书记",
+        deadline=deadline,
+        created_by=user,
+        found_on=TODAY - datetime.timedelta(days=60),
+    )
+
+
+def test_the_maintained_rollups_equal_a_recount(
+    city, district, committee, branch, sibling_branch, other_branch, secretary, district_officer
+):
+    if True:
+        problem_rollups_rebuild(today=TODAY)
+        late = _register(branch, secretary, deadline=TODAY - datetime.timedelta(days=3))
+        soon = _register(branch, secretary, deadline=TODAY + datetime.timedelta(days=10))
+        other = _register(sibling_branch, district_officer, deadline=TODAY - datetime.timedelta(days=1))
+        far = _register(other_branch, district_officer, deadline=TODAY + datetime.timedelta(days=90))
+        services.problem_start(problem=late, by=secretary)
+        services.problem_submit(problem=late, by=secretary, measures="补录", evidence="已补录")
+        services.problem_return(problem=late, by=district_officer, reason="佐证不足")
+        services.problem_submit(problem=late, by=secretary, measures="补录", evidence="已补录并附记录")
+        services.problem_verify(problem=late, by=district_officer)
+        services.problem_submit(problem=soon, by=secretary, measures="整改", evidence="已整改")
+        services.problem_verify(problem=soon, by=district_officer)
+        assert rollup_day() == TODAY
+        assert _stored() == problem_rollups_count(as_of=TODAY)
+        assert _stored()[district.pk] == Figures(open=1, overdue=1, closed_this_year=2)
+        assert _stored()[city.pk] == Figures(open=2, overdue=1, closed_this_year=2)
+        assert branch.pk not in {k for k, v in _stored().items() if v.open}
+        assert other.pk and far.pk
+
+
+def test_the_nightly_rebuild_moves_overdue_with_the_calendar(city, branch, secretary):
+    if True:
+        problem_rollups_rebuild(today=TODAY)
+        _register(branch, secretary, deadline=TODAY + datetime.timedelta(days=1))
+        assert _stored()[branch.pk] == Figures(open=1, overdue=0)
+    later = TODAY + datetime.timedelta(days=2)
+    assert problem_rollups_rebuild(today=later) == len(branch.path.strip("/").split("/"))
+    assert _stored()[branch.pk] == Figures(open=1, overdue=1)
+    assert _stored()[city.pk] == Figures(open=1, overdue=1)
+    assert rollup_day() == later
+    # A second run of the night changes nothing.
+    problem_rollups_rebuild(today=later)
+    assert _stored() == problem_rollups_count(as_of=later)
+
+
+def test_a_change_before_the_nights_rebuild_is_judged_as_of_the_rollups_day(branch, secretary, district_officer):
+    """Between midnight and the rebuild the rows are still those of yesterday; a change keeps them consistent."""
+    yesterday = TODAY - datetime.timedelta(days=1)
+    problem_rollups_rebuild(today=yesterday)
+    problem = _register(branch, secretary, deadline=yesterday)  # overdue today, not as of the rows' day
+    other = _register(branch, secretary, deadline=yesterday)
+    assert _stored()[branch.pk] == Figures(open=2, overdue=0)
+    services.problem_submit(problem=problem, by=secretary, measures="整改", evidence="已整改")
+    services.problem_verify(problem=problem, by=district_officer)
+    assert _stored() == problem_rollups_count(as_of=yesterday)
+    problem_rollups_rebuild(today=TODAY)
+    assert _stored()[branch.pk].overdue == 1
+    assert other.pk
+
+
+def test_a_failed_change_moves_no_rollup(branch, secretary):
+    problem = _register(branch, secretary, deadline=TODAY + datetime.timedelta(days=5))
+    before = _stored()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.problem_submit(problem=problem, by=secretary, measures="整改", evidence="已整改")
+        raise RuntimeError
+    assert _stored() == before
+
+
+def test_the_beat_rebuilds_the_problem_rollups_nightly():
+    from django.conf import settings
+
+    from reviews.tasks import problem_rollups_rebuild as task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reviews-problem-rollups"]
+    assert entry["task"] == "reviews.tasks.problem_rollups_rebuild"
+    assert task.apply(kwargs={"today": "2027-02-01"}).get() == 0
