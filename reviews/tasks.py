@@ -128,3 +128,11 @@ def problem_rollups_rebuild(*, today: str | None = None) -> int:
     from reviews.oversight.rollups import problem_rollups_rebuild as service
 
     return service(today=_day(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def problem_overdue_digests_send(*, today: str | None = None) -> int:
+    """Weekly (CELERY_BEAT_SCHEDULE): the parents' digest of their children's overdue problems (once a week)."""
+    from reviews.oversight.reminders import problem_overdue_digests_send as service
+
+    return service(today=_day(today))

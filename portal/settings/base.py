@@ -292,6 +292,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.problem_reminders_send",
         "schedule": crontab(minute=45, hour=8),
     },
+    # Mondays: each parent's officers get one digest of their children's overdue problems (reviews/oversight).
+    "reviews-problem-overdue-digests": {
+        "task": "reviews.tasks.problem_overdue_digests_send",
+        "schedule": crontab(minute=50, hour=8, day_of_week="mon"),
+    },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",
         "schedule": crontab(minute=0, hour=8),

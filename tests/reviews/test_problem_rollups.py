@@ -10,10 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from branches.models import RoleKind
 from reviews.oversight import services
 from reviews.oversight.models import Problem, ProblemRollup, ProblemSource
 from reviews.oversight.rollups import Figures, problem_rollups_count, problem_rollups_rebuild, rollup_day
 from reviews.oversight.selectors import rectification_figures
+from tests.factories import UserFactory, give_role
 
 pytestmark = pytest.mark.django_db
 
@@ -157,3 +159,45 @@ def test_the_rectification_figures_cost_one_query_whatever_the_subtree(district,
     assert len(captured) == 1
     assert figures.node == Figures(open=10, overdue=10) and few.node == Figures()
     assert sum(f.open for f in figures.by_child.values()) == 10
+
+
+# The weekly digest of overdue problems ---------------------------------------------------------------------------
+
+
+def test_the_weekly_digest_goes_once_a_week_to_the_parents_officers(
+    committee, branch, sibling_branch, secretary, district_officer
+):
+    from notifications.models import Notification
+    from reviews.oversight.reminders import problem_overdue_digests_send
+
+    officer = UserFactory(username="committee-officer")
+    give_role(officer, committee, RoleKind.OFFICER)
+    monday = TODAY - datetime.timedelta(days=TODAY.weekday())
+    _register(branch, secretary, deadline=monday - datetime.timedelta(days=3))
+    _register(branch, secretary, deadline=monday - datetime.timedelta(days=9))
+    _register(sibling_branch, secretary, deadline=monday - datetime.timedelta(days=1))
+    _register(sibling_branch, secretary, deadline=monday + datetime.timedelta(days=5))  # not overdue
+    closed = _register(sibling_branch, secretary, deadline=monday - datetime.timedelta(days=20))
+    services.problem_submit(problem=closed, by=secretary, measures="整改", evidence="已整改")
+    services.problem_verify(problem=closed, by=district_officer)
+    assert problem_overdue_digests_send(today=monday) == 1
+    assert problem_overdue_digests_send(today=monday + datetime.timedelta(days=3)) == 0  # same week
+    digest = Notification.objects.get(recipient=officer)
+    assert digest.title == "本周下级逾期未销号的整改问题：3个"
+    assert f"{branch.name}：2个，最早时限{(monday - datetime.timedelta(days=9)).isoformat()}" in digest.body
+    assert f"{sibling_branch.name}：1个" in digest.body
+    assert digest.url == reverse("reviews:problem_ledger", args=[committee.pk])
+    # The branch's own secretary gets no digest: it goes to the parent; the district is not the parent.
+    assert not Notification.objects.exclude(recipient=officer).exists()
+    assert problem_overdue_digests_send(today=monday + datetime.timedelta(days=7)) == 1
+
+
+def test_the_beat_sends_the_overdue_digests_weekly():
+    from django.conf import settings
+
+    from reviews.tasks import problem_overdue_digests_send as task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reviews-problem-overdue-digests"]
+    assert entry["task"] == "reviews.tasks.problem_overdue_digests_send"
+    assert entry["schedule"].day_of_week == {1}
+    assert task.apply(kwargs={"today": "2027-02-01"}).get() == 0
