@@ -31,6 +31,7 @@ from reviews.oversight.models import (
     InspectionKind,
     InspectionStatus,
     Problem,
+    ProblemEvidence,
     ProblemRollup,
     ProblemSource,
     ProblemState,
@@ -364,3 +365,22 @@ def rectification_figures(*, node: Organization, child_ids: Sequence[int]) -> Re
         as_of = max(as_of or day, day)
     own = figures.pop(node.pk, Figures())
     return RectificationFigures(node=own, by_child=figures, as_of=as_of)
+
+
+# Evidence files ------------------------------------------------------------------------------------------------
+
+
+def problem_evidence(*, problem: Problem) -> list[ProblemEvidence]:
+    """The files of the problem's rectification and of the finding it came from (one query)."""
+    q = Q(problem=problem)
+    if problem.finding_id:
+        q |= Q(finding_id=problem.finding_id)
+    return list(ProblemEvidence.objects.filter(q).order_by("uploaded_at", "pk"))
+
+
+def findings_evidence(*, inspection_branch: InspectionBranch) -> dict[int, list[ProblemEvidence]]:
+    """The evidence files of a branch's findings, per finding (one query)."""
+    files: dict[int, list[ProblemEvidence]] = defaultdict(list)
+    for row in ProblemEvidence.objects.filter(finding__inspection_branch=inspection_branch).order_by("pk"):
+        files[row.finding_id or 0].append(row)
+    return files

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities.attachments.services import AttachmentUpload, prepared_files_save, uploads_prepare
 from branches.models import Member, Organization, OrganizationKind, User
 from reviews.oversight import sampling
 from reviews.oversight.models import (
@@ -26,6 +29,7 @@ from reviews.oversight.models import (
     InspectionKind,
     InspectionStatus,
     Problem,
+    ProblemEvidence,
     ProblemSource,
     ProblemState,
     ProblemTransition,
@@ -105,9 +109,40 @@ def problem_start(*, problem: Problem, by: User, measures: str = "") -> Problem:
     return problem
 
 
+def _evidence_store(
+    uploads: Iterable[AttachmentUpload], *, uploaded_by: User, **owner: object
+) -> list[ProblemEvidence]:
+    """Store checked uploads as evidence of a finding or a problem (hashed, images with a thumbnail), the last
+    step of the caller's transaction; the files already stored are removed if a later one fails."""
+    prepared = uploads_prepare(uploads)
+    stored: list[tuple[Any, str]] = []
+    rows = []
+    try:
+        for item in prepared:
+            row = ProblemEvidence(
+                original_name=item.upload.name[:200],
+                content_type=item.upload.content_type,
+                size=item.upload.file.size,
+                sha256=item.sha256,
+                uploaded_by=uploaded_by,
+                **owner,
+            )
+            prepared_files_save(row, item, stored)
+            row.save()
+            rows.append(row)
+    except BaseException:
+        for storage, name in stored:
+            storage.delete(name)
+        raise
+    return rows
+
+
 @transaction.atomic
-def problem_submit(*, problem: Problem, by: User, measures: str, evidence: str) -> Problem:
-    """The organisation submits its rectification with the evidence for the parent to verify (待验收)."""
+def problem_submit(
+    *, problem: Problem, by: User, measures: str, evidence: str, uploads: Iterable[AttachmentUpload] = ()
+) -> Problem:
+    """The organisation submits its rectification with the evidence for the parent to verify (待验收); files of
+    evidence (photos, scans, PDFs, checked by the form) are stored with it."""
     problem, before, as_of = _locked(problem)
     if problem.state not in SUBMITTABLE:
         raise ValidationError(_("该问题当前状态为“%(state)s”，不能提交验收。") % {"state": problem.get_state_display()})
@@ -125,6 +160,7 @@ def problem_submit(*, problem: Problem, by: User, measures: str, evidence: str) 
     problem.full_clean()
     problem.save(update_fields=["state", "measures", "evidence", "submitted_at", "updated_at"])
     _follow(problem, before, as_of)
+    _evidence_store(uploads, uploaded_by=by, problem=problem)
     return problem
 
 
@@ -334,6 +370,20 @@ def finding_to_problem(
         created_by=created_by,
         finding=finding,
     )
+
+
+@transaction.atomic
+def finding_evidence_add(
+    *, finding: InspectionFinding, uploads: Iterable[AttachmentUpload], uploaded_by: User
+) -> list[ProblemEvidence]:
+    """Attach files of evidence (photos, scans, PDFs, checked by the form) to a finding, while the inspection is
+    open: all or none."""
+    uploads = list(uploads)
+    if not uploads:
+        raise ValidationError({"files": _("请选择要上传的文件。")})
+    inspection_id = InspectionBranch.objects.filter(pk=finding.inspection_branch_id).values("inspection_id")
+    _open(Inspection.objects.select_for_update().get(pk__in=inspection_id))
+    return _evidence_store(uploads, uploaded_by=uploaded_by, finding=finding)
 
 
 @transaction.atomic
