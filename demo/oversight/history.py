@@ -173,12 +173,15 @@ def _write(ledger: _Ledger) -> None:
         at_field.auto_now_add = True
 
 
-def oversight_history_generate(*, seed: int, today: datetime.date) -> OversightHistoryStats:
-    """The demo district's half-year 随机抽查 and its year of problems, in bulk; then the roll-ups rebuilt."""
+def oversight_history_generate(
+    *, seed: int, today: datetime.date, district: Organization | None = None, officer: User | None = None
+) -> OversightHistoryStats:
+    """A district's half-year 随机抽查 and its year of problems, in bulk; then the roll-ups rebuilt. By default the
+    demo district (东城区委) with its officer `district`; the benchmarks pass another district and officer."""
     started = time.monotonic()
     stats = OversightHistoryStats()
-    district = Organization.objects.filter(code=tree_tables.DEMO_DISTRICT_CODE).first()
-    officer = User.objects.filter(username="district").first()
+    district = district or Organization.objects.filter(code=tree_tables.DEMO_DISTRICT_CODE).first()
+    officer = officer or User.objects.filter(username="district").first()
     if district is None or officer is None or Inspection.objects.filter(inspectors=INSPECTORS).exists():
         return stats
     rng = random.Random(f"oversight-history:{seed}")  # noqa: S311 - demo data
