@@ -117,12 +117,14 @@ def problem_rollups_count(*, as_of: datetime.date) -> dict[int, Figures]:
 @transaction.atomic
 def problem_rollups_rebuild(*, today: datetime.date | None = None) -> int:
     """Recount all the roll-ups as of `today` (the nightly job: "overdue" and "this year" move with the calendar).
-    Problems cannot change meanwhile (on PostgreSQL the ledger is locked against writes for the recount, a few
-    queries). Returns the number of nodes with something to count."""
+    Problems cannot change meanwhile: on PostgreSQL the ledger is locked for the recount (a few queries) in a mode
+    that waits for the services holding a problem `FOR UPDATE` and makes new ones wait (plain reads go on), so every
+    change is judged either before the rebuild, as of the old day, or after it, as of the new one. Returns the
+    number of nodes with something to count."""
     today = today or timezone.localdate()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("LOCK TABLE reviews_problem IN SHARE MODE")
+            cursor.execute("LOCK TABLE reviews_problem IN EXCLUSIVE MODE")
     counted = problem_rollups_count(as_of=today)
     if not counted:
         # Nothing to count: the roots keep a row at zero, so that the roll-ups' day is kept.
