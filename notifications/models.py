@@ -41,6 +41,7 @@ class ReminderKind(models.TextChoices):
     DUES_ARREARS = "dues_arrears", _("党员连续欠交党费")
     PROBLEM_DUE_SOON = "problem_due_soon", _("整改问题即将到期")
     PROBLEM_OVERDUE = "problem_overdue", _("整改问题逾期")
+    PROBLEM_OVERDUE_DIGEST = "problem_overdue_digest", _("下级逾期整改问题周报")
 
 
 class Reminder(models.Model):

@@ -363,5 +363,7 @@ from reviews.oversight.models import (  # noqa: E402, F401
     InspectionBranch,
     InspectionFinding,
     Problem,
+    ProblemEvidence,
+    ProblemRollup,
     ProblemTransition,
 )

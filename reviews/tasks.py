@@ -120,3 +120,19 @@ def problem_reminders_send(*, today: str | None = None) -> int:
     from reviews.oversight.reminders import problem_reminders_send as service
 
     return service(today=_day(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def problem_rollups_rebuild(*, today: str | None = None) -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE): recount the problem roll-ups as of the new day (idempotent)."""
+    from reviews.oversight.rollups import problem_rollups_rebuild as service
+
+    return service(today=_day(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def problem_overdue_digests_send(*, today: str | None = None) -> int:
+    """Weekly (CELERY_BEAT_SCHEDULE): the parents' digest of their children's overdue problems (once a week)."""
+    from reviews.oversight.reminders import problem_overdue_digests_send as service
+
+    return service(today=_day(today))

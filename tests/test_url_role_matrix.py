@@ -314,6 +314,11 @@ def build_scenario() -> SimpleNamespace:
         deadline=today,
         created_by=far_secretary,
     )
+    far_evidence = oversight_services.finding_evidence_add(
+        finding=far_finding,
+        uploads=[AttachmentUpload(SimpleUploadedFile(f"{MARK}.png", png()), f"{MARK}.png", "image/png")],
+        uploaded_by=far_secretary,
+    )[0]
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -348,6 +353,7 @@ def build_scenario() -> SimpleNamespace:
         inspection=far_inspection,
         inspection_branch=far_inspection_branch,
         finding=far_finding,
+        evidence=far_evidence,
         ledger_problem=far_ledger_problem,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
@@ -664,6 +670,8 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:inspection_close": lambda f: {"pk": f.inspection.pk},
     "reviews:inspection_branch": lambda f: {"pk": f.inspection_branch.pk},
     "reviews:finding_problem": lambda f: {"pk": f.finding.pk},
+    "reviews:finding_evidence": lambda f: {"pk": f.finding.pk},
+    "reviews:evidence_file": lambda f: {"pk": f.evidence.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,

@@ -36,7 +36,7 @@ class AttachmentUpload:
 
 
 @dataclass(frozen=True)
-class _PreparedAttachment:
+class PreparedAttachment:
     upload: AttachmentUpload
     sha256: str
     thumbnail: bytes | None
@@ -82,7 +82,7 @@ def _thumbnail_jpeg(file: Any) -> bytes:
     return buffer.getvalue()
 
 
-def _prepare(uploads: Iterable[AttachmentUpload]) -> list[_PreparedAttachment]:
+def uploads_prepare(uploads: Iterable[AttachmentUpload]) -> list[PreparedAttachment]:
     """Hash every file and make the thumbnails, before anything is stored; the errors name each bad file."""
     prepared, errors = [], []
     for upload in uploads:
@@ -95,7 +95,7 @@ def _prepare(uploads: Iterable[AttachmentUpload]) -> list[_PreparedAttachment]:
                     _("“%(name)s”的图片内容不完整或已损坏，无法读取，请重新导出后上传。") % {"name": upload.name}
                 )
                 continue
-        prepared.append(_PreparedAttachment(upload, _sha256(upload.file), thumbnail))
+        prepared.append(PreparedAttachment(upload, _sha256(upload.file), thumbnail))
     if errors:
         raise ValidationError({"files": errors})
     return prepared
@@ -131,7 +131,7 @@ def attachment_add(
     filed = status == MeetingStatus.FILED
     if filed:
         reason = _amendment_reason(reason)
-    prepared = _prepare(uploads)
+    prepared = uploads_prepare(uploads)
     if filed:
         claim_version(meeting, version)
     attachments: list[MeetingAttachment] = []
@@ -187,3 +187,15 @@ def attachment_delete(
 
     transaction.on_commit(remove_files)
     return new_version
+
+
+def prepared_files_save(attachment: Any, item: PreparedAttachment, stored: list[tuple[Any, str]]) -> None:
+    """Save a prepared upload's file (and thumbnail) into a model with `file` and `thumbnail` fields, without
+    saving the row; each stored file is appended to `stored`, for the caller to delete if the transaction fails."""
+    from django.core.files.base import ContentFile
+
+    attachment.file.save(item.upload.name, item.upload.file, save=False)
+    stored.append((attachment.file.storage, attachment.file.name))
+    if item.thumbnail is not None:
+        attachment.thumbnail.save("thumbnail.jpg", ContentFile(item.thumbnail), save=False)
+        stored.append((attachment.thumbnail.storage, attachment.thumbnail.name))

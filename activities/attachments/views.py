@@ -83,6 +83,12 @@ def attachment_upload(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 def _serve(attachment: MeetingAttachment, field, *, filename: str, content_type: str) -> FileResponse:
+    return file_response(field, filename=filename, content_type=content_type)
+
+
+def file_response(field, *, filename: str, content_type: str) -> FileResponse:
+    """Stream a stored evidence file (found by the caller through the access scope): inline for photos and PDFs,
+    as a download otherwise; 404 when the file is missing."""
     if not field:
         raise Http404
     try:

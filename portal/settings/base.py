@@ -320,9 +320,19 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.duty_rounds_remind",
         "schedule": crontab(minute=30, hour=8),
     },
+    # The problem roll-ups recounted as of the new day: "overdue" moves with the calendar (reviews/oversight).
+    "reviews-problem-rollups": {
+        "task": "reviews.tasks.problem_rollups_rebuild",
+        "schedule": crontab(minute=5, hour=0),
+    },
     "reviews-problem-reminders": {
         "task": "reviews.tasks.problem_reminders_send",
         "schedule": crontab(minute=45, hour=8),
+    },
+    # Mondays: each parent's officers get one digest of their children's overdue problems (reviews/oversight).
+    "reviews-problem-overdue-digests": {
+        "task": "reviews.tasks.problem_overdue_digests_send",
+        "schedule": crontab(minute=50, hour=8, day_of_week="mon"),
     },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",

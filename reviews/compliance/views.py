@@ -40,6 +40,7 @@ from reviews.compliance.rules import PeriodKind, periods_of_year
 from reviews.compliance.selectors import branch_obligations
 from reviews.duty_reports import selectors as duty_selectors
 from reviews.members.rules import can_view_member_flags, member_rules_get
+from reviews.oversight.selectors import rectification_figures
 from reviews.reports.views import can_view_yearly_reports
 from study.plans.selectors import can_view_filing_status
 
@@ -111,6 +112,10 @@ def dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_view_yearly_reports": can_view_yearly_reports(request.user, organization),
         "can_view_member_flags": can_view_member_flags(request.user, organization),
         "can_view_filing_status": can_view_filing_status(request.user, organization),
+        # 整改: the problem roll-ups of the node and its children (one query).
+        "rectification": rectification_figures(
+            node=organization, child_ids=[row.organization.pk for row in board.children]
+        ),
     }
     return render(request, "reviews/dashboard.html", context)
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from activities.attachments.forms import (
+    ACCEPT,
+    MultipleFileField,
+    MultipleFileInput,
+    meeting_upload_max_bytes,
+    uploads_check,
+)
+from activities.attachments.services import AttachmentUpload
 from activities.talks.forms import DATE_WIDGET
 from branches.models import Member, Organization
 from portal.forms import BootstrapFormMixin
@@ -68,6 +77,46 @@ class SubmitForm(BootstrapFormMixin, forms.Form):
         help_text=_("写明整改完成情况，以及可供核验的材料（会议记录、制度文件等）在哪里。"),
         error_messages={"required": _("请填写整改情况及佐证材料说明。")},
     )
+    # A declared field (the form metaclass takes it out of the class), not the form's `files` (request.FILES).
+    files = MultipleFileField(  # type: ignore[assignment]
+        label=_("佐证材料（可选）"),
+        required=False,
+        allow_empty_file=True,  # an empty file gets a message naming it
+        widget=MultipleFileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.uploads: list[AttachmentUpload] = []
+        self.fields["files"].help_text = _("可附照片（JPEG、PNG、WebP、GIF）或PDF扫描件，每个不超过%(size)s。") % {
+            "size": filesizeformat(meeting_upload_max_bytes())
+        }
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        self.uploads = uploads_check(files)
+        return files
+
+
+class EvidenceForm(BootstrapFormMixin, forms.Form):
+    """Files of evidence for an inspection finding: photos, scans or PDFs, checked like a meeting's attachments."""
+
+    # A declared field (the form metaclass takes it out of the class), not the form's `files` (request.FILES).
+    files = MultipleFileField(  # type: ignore[assignment]
+        label=_("佐证材料"),
+        allow_empty_file=True,
+        widget=MultipleFileInput(attrs={"accept": ACCEPT}),
+        error_messages={"required": _("请选择要上传的文件。")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.uploads: list[AttachmentUpload] = []
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        self.uploads = uploads_check(files)
+        return files
 
 
 class VerifyForm(BootstrapFormMixin, forms.Form):

@@ -11,6 +11,7 @@ submitted to returned with a reason; every step is a `ProblemTransition`. Overdu
 """
 
 import datetime
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -229,3 +230,83 @@ class ProblemTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.from_state}→{self.to_state}"
+
+
+class ProblemRollup(models.Model):
+    """The problem ledger of a subtree counted up, per organisation (every node from the branch up to the 市委):
+    problems not yet closed, those of them past their deadline, and those closed in the year of `as_of`.
+
+    "Overdue" moves with the calendar: the figures are those of the day `as_of`. Every change of a problem moves
+    the rows above it by the difference (in the same transaction), judged as of that same day; the nightly
+    rebuild recounts everything as of the new day, so the rows always equal a recount as of `as_of`.
+    """
+
+    node = models.OneToOneField(
+        Organization, verbose_name=_("党组织"), on_delete=models.CASCADE, related_name="problem_rollup"
+    )
+    as_of = models.DateField(_("统计日期"))
+    # Signed: a batch of differences may subtract (INSERT … ON CONFLICT checks the proposed row too).
+    open = models.IntegerField(_("未销号"), default=0)
+    overdue = models.IntegerField(_("已逾期"), default=0)
+    closed_this_year = models.IntegerField(_("本年已销号"), default=0)
+
+    class Meta:
+        verbose_name = _("整改汇总")
+        verbose_name_plural = _("整改汇总")
+
+    def __str__(self) -> str:
+        return f"{self.node_id} {self.as_of} {self.open}/{self.overdue}/{self.closed_this_year}"
+
+
+def evidence_upload_to(instance: "ProblemEvidence", filename: str) -> str:
+    # Non-guessable names; served only through the access-checked view.
+    return f"oversight/{uuid.uuid4().hex}"
+
+
+class ProblemEvidence(models.Model):
+    """A file of evidence (photo, scan, PDF) attached to an inspection finding or to a problem's rectification
+    submission; checked and stored like a meeting's attachments (activities.attachments)."""
+
+    finding = models.ForeignKey(
+        InspectionFinding,
+        verbose_name=_("检查发现"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="evidence_files",
+    )
+    problem = models.ForeignKey(
+        Problem, verbose_name=_("问题"), null=True, blank=True, on_delete=models.CASCADE, related_name="evidence_files"
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_upload_to)
+    thumbnail = models.FileField(_("缩略图"), upload_to=evidence_upload_to, blank=True)
+    original_name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=100)
+    size = models.PositiveBigIntegerField(_("大小"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("整改佐证材料")
+        verbose_name_plural = _("整改佐证材料")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(finding__isnull=True, problem__isnull=False)
+                | Q(finding__isnull=False, problem__isnull=True),
+                name="evidence_finding_or_problem",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:evidence_file", args=[self.pk])
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from branches.models import RoleKind, User
 from branches.permissions import can_manage_organization, holds_role_on, organization_scope_q
-from reviews.oversight.models import Inspection, InspectionBranch, InspectionStatus, Problem
+from reviews.oversight.models import Inspection, InspectionBranch, InspectionStatus, Problem, ProblemEvidence
 
 RECTIFYING_ROLE_KINDS = {RoleKind.SECRETARY, RoleKind.DEPUTY_SECRETARY, RoleKind.ORGANIZER}
 
@@ -69,3 +69,16 @@ def can_plan_inspection(user: User, organization) -> bool:
 def can_run_inspection(user: User, inspection: Inspection) -> bool:
     """Record findings, turn them into problems, close the inspection: the managers of the inspecting committee."""
     return can_manage_organization(user, inspection.organization)
+
+
+def evidence_visible_to(user: User) -> QuerySet[ProblemEvidence]:
+    """Evidence files: those of a problem the user sees, and those of a finding whose branch checklist the user
+    sees (the inspected branch only once the inspection is closed) or that became a problem the user sees."""
+    if not user.is_authenticated:
+        return ProblemEvidence.objects.none()
+    problems = problems_visible_to(user).values("pk")
+    return ProblemEvidence.objects.filter(
+        Q(problem__in=problems)
+        | Q(finding__problem__in=problems)
+        | Q(finding__inspection_branch__in=inspection_branches_visible_to(user).values("pk"))
+    )

@@ -31,10 +31,13 @@ from reviews.oversight.models import (
     InspectionKind,
     InspectionStatus,
     Problem,
+    ProblemEvidence,
+    ProblemRollup,
     ProblemSource,
     ProblemState,
 )
 from reviews.oversight.permissions import inspection_branches_visible_to, inspections_visible_to, problems_visible_to
+from reviews.oversight.rollups import Figures
 
 SOURCE = _(
     "依据：《实施方案》三“各级党委（党组）要形成逐级督导体系，采取巡回检查、专项督查、随机抽查、情况通报、重点约谈等"
@@ -332,3 +335,52 @@ def checklist(*, inspection_branch: InspectionBranch, today: datetime.date) -> l
         key = f"item:{index + 1}"
         items.append(ChecklistItem(key=key, title=text, source="", evidence=None, finding=findings.get(key)))
     return items
+
+
+# The 整改 figures of the compliance dashboard ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RectificationFigures:
+    """The problem roll-ups of a dashboard's node and of each of its children (zero where there is no row)."""
+
+    node: Figures
+    by_child: dict[int, Figures]
+    as_of: datetime.date | None
+
+    def of(self, organization_id: int) -> Figures:
+        return self.by_child.get(organization_id, Figures())
+
+
+def rectification_figures(*, node: Organization, child_ids: Sequence[int]) -> RectificationFigures:
+    """Problems open, overdue and closed this year for the node and its children, from the roll-ups: one query,
+    whatever the size of the subtree (no problem row is counted)."""
+    rows = ProblemRollup.objects.filter(node_id__in=[node.pk, *child_ids]).values_list(
+        "node_id", "as_of", "open", "overdue", "closed_this_year"
+    )
+    figures: dict[int, Figures] = {}
+    as_of = None
+    for node_id, day, open_, overdue, closed in rows:
+        figures[node_id] = Figures(open_, overdue, closed)
+        as_of = max(as_of or day, day)
+    own = figures.pop(node.pk, Figures())
+    return RectificationFigures(node=own, by_child=figures, as_of=as_of)
+
+
+# Evidence files ------------------------------------------------------------------------------------------------
+
+
+def problem_evidence(*, problem: Problem) -> list[ProblemEvidence]:
+    """The files of the problem's rectification and of the finding it came from (one query)."""
+    q = Q(problem=problem)
+    if problem.finding_id:
+        q |= Q(finding_id=problem.finding_id)
+    return list(ProblemEvidence.objects.filter(q).order_by("uploaded_at", "pk"))
+
+
+def findings_evidence(*, inspection_branch: InspectionBranch) -> dict[int, list[ProblemEvidence]]:
+    """The evidence files of a branch's findings, per finding (one query)."""
+    files: dict[int, list[ProblemEvidence]] = defaultdict(list)
+    for row in ProblemEvidence.objects.filter(finding__inspection_branch=inspection_branch).order_by("pk"):
+        files[row.finding_id or 0].append(row)
+    return files

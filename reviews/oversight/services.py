@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from activities.attachments.services import AttachmentUpload, prepared_files_save, uploads_prepare
 from branches.models import Member, Organization, OrganizationKind, User
 from reviews.oversight import sampling
 from reviews.oversight.models import (
@@ -26,10 +29,12 @@ from reviews.oversight.models import (
     InspectionKind,
     InspectionStatus,
     Problem,
+    ProblemEvidence,
     ProblemSource,
     ProblemState,
     ProblemTransition,
 )
+from reviews.oversight.rollups import Figures, figures_of, problem_rollup_follow, rollup_day
 
 # Which states each action starts from.
 STARTABLE = (ProblemState.OPEN, ProblemState.RETURNED)
@@ -41,8 +46,16 @@ def _move(problem: Problem, *, to: str, by: User, reason: str = "") -> None:
     problem.state = to
 
 
-def _locked(problem: Problem) -> Problem:
-    return Problem.objects.select_for_update().get(pk=problem.pk)
+def _locked(problem: Problem) -> tuple[Problem, Figures, datetime.date]:
+    """The problem locked, its roll-up figures before the change and the roll-ups' day."""
+    locked = Problem.objects.select_for_update().select_related("organization").get(pk=problem.pk)
+    as_of = rollup_day()
+    return locked, figures_of(locked, as_of=as_of), as_of
+
+
+def _follow(problem: Problem, before: Figures | None, as_of: datetime.date) -> None:
+    """Move the problem roll-ups above the problem by its change (same transaction)."""
+    problem_rollup_follow(problem=problem, path=problem.organization.path, before=before, as_of=as_of)
 
 
 @transaction.atomic
@@ -77,13 +90,14 @@ def problem_register(
     problem.full_clean()
     problem.save()
     ProblemTransition.objects.create(problem=problem, from_state="", to_state=ProblemState.OPEN, by=created_by)
+    _follow(problem, None, rollup_day())
     return problem
 
 
 @transaction.atomic
 def problem_start(*, problem: Problem, by: User, measures: str = "") -> Problem:
     """The organisation starts rectifying (整改中), optionally writing down its measures."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state not in STARTABLE:
         raise ValidationError(_("该问题当前状态为“%(state)s”，不能开始整改。") % {"state": problem.get_state_display()})
     if measures.strip():
@@ -91,13 +105,45 @@ def problem_start(*, problem: Problem, by: User, measures: str = "") -> Problem:
     _move(problem, to=ProblemState.RECTIFYING, by=by)
     problem.full_clean()
     problem.save(update_fields=["state", "measures", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 
+def _evidence_store(
+    uploads: Iterable[AttachmentUpload], *, uploaded_by: User, **owner: object
+) -> list[ProblemEvidence]:
+    """Store checked uploads as evidence of a finding or a problem (hashed, images with a thumbnail), the last
+    step of the caller's transaction; the files already stored are removed if a later one fails."""
+    prepared = uploads_prepare(uploads)
+    stored: list[tuple[Any, str]] = []
+    rows = []
+    try:
+        for item in prepared:
+            row = ProblemEvidence(
+                original_name=item.upload.name[:200],
+                content_type=item.upload.content_type,
+                size=item.upload.file.size,
+                sha256=item.sha256,
+                uploaded_by=uploaded_by,
+                **owner,
+            )
+            prepared_files_save(row, item, stored)
+            row.save()
+            rows.append(row)
+    except BaseException:
+        for storage, name in stored:
+            storage.delete(name)
+        raise
+    return rows
+
+
 @transaction.atomic
-def problem_submit(*, problem: Problem, by: User, measures: str, evidence: str) -> Problem:
-    """The organisation submits its rectification with the evidence for the parent to verify (待验收)."""
-    problem = _locked(problem)
+def problem_submit(
+    *, problem: Problem, by: User, measures: str, evidence: str, uploads: Iterable[AttachmentUpload] = ()
+) -> Problem:
+    """The organisation submits its rectification with the evidence for the parent to verify (待验收); files of
+    evidence (photos, scans, PDFs, checked by the form) are stored with it."""
+    problem, before, as_of = _locked(problem)
     if problem.state not in SUBMITTABLE:
         raise ValidationError(_("该问题当前状态为“%(state)s”，不能提交验收。") % {"state": problem.get_state_display()})
     errors = {}
@@ -113,26 +159,29 @@ def problem_submit(*, problem: Problem, by: User, measures: str, evidence: str) 
     _move(problem, to=ProblemState.SUBMITTED, by=by)
     problem.full_clean()
     problem.save(update_fields=["state", "measures", "evidence", "submitted_at", "updated_at"])
+    _follow(problem, before, as_of)
+    _evidence_store(uploads, uploaded_by=by, problem=problem)
     return problem
 
 
 @transaction.atomic
 def problem_verify(*, problem: Problem, by: User, note: str = "") -> Problem:
     """The parent verifies the rectification and closes the problem (销号)."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state != ProblemState.SUBMITTED:
         raise ValidationError(_("只有已提交验收的问题才能验收销号。"))
     problem.closed_at = timezone.now()
     _move(problem, to=ProblemState.CLOSED, by=by, reason=note.strip())
     problem.full_clean()
     problem.save(update_fields=["state", "closed_at", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 
 @transaction.atomic
 def problem_return(*, problem: Problem, by: User, reason: str) -> Problem:
     """The parent returns the rectification with a reason (退回重改)."""
-    problem = _locked(problem)
+    problem, before, as_of = _locked(problem)
     if problem.state != ProblemState.SUBMITTED:
         raise ValidationError(_("只有已提交验收的问题才能退回。"))
     if not reason.strip():
@@ -141,6 +190,7 @@ def problem_return(*, problem: Problem, by: User, reason: str) -> Problem:
     _move(problem, to=ProblemState.RETURNED, by=by, reason=reason.strip())
     problem.full_clean()
     problem.save(update_fields=["state", "return_reason", "updated_at"])
+    _follow(problem, before, as_of)
     return problem
 
 
@@ -320,6 +370,20 @@ def finding_to_problem(
         created_by=created_by,
         finding=finding,
     )
+
+
+@transaction.atomic
+def finding_evidence_add(
+    *, finding: InspectionFinding, uploads: Iterable[AttachmentUpload], uploaded_by: User
+) -> list[ProblemEvidence]:
+    """Attach files of evidence (photos, scans, PDFs, checked by the form) to a finding, while the inspection is
+    open: all or none."""
+    uploads = list(uploads)
+    if not uploads:
+        raise ValidationError({"files": _("请选择要上传的文件。")})
+    inspection_id = InspectionBranch.objects.filter(pk=finding.inspection_branch_id).values("inspection_id")
+    _open(Inspection.objects.select_for_update().get(pk__in=inspection_id))
+    return _evidence_store(uploads, uploaded_by=uploaded_by, finding=finding)
 
 
 @transaction.atomic

@@ -19,4 +19,6 @@ urlpatterns = [
     path("inspections/<int:pk>/close/", views.inspection_close, name="inspection_close"),
     path("inspections/branches/<int:pk>/", views.inspection_branch, name="inspection_branch"),
     path("inspections/findings/<int:pk>/problem/", views.finding_problem, name="finding_problem"),
+    path("inspections/findings/<int:pk>/evidence/", views.finding_evidence, name="finding_evidence"),
+    path("problems/evidence/<int:pk>/", views.evidence_file, name="evidence_file"),
 ]

@@ -11,12 +11,13 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activities.attachments.views import file_response
 from branches.http import AuthenticatedHttpRequest
 from branches.models import MemberStatus, Organization
 from branches.permissions import can_view_organization, members_visible_to
@@ -25,6 +26,7 @@ from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
 from reviews.oversight import selectors, services
 from reviews.oversight.forms import (
+    EvidenceForm,
     FindingProblemForm,
     InspectionForm,
     ProblemForm,
@@ -40,6 +42,7 @@ from reviews.oversight.permissions import (
     can_register_problem,
     can_run_inspection,
     can_verify,
+    evidence_visible_to,
     inspection_branches_visible_to,
 )
 
@@ -114,6 +117,7 @@ def problem_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if rectifies and state in services.STARTABLE
         else None,
         "can_submit": rectifies and state in services.SUBMITTABLE,
+        "evidence_files": selectors.problem_evidence(problem=problem),
         "verify_form": VerifyForm() if verifies and state == ProblemState.SUBMITTED else None,
         "return_form": ReturnForm() if verifies and state == ProblemState.SUBMITTED else None,
     }
@@ -161,10 +165,20 @@ def problem_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     problem = _rectifiable(request, pk)
     if problem.state not in services.SUBMITTABLE:
         return redirect(problem)
-    form = SubmitForm(request.POST or None, initial={"measures": problem.measures, "evidence": problem.evidence})
+    form = SubmitForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"measures": problem.measures, "evidence": problem.evidence},
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.problem_submit(problem=problem, by=request.user, **form.cleaned_data)
+            services.problem_submit(
+                problem=problem,
+                by=request.user,
+                measures=form.cleaned_data["measures"],
+                evidence=form.cleaned_data["evidence"],
+                uploads=form.uploads,
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -339,8 +353,10 @@ def inspection_branch(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         else:
             messages.success(request, _("检查发现已保存。"))
             return redirect(row)
+    evidence = selectors.findings_evidence(inspection_branch=row)
     for item in items:
         item.errors = errors.get(f"note_{item.key}", [])  # type: ignore[attr-defined]
+        item.files = evidence.get(item.finding.pk, []) if item.finding else []  # type: ignore[attr-defined]
     context = {
         "row": row,
         "inspection": inspection,
@@ -351,6 +367,7 @@ def inspection_branch(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
             initial={"deadline": today + datetime.timedelta(days=FINDING_DEADLINE_DAYS), "responsible": _("支部书记")}
         ),
         "posted": request.method == "POST",
+        "evidence_form": EvidenceForm() if runs and not inspection.is_closed else None,
     }
     return render(request, "reviews/inspection_branch.html", context)
 
@@ -382,3 +399,45 @@ def finding_problem(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect(row)
     messages.success(request, _("已转为整改问题，列入%(branch)s的整改台账。") % {"branch": row.branch.name})
     return redirect(problem)
+
+
+# Evidence files ------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def finding_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Attach photos, scans or PDFs to a finding (the inspectors, while the inspection is open): all or none."""
+    visible = inspection_branches_visible_to(request.user).values("pk")
+    finding = get_or_404(
+        lambda pk: InspectionFinding.objects.select_related("inspection_branch__inspection__organization").get(
+            pk=pk, inspection_branch__in=visible
+        ),
+        pk=pk,
+    )
+    row = finding.inspection_branch
+    if not can_run_inspection(request.user, row.inspection):
+        raise PermissionDenied
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            stored = services.finding_evidence_add(finding=finding, uploads=form.uploads, uploaded_by=request.user)
+        except ValidationError as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("已上传%(n)s个佐证材料。") % {"n": len(stored)})
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, str(text))
+    return redirect(f"{row.get_absolute_url()}#finding-{finding.pk}")
+
+
+@login_required
+@require_GET
+def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+    """An evidence file, for anybody who sees its problem or its finding (never from a public media URL)."""
+    evidence = get_or_404(lambda pk: evidence_visible_to(request.user).get(pk=pk), pk=pk)
+    return file_response(
+        evidence.file, filename=evidence.original_name, content_type=evidence.content_type or "application/octet-stream"
+    )

@@ -195,6 +195,8 @@ class Command(BaseCommand):
                 "seconds": oversight_result.seconds,
             }
         )
+        if options["history"]:
+            self._generate_oversight_history(seed=seed, today=today)
         self._recompute_compliance(today=today)
         self._write_summary(tree.demo_summary(today=today))
         self._write_study_summary(study_demo.study_demo_summary(today=today))
@@ -221,6 +223,27 @@ class Command(BaseCommand):
                 "meetings": stats.meetings,
                 "attendance": stats.attendance,
                 "makeup": stats.makeup_tasks,
+                "seconds": stats.seconds,
+            }
+        )
+
+    def _generate_oversight_history(self, *, seed: int, today: datetime.date) -> None:
+        """The demo district's half-year 随机抽查 and a year of problems in every branch's ledger (in bulk)."""
+        from demo.oversight.history import oversight_history_generate
+
+        stats = oversight_history_generate(seed=seed, today=today)
+        self.stdout.write(
+            _(
+                "督导检查历史：上半年随机抽查%(branches)d个党支部、检查发现%(findings)d条；整改台账新增问题%(problems)d个"
+                "（未销号%(open)d个，其中逾期%(overdue)d个；已销号%(closed)d个）；用时%(seconds).1f秒。"
+            )
+            % {
+                "branches": stats.branches_inspected,
+                "findings": stats.findings,
+                "problems": stats.problems,
+                "open": stats.open,
+                "overdue": stats.overdue,
+                "closed": stats.closed,
                 "seconds": stats.seconds,
             }
         )
