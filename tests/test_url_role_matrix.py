@@ -61,6 +61,8 @@ from reviews.evaluations.models import ApprovalStatus, EvaluationProblem, Grade,
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
 from reviews.oversight import services as oversight_services
 from reviews.oversight.models import FindingResult, InspectionKind, ProblemSource
+from reviews.ratings import services as rating_services
+from reviews.ratings.models import BranchRating, RatingRubric
 from study.learning import services as learning_services
 from study.materials import services as material_services
 from study.models import Audience, StudyForm
@@ -314,6 +316,16 @@ def build_scenario() -> SimpleNamespace:
         deadline=today,
         created_by=far_secretary,
     )
+    far_rubric = RatingRubric.objects.create(
+        name=f"{MARK}星级评定标准",
+        organization=far_district,
+        source=f"{MARK}依据",
+        effective_from=today.replace(month=1, day=1),
+        items={"compliance": 100},
+        thresholds=[0, 20, 40, 60, 80],
+    )
+    rating_services.ratings_propose(organization=far_district, year=today.year, today=today, progress=None)
+    far_rating = BranchRating.objects.get(organization=far_branch, year=today.year)
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -349,6 +361,8 @@ def build_scenario() -> SimpleNamespace:
         inspection_branch=far_inspection_branch,
         finding=far_finding,
         ledger_problem=far_ledger_problem,
+        rubric=far_rubric,
+        rating=far_rating,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -664,6 +678,9 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:inspection_close": lambda f: {"pk": f.inspection.pk},
     "reviews:inspection_branch": lambda f: {"pk": f.inspection_branch.pk},
     "reviews:finding_problem": lambda f: {"pk": f.finding.pk},
+    "reviews:subtree_ratings": lambda f: {"pk": f.district.pk},
+    "reviews:branch_rating": lambda f: {"pk": f.branch.pk},
+    "reviews:rating_detail": lambda f: {"pk": f.rating.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -727,6 +744,8 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.evaluationcampaign": lambda f: f.campaign,
     "reviews.gradeproposal": lambda f: f.proposal,
     "reviews.evaluationproblem": lambda f: f.problem,
+    "reviews.ratingrubric": lambda f: f.rubric,
+    "reviews.branchrating": lambda f: f.rating,
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 
@@ -800,6 +819,8 @@ def post_body(f: SimpleNamespace) -> dict:
         "notification": f.notification.pk,
         "attachment": f.attachment.pk,
         "rule_set": f.rule_set.pk,
+        "rating": f.rating.pk,
+        "rubric": f.rubric.pk,
         "representatives": [f.user.pk],
         "branches": [f.branch.pk],
     }
@@ -840,6 +861,7 @@ def post_body(f: SimpleNamespace) -> dict:
         "year": timezone.localdate().year,
         "month": timezone.localdate().month,
         "action": "comment",
+        "stars": 1,
     }
     return ids | text
 
