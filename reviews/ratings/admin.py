@@ -8,6 +8,8 @@ rubric only inside its scope. Ratings are decided on the portal's pages (who, wh
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Q, QuerySet
@@ -52,7 +54,7 @@ def may_edit_rubric(user: User, rubric: RatingRubric) -> bool:
         return True
     if not is_administrator(user):
         return False
-    if rubric.organization_id is None:
+    if rubric.organization is None:
         return _covers_everything(user)
     return can_view_organization(user, rubric.organization)
 
@@ -74,7 +76,7 @@ class RatingRubricAdminForm(forms.ModelForm):
 
     def clean_organization(self):
         organization = self.cleaned_data.get("organization")
-        if organization is None and not _covers_everything(self.user):
+        if organization is None and (self.user is None or not _covers_everything(self.user)):
             raise forms.ValidationError(_("只有市级系统管理员可以设置全市适用的评定标准，请选择适用范围。"))
         return organization
 
@@ -82,7 +84,7 @@ class RatingRubricAdminForm(forms.ModelForm):
 @admin.register(RatingRubric)
 class RatingRubricAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = RatingRubricAdminForm
-    scope_function = rubrics_visible_to
+    scope_function = rubrics_visible_to  # type: ignore[assignment]  # the mixin's default is None
     list_display = ("name", "organization", "effective_from", "in_force")
     search_fields = ("name", "source")
     list_select_related = ("organization",)
@@ -94,7 +96,7 @@ class RatingRubricAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user
+        form.user = request.user  # type: ignore[attr-defined]  # read by RatingRubricAdminForm
         return form
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
@@ -103,15 +105,17 @@ class RatingRubricAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return super().has_add_permission(request) and is_administrator(request.user)
+        return super().has_add_permission(request) and is_administrator(cast(User, request.user))
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         allowed = super().has_change_permission(request, obj)
-        return allowed and (obj is None or may_edit_rubric(request.user, obj))
+        return allowed and (obj is None or may_edit_rubric(cast(User, request.user), obj))
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or (may_edit_rubric(request.user, obj) and not obj.ratings.exists()))
+        return allowed and (
+            obj is None or (may_edit_rubric(cast(User, request.user), obj) and not obj.ratings.exists())
+        )
 
 
 class BranchRatingChangeInline(admin.TabularInline):

@@ -83,8 +83,8 @@ def _distribution(*, organization: Organization, year: int) -> tuple[list[Distri
         else:
             target.by_stars[row["stars"] - 1] += row["n"]
     total = Distribution(organization=organization)
-    for row in rows.values():
-        total.add(row)
+    for distribution in rows.values():
+        total.add(distribution)
     return list(rows.values()), total
 
 
