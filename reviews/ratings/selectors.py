@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Substr
 
 from branches.models import Organization, OrganizationKind, User
@@ -53,43 +53,47 @@ class SubtreeRatings:
         return [(level, star_label(level)) for level in STAR_LEVELS]
 
 
-def _distribution(*, organization: Organization, year: int) -> tuple[list[Distribution], Distribution]:
-    """Per child of `organization` (a branch child counts itself). Three queries."""
+def _distribution(
+    *, organization: Organization, year: int, children: list[Organization] | None = None
+) -> tuple[list[Distribution], Distribution]:
+    """Per child of `organization` (a branch child counts itself): branches, confirmed per level, waiting. One
+    query (the branches of the subtree joined to their rating of the year), and one more for the children unless
+    the caller has them."""
     child_length = len(organization.path) + Organization.STEP
-    children = list(Organization.objects.filter(parent=organization).order_by("kind", "path"))
-    branch_counts = dict(
-        Organization.objects.filter(path__startswith=organization.path, kind=OrganizationKind.BRANCH)
+    if children is None:
+        children = list(Organization.objects.filter(parent=organization).order_by("kind", "path"))
+    of_year = Q(ratings__year=year)
+    counts = {
+        row["child"]: row
+        for row in Organization.objects.filter(path__startswith=organization.path, kind=OrganizationKind.BRANCH)
         .annotate(child=Substr("path", 1, child_length))
         .values("child")
-        .annotate(n=Count("pk"))
+        .annotate(
+            branches=Count("pk", distinct=True),
+            waiting=Count("ratings", filter=of_year & Q(ratings__stars__isnull=True)),
+            **{f"stars_{level}": Count("ratings", filter=of_year & Q(ratings__stars=level)) for level in STAR_LEVELS},
+        )
         .order_by()
-        .values_list("child", "n")
-    )
-    rows: dict[str, Distribution] = {
-        child.path: Distribution(organization=child, branches=branch_counts.get(child.path, 0)) for child in children
     }
-    for row in (
-        BranchRating.objects.filter(organization__path__startswith=organization.path, year=year)
-        .annotate(child=Substr("organization__path", 1, child_length))
-        .values("child", "stars")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        target = rows.get(row["child"])
-        if target is None:
-            continue
-        if row["stars"] is None:
-            target.waiting += row["n"]
-        else:
-            target.by_stars[row["stars"] - 1] += row["n"]
+    rows = []
+    for child in children:
+        row = counts.get(child.path, {})
+        rows.append(
+            Distribution(
+                organization=child,
+                branches=row.get("branches", 0),
+                by_stars=[row.get(f"stars_{level}", 0) for level in STAR_LEVELS],
+                waiting=row.get("waiting", 0),
+            )
+        )
     total = Distribution(organization=organization)
-    for distribution in rows.values():
+    for distribution in rows:
         total.add(distribution)
-    return list(rows.values()), total
+    return rows, total
 
 
 def subtree_ratings(*, organization: Organization, year: int, page_number: Any = 1) -> SubtreeRatings:
-    """The officers page: distribution per child, and one page of the proposals waiting. Five queries."""
+    """The officers page: distribution per child, and one page of the proposals waiting. Four queries."""
     children, total = _distribution(organization=organization, year=year)
     waiting = (
         BranchRating.objects.filter(organization__path__startswith=organization.path, year=year, stars__isnull=True)
@@ -172,10 +176,11 @@ class ReportRatings:
         return self.total is not None and (self.total.confirmed + self.total.waiting) > 0
 
 
-def report_ratings(*, organization: Organization, year: int) -> ReportRatings:
-    """A branch: its rating of the year (one query). A committee: the distribution per child (three queries)."""
+def report_ratings(*, organization: Organization, year: int, children: list[Organization]) -> ReportRatings:
+    """A branch: its rating of the year. A committee: the distribution per child (`children`, which the report
+    already read). One query."""
     if organization.is_branch:
         rating = BranchRating.objects.filter(organization=organization, year=year).select_related("rubric").first()
         return ReportRatings(year=year, rating=rating)
-    children, total = _distribution(organization=organization, year=year)
-    return ReportRatings(year=year, children=children, total=total)
+    rows, total = _distribution(organization=organization, year=year, children=children)
+    return ReportRatings(year=year, children=rows, total=total)
