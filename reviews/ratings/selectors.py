@@ -63,8 +63,8 @@ def _distribution(
     if children is None:
         children = list(Organization.objects.filter(parent=organization).order_by("kind", "path"))
     of_year = Q(ratings__year=year)
-    counts = {
-        row["child"]: row
+    counts: dict[str, dict[str, Any]] = {
+        row["child"]: dict(row)
         for row in Organization.objects.filter(path__startswith=organization.path, kind=OrganizationKind.BRANCH)
         .annotate(child=Substr("path", 1, child_length))
         .values("child")
@@ -77,7 +77,7 @@ def _distribution(
     }
     rows = []
     for child in children:
-        row = counts.get(child.path, {})
+        row: dict[str, Any] = counts.get(child.path, {})
         rows.append(
             Distribution(
                 organization=child,
