@@ -37,8 +37,8 @@ def ratings_propose(
 ) -> int:
     """Score every branch of `organization`'s subtree for `year` with the rubric in force for it and store the
     proposals (new rows, or the proposal fields of existing ones). A fixed number of queries whatever the size of
-    the subtree: the branches, the rubrics, the evidence (reviews.ratings.evidence), the stored ratings, one
-    insert and one update in batches. Returns the number of branches proposed."""
+    the subtree: the branches, the rubrics, the evidence (reviews.ratings.evidence) and one upsert in batches.
+    Returns the number of branches proposed."""
     today = today or timezone.localdate()
     as_of = as_of_for(year, today)
     report = progress or (lambda *args, **kwargs: None)
@@ -47,27 +47,38 @@ def ratings_propose(
     rubrics = list(RatingRubric.objects.select_related("organization"))
     evidence = evidence_for(root=organization, branches=branches, year=year, as_of=as_of)
     report(1, 3, _("计算得分"))
-    stored = {
-        rating.organization_id: rating
-        for rating in BranchRating.objects.filter(organization__path__startswith=organization.path, year=year)
-    }
     now = timezone.now()
-    new: list[BranchRating] = []
-    changed: list[BranchRating] = []
+    rows: list[BranchRating] = []
     for branch in branches:
         rubric = rubric_for(rubrics, branch, as_of)
         if rubric is None:
             continue
         total, stars, breakdown = score(rubric, evidence[branch.pk], year)
-        rating = stored.get(branch.pk) or BranchRating(organization=branch, year=year)
-        rating.rubric, rating.score, rating.proposed_stars = rubric, total, stars
-        rating.breakdown, rating.evidence_as_of, rating.proposed_at, rating.updated_at = breakdown, as_of, now, now
-        (changed if rating.pk else new).append(rating)
+        rows.append(
+            BranchRating(
+                organization=branch,
+                year=year,
+                rubric=rubric,
+                score=total,
+                proposed_stars=stars,
+                breakdown=breakdown,
+                evidence_as_of=as_of,
+                proposed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     report(2, 3, _("保存建议"))
-    BranchRating.objects.bulk_create(new, batch_size=500)
-    BranchRating.objects.bulk_update(changed, PROPOSAL_FIELDS, batch_size=500)
+    # One upsert: a new branch gets its row; an existing row gets the proposal fields and keeps the decision.
+    BranchRating.objects.bulk_create(
+        rows,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=["organization", "year"],
+        update_fields=PROPOSAL_FIELDS,
+    )
     report(3, 3)
-    return len(new) + len(changed)
+    return len(rows)
 
 
 def ratings_propose_start(*, organization: Organization, year: int, by: User) -> Job:
