@@ -95,6 +95,8 @@ def test_a_change_without_a_reason_is_refused_with_a_message_and_nothing_written
 
 def test_the_branch_secretary_sees_the_rating_but_cannot_decide_it(client, secretary, branch, proposed):
     client.force_login(secretary)
+    page = client.get(reverse("branches:organization_detail", args=[branch.pk])).content.decode()
+    assert reverse("reviews:branch_rating", args=[branch.pk]) in page  # the block, loaded by htmx
     block = client.get(reverse("reviews:branch_rating", args=[branch.pk]))
     assert block.status_code == 200 and proposed.proposed_label in block.content.decode()
     detail = client.get(reverse("reviews:rating_detail", args=[proposed.pk]))
