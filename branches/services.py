@@ -320,6 +320,8 @@ ADMINISTRATOR_PERMISSIONS = {
         *_view("complianceresult", "compliancerollup", "memberflag", "evaluationcampaign", "gradeproposal"),
         *_view("gradepolicy", "dutyreportround", "dutyreport", "dutyassessment"),
         *_view("evaluationproblem"),
+        *(f"{action}_ratingrubric" for action in ("view", "add", "change", "delete")),
+        *_view("branchrating"),
     ],
 }
 

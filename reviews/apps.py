@@ -12,6 +12,7 @@ class ReviewsConfig(AppConfig):
         from reviews import receivers
         from reviews.compliance import rule_versions
         from reviews.evaluations.selectors import member_page_grades
+        from reviews.ratings import services as ratings
         from reviews.reports import services as reports
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
@@ -35,4 +36,12 @@ class ReviewsConfig(AppConfig):
             stale_after=reports.YEARLY_REPORT_STALE_AFTER,
             soft_time_limit=reports.YEARLY_REPORT_SOFT_TIME_LIMIT,
             result_template="reviews/partials/_yearly_report_result.html",
+        )
+        register(
+            ratings.RATINGS_PROPOSE,
+            ratings.ratings_propose_run,
+            title=ratings.RATINGS_PROPOSE_TITLE,
+            max_attempts=2,  # one transaction: a killed run wrote nothing and is run again
+            stale_after=ratings.RATINGS_PROPOSE_STALE_AFTER,
+            soft_time_limit=ratings.RATINGS_PROPOSE_SOFT_TIME_LIMIT,
         )

@@ -338,8 +338,8 @@ class YearlyReportChunk(models.Model):
         return f"{self.job_id} #{self.index}"
 
 
-# 民主评议党员 (reviews/evaluations/), 述职评议考核 (reviews/duty_reports/) and 督导检查 (reviews/oversight/): the
-# models live beside their packages and are registered through this module.
+# 民主评议党员 (reviews/evaluations/), 述职评议考核 (reviews/duty_reports/), 督导检查 (reviews/oversight/) and 星级评定
+# (reviews/ratings/): the models live beside their packages and are registered through this module.
 from reviews.duty_reports.models import (  # noqa: E402, F401
     DutyAssessment,
     DutyReport,
@@ -366,4 +366,9 @@ from reviews.oversight.models import (  # noqa: E402, F401
     ProblemEvidence,
     ProblemRollup,
     ProblemTransition,
+)
+from reviews.ratings.models import (  # noqa: E402, F401
+    BranchRating,
+    BranchRatingChange,
+    RatingRubric,
 )

@@ -61,6 +61,8 @@ from reviews.evaluations.models import ApprovalStatus, EvaluationProblem, Grade,
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
 from reviews.oversight import services as oversight_services
 from reviews.oversight.models import FindingResult, InspectionKind, ProblemSource
+from reviews.ratings import services as rating_services
+from reviews.ratings.models import BranchRating, RatingRubric
 from study.learning import services as learning_services
 from study.materials import services as material_services
 from study.models import Audience, StudyForm
@@ -319,6 +321,16 @@ def build_scenario() -> SimpleNamespace:
         uploads=[AttachmentUpload(SimpleUploadedFile(f"{MARK}.png", png()), f"{MARK}.png", "image/png")],
         uploaded_by=far_secretary,
     )[0]
+    far_rubric = RatingRubric.objects.create(
+        name=f"{MARK}星级评定标准",
+        organization=far_district,
+        source=f"{MARK}依据",
+        effective_from=today.replace(month=1, day=1),
+        items={"compliance": 100},
+        thresholds=[0, 20, 40, 60, 80],
+    )
+    rating_services.ratings_propose(organization=far_district, year=today.year, today=today, progress=None)
+    far_rating = BranchRating.objects.get(organization=far_branch, year=today.year)
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -355,6 +367,8 @@ def build_scenario() -> SimpleNamespace:
         finding=far_finding,
         evidence=far_evidence,
         ledger_problem=far_ledger_problem,
+        rubric=far_rubric,
+        rating=far_rating,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -672,6 +686,9 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:finding_problem": lambda f: {"pk": f.finding.pk},
     "reviews:finding_evidence": lambda f: {"pk": f.finding.pk},
     "reviews:evidence_file": lambda f: {"pk": f.evidence.pk},
+    "reviews:subtree_ratings": lambda f: {"pk": f.district.pk},
+    "reviews:branch_rating": lambda f: {"pk": f.branch.pk},
+    "reviews:rating_detail": lambda f: {"pk": f.rating.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -735,6 +752,8 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.evaluationcampaign": lambda f: f.campaign,
     "reviews.gradeproposal": lambda f: f.proposal,
     "reviews.evaluationproblem": lambda f: f.problem,
+    "reviews.ratingrubric": lambda f: f.rubric,
+    "reviews.branchrating": lambda f: f.rating,
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 
@@ -808,6 +827,8 @@ def post_body(f: SimpleNamespace) -> dict:
         "notification": f.notification.pk,
         "attachment": f.attachment.pk,
         "rule_set": f.rule_set.pk,
+        "rating": f.rating.pk,
+        "rubric": f.rubric.pk,
         "representatives": [f.user.pk],
         "branches": [f.branch.pk],
     }
@@ -848,6 +869,7 @@ def post_body(f: SimpleNamespace) -> dict:
         "year": timezone.localdate().year,
         "month": timezone.localdate().month,
         "action": "comment",
+        "stars": 1,
     }
     return ids | text
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from pygal.style import Style
 
 from portal.xlsx import Sheet, workbook_bytes
+from reviews.ratings.models import STAR_LEVELS, star_label
 from reviews.reports.selectors import PDF_ROW_LIMIT, VERIFY_COMMAND, YearlyReport
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -226,12 +227,51 @@ def xlsx_bytes(report: YearlyReport, *, version: int) -> bytes:
             _problem_rows(report),
         ),
         sheet(
-            _("未记录事项"),
-            [_("事项"), _("情况")],
-            [[label, _("未记录")] for _key, label in report.unrecorded],
+            _("星级评定"),
+            [_("项目"), _("数值"), _("说明")]
+            if report.is_branch
+            else [_("党组织"), _("党支部"), *_star_labels(), _("待确认"), _("未评定")],
+            _rating_rows(report),
         ),
     ]
+    if report.unrecorded:
+        sheets.append(
+            sheet(_("未记录事项"), [_("事项"), _("情况")], [[label, _("未记录")] for _key, label in report.unrecorded])
+        )
     return workbook_bytes(sheets)
+
+
+def _star_labels() -> list[str]:
+    return [star_label(level) for level in STAR_LEVELS]
+
+
+def _rating_rows(report: YearlyReport) -> list[list]:
+    """A branch: its stars (confirmed, or proposed and waiting) and the score item by item; a committee: the
+    branches per level for each child and in all; 本年度无记录 when nothing was proposed."""
+    section = report.ratings
+    if section is None or not section.has_data:
+        return [[_("星级评定"), _("本年度无记录")]]
+    rating = section.rating
+    if rating is not None:
+        status = rating.stars_label if rating.is_confirmed else _("待上级党组织确认")
+        rows: list[list] = [
+            [_("评定星级"), status, ""],
+            [_("建议星级"), rating.proposed_label, ""],
+            [_("得分"), rating.score, rating.rubric.name],
+        ]
+        rows += [[row.title, row.points, row.evidence] for row in section.breakdown]
+        return rows
+    distributions = [*section.children, *([section.total] if section.total else [])]
+    return [
+        [
+            d.organization.name if d is not section.total else _("合计"),  # type: ignore[union-attr]  # children have one
+            d.branches,
+            *d.by_stars,
+            d.waiting,
+            d.unrated,
+        ]
+        for d in distributions
+    ]
 
 
 def _study_rows(report: YearlyReport) -> list[list]:
@@ -338,5 +378,6 @@ def data_fingerprint(report: YearlyReport) -> str:
         _evaluation_rows(report),
         _problem_rows(report),
         report.problems.by_source if report.problems else None,
+        _rating_rows(report),
     )
     return fingerprint_text(summary)

@@ -130,7 +130,7 @@ def test_a_year_without_campaign_or_problem_says_no_record(branch, committee):
         report = build(organization, year=YEAR - 1)
         assert not report.evaluations.has_data and report.problems.total == 0
         text = pdf_text(render.pdf_bytes(report, version=1))
-        assert text.count("本年度无记录") == 2
+        assert text.count("本年度无记录") == 3  # 民主评议党员, 问题整改 and 星级评定
         assert sheet_rows(report, "民主评议") == [["民主评议党员", "本年度无记录"]]
         assert "本年度无记录" in sheet_rows(report, "问题整改")[0]
 

@@ -18,7 +18,7 @@ from tests.reviews.test_dashboard import TODAY, YEAR, day, hold, hold_everything
 
 pytestmark = pytest.mark.django_db
 
-REPORT_BUDGET = 29  # 20, and 民主评议党员 (7) and 问题整改 (a branch: 2)
+REPORT_BUDGET = 30  # 20, and 民主评议党员 (7), 问题整改 (a branch: 2) and 星级评定 (1)
 
 
 def make_history(branch, sibling_branch, other_branch, secretary):
@@ -53,7 +53,8 @@ def test_it_reports_a_branch_from_the_stored_results(history, branch):
     assert all(len(row.content_hash) == 64 for row in report.records)
     assert [head.organization for head in report.heads] == [branch]
     assert report.talks.coverage is not None
-    assert [key for key, _label in report.unrecorded] == ["ratings"]
+    assert report.unrecorded == []  # 星级评定 is recorded now (tests/reviews/test_ratings_report.py)
+    assert report.ratings is not None and not report.ratings.has_data
 
 
 def test_it_reports_a_committee_with_its_children_and_missed_obligations(history, committee, branch, sibling_branch):
@@ -133,7 +134,7 @@ def test_it_writes_a_workbook_with_one_sheet_per_section(history, committee, sib
         "党费收缴",
         "民主评议",
         "问题整改",
-        "未记录事项",
+        "星级评定",
     ]
     children = workbook["下级组织"]
     assert children["A1"].value == f"东城区教育系统党委 {YEAR}年度检查报告"

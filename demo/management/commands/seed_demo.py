@@ -17,6 +17,7 @@ from demo.dues import seed as dues_demo
 from demo.duty_reports import seed as duty_reports_demo
 from demo.evaluations import seed as evaluations_demo
 from demo.oversight import seed as oversight_demo
+from demo.ratings import seed as ratings_demo
 from demo.study import seed as study_demo
 from demo.tree import seed as tree
 from demo.tree import tables as tree_tables
@@ -198,6 +199,15 @@ class Command(BaseCommand):
         if options["history"]:
             self._generate_oversight_history(seed=seed, today=today)
         self._recompute_compliance(today=today)
+        ratings_result = ratings_demo.ratings_demo_seed(today=today)
+        self.stdout.write(
+            _("星级评定：新增建议%(proposed)d个、已评定%(decided)d个；用时%(seconds).1f秒。")
+            % {
+                "proposed": ratings_result.proposed,
+                "decided": ratings_result.decided,
+                "seconds": ratings_result.seconds,
+            }
+        )
         self._write_summary(tree.demo_summary(today=today))
         self._write_study_summary(study_demo.study_demo_summary(today=today))
         self._write_logins(result.logins)
