@@ -9,23 +9,17 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from activities.models import HeartTalk, Meeting
 from branches.models import (
     Member,
     Membership,
     MembershipType,
     MemberStatus,
     Organization,
-    PartyGroup,
-    Role,
     User,
 )
 from demo.study import tables as study_tables
 from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
-from reviews.duty_reports.models import DutyReportRound
-from reviews.evaluations.models import EvaluationCampaign
-from reviews.oversight.models import Inspection, Problem
 from study.models import (
     TASK_TITLE,
     Audience,
@@ -42,7 +36,7 @@ from study.models import (
     TaskStatus,
 )
 from study.plans import services
-from tests.record_chain import chain_wipe
+from tests.demo.test_seed_demo import wipe  # one wipe: every model that protects the demo data
 
 pytestmark = pytest.mark.django_db
 
@@ -129,28 +123,6 @@ def snapshot() -> dict[str, list]:
             )
         ),
     }
-
-
-def wipe() -> None:
-    """Everything seed_demo wrote, study data first (plans and materials protect their organisations)."""
-    chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
-    EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
-    DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, branches, openers and authors
-    Problem.objects.all().delete()  # the 整改台账 protects its organisations and the users who acted
-    Inspection.objects.all().delete()  # 督导检查 protects its organisation, branches and inspectors
-    Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches
-    HeartTalk.objects.all().delete()
-    StudyTask.objects.all().delete()
-    StudyPlan.objects.all().delete()
-    StudyMaterial.objects.all().delete()
-    Role.objects.all().delete()
-    Membership.objects.all().delete()
-    PartyGroup.objects.update(leader=None)
-    Member.objects.all().delete()
-    PartyGroup.objects.all().delete()
-    User.objects.all().delete()
-    for organization in Organization.objects.order_by("-depth"):
-        organization.delete()
 
 
 def demo_branch() -> Organization:
