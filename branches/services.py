@@ -320,6 +320,9 @@ ADMINISTRATOR_PERMISSIONS = {
         *_view("complianceresult", "compliancerollup", "memberflag", "evaluationcampaign", "gradeproposal"),
         *_view("gradepolicy", "dutyreportround", "dutyreport", "dutyassessment"),
         *_view("evaluationproblem"),
+        *_view("weakcriterion", "weaksuggestion", "rectificationplan"),
+        "add_weakcriterion",
+        "change_weakcriterion",
     ],
 }
 

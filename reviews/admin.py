@@ -568,3 +568,6 @@ class EvaluationProblemAdmin(AnnualExportAdminMixin, ReadOnlyScopedAdmin):
 
 # 述职评议考核 (reviews/duty_reports/admin.py) registers its models with the admin here.
 import reviews.duty_reports.admin  # noqa: E402, F401
+
+# 软弱涣散党支部 (reviews/weak_branches/admin.py) likewise.
+import reviews.weak_branches.admin  # noqa: E402, F401

@@ -13,6 +13,7 @@ class ReviewsConfig(AppConfig):
         from reviews.compliance import rule_versions
         from reviews.evaluations.selectors import member_page_grades
         from reviews.reports import services as reports
+        from reviews.weak_branches import services as weak_branches
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
         hooks.organization_structure_changed.connect(receivers.structure_changed)
@@ -35,4 +36,12 @@ class ReviewsConfig(AppConfig):
             stale_after=reports.YEARLY_REPORT_STALE_AFTER,
             soft_time_limit=reports.YEARLY_REPORT_SOFT_TIME_LIMIT,
             result_template="reviews/partials/_yearly_report_result.html",
+        )
+        register(
+            weak_branches.WEAK_SUGGESTIONS,
+            weak_branches.weak_suggestions_run,
+            title=weak_branches.WEAK_SUGGESTIONS_TITLE,
+            max_attempts=2,  # idempotent per chunk: a re-run replaces only suggestions still waiting
+            stale_after=weak_branches.WEAK_SUGGESTIONS_STALE_AFTER,
+            soft_time_limit=weak_branches.WEAK_SUGGESTIONS_SOFT_TIME_LIMIT,
         )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("reviews.evaluations.urls")),
     path("", include("reviews.duty_reports.urls")),
     path("", include("reviews.oversight.urls")),
+    path("", include("reviews.weak_branches.urls")),
     path("compliance/", views.dashboard_home, name="dashboard_home"),
     path("orgs/<int:pk>/compliance/", views.dashboard, name="dashboard"),
     path("orgs/<int:pk>/todo/", views.branch_todo, name="branch_todo"),
