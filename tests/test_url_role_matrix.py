@@ -61,6 +61,8 @@ from reviews.evaluations.models import ApprovalStatus, EvaluationProblem, Grade,
 from reviews.models import FlagLevel, MemberFlag, Rule, RuleSet, YearlyReportFile
 from reviews.oversight import services as oversight_services
 from reviews.oversight.models import FindingResult, InspectionKind, ProblemSource
+from reviews.weak_branches import services as weak_services
+from reviews.weak_branches.models import WeakSuggestion
 from study.learning import services as learning_services
 from study.materials import services as material_services
 from study.models import Audience, StudyForm
@@ -314,6 +316,22 @@ def build_scenario() -> SimpleNamespace:
         deadline=today,
         created_by=far_secretary,
     )
+    far_weak_suggestion = WeakSuggestion.objects.create(
+        branch=far_branch, month=today.replace(day=1), reasons=[{"code": "term_overdue", "ended": "2026-01-01"}]
+    )
+    weak_services.weak_branch_confirm(suggestion=far_weak_suggestion, by=far_secretary, reason=f"{MARK}认定")
+    far_rectification = weak_services.rectification_plan_create(
+        branch=far_branch,
+        responsible=far_secretary,
+        goal=f"{MARK}整顿目标",
+        by=far_secretary,
+        measures=[(f"{MARK}整顿措施", today)],
+    )
+    far_pending_suggestion = WeakSuggestion.objects.create(
+        branch=far_branch,
+        month=today.replace(day=1) - datetime.timedelta(days=1),
+        reasons=[{"code": "problems_overdue", "count": 1}],
+    )
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -349,6 +367,8 @@ def build_scenario() -> SimpleNamespace:
         inspection_branch=far_inspection_branch,
         finding=far_finding,
         ledger_problem=far_ledger_problem,
+        weak_suggestion=far_pending_suggestion,
+        rectification=far_rectification,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -664,6 +684,16 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:inspection_close": lambda f: {"pk": f.inspection.pk},
     "reviews:inspection_branch": lambda f: {"pk": f.inspection_branch.pk},
     "reviews:finding_problem": lambda f: {"pk": f.finding.pk},
+    "reviews:weak_overview": lambda f: {"pk": f.district.pk},
+    "reviews:weak_suggestions_start": lambda f: {"pk": f.district.pk},
+    "reviews:weak_suggestion_confirm": lambda f: {"pk": f.weak_suggestion.pk},
+    "reviews:weak_suggestion_dismiss": lambda f: {"pk": f.weak_suggestion.pk},
+    "reviews:branch_rectification": lambda f: {"pk": f.branch.pk},
+    "reviews:rectification_plan_create": lambda f: {"pk": f.branch.pk},
+    "reviews:rectification_plan": lambda f: {"pk": f.rectification.pk},
+    "reviews:rectification_measure_add": lambda f: {"pk": f.rectification.pk},
+    "reviews:rectification_update_add": lambda f: {"pk": f.rectification.pk},
+    "reviews:weak_branch_lift": lambda f: {"pk": f.rectification.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -727,6 +757,9 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.evaluationcampaign": lambda f: f.campaign,
     "reviews.gradeproposal": lambda f: f.proposal,
     "reviews.evaluationproblem": lambda f: f.problem,
+    "reviews.weakcriterion": None,  # city-wide criteria, in no subtree: an unknown id
+    "reviews.weaksuggestion": lambda f: f.weak_suggestion,
+    "reviews.rectificationplan": lambda f: f.rectification,
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 
@@ -802,8 +835,11 @@ def post_body(f: SimpleNamespace) -> dict:
         "rule_set": f.rule_set.pk,
         "representatives": [f.user.pk],
         "branches": [f.branch.pk],
+        "measure": f.rectification.measures.first().pk,
     }
     text = {
+        "goal": "矩阵测试",
+        "text": "矩阵测试",
         "name": "矩阵测试",
         "title": "矩阵测试",
         "topic": "矩阵测试",

@@ -6,10 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminDateWidget
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from branches.permissions import is_administrator
+from branches.admin import ScopedAdminMixin
+from branches.permissions import is_administrator, organization_scope_q
 from reviews.weak_branches import services
 from reviews.weak_branches.models import RectificationPlan, WeakCriterion, WeakSuggestion
 
@@ -53,10 +55,10 @@ class WeakCriterionAdmin(admin.ModelAdmin):
         services.weak_criterion_add_version(criterion=obj)
 
 
-class _ScopedReadOnly(admin.ModelAdmin):
-    def get_queryset(self, request: HttpRequest):
-        from branches.permissions import organization_scope_q
+class _ScopedReadOnly(ScopedAdminMixin, admin.ModelAdmin):
+    """Rows whose branch lies in the user's scope (404 for another's); never edited here."""
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).filter(organization_scope_q(request.user, "branch"))
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
