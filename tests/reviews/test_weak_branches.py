@@ -445,3 +445,33 @@ def test_the_officers_page_costs_the_same_for_20_and_2000_branches(client, distr
     assert response.status_code == 200
     assert len(captured.captured_queries) <= budget
     assert "共2000个党支部" in response.content.decode()
+
+
+# The yearly report ----------------------------------------------------------------------------------------------
+
+
+def test_the_yearly_report_counts_weak_branches_how_long_and_those_lifted(
+    district, branch, sibling_branch, suggestion, committee_officer, django_assert_max_num_queries
+):
+    from reviews.reports import render
+    from reviews.reports.selectors import report_data
+    from tests.reviews.test_reports import REPORT_BUDGET, pdf_text
+
+    plan = _confirmed_plan(suggestion, committee_officer)
+    services.rectification_update_add(
+        plan=plan, by=committee_officer, text="完成", measure=plan.measures.get(), measure_done=True
+    )
+    services.weak_branch_lift(plan=plan, by=committee_officer, evidence="会议记录", reason="已整改")
+    RectificationPlan.objects.filter(pk=plan.pk).update(weak_since=datetime.date(2026, 3, 1))
+    Organization.objects.filter(pk=sibling_branch.pk).update(is_weak=True, weak_since=datetime.date(2026, 10, 1))
+    year = timezone.localdate().year
+    with django_assert_max_num_queries(REPORT_BUDGET):
+        report = report_data(organization=district, year=year, today=timezone.localdate(), as_of=timezone.now())
+    assert [b.pk for b in report.weak] == [sibling_branch.pk]
+    assert (
+        report.weak[0].days_weak
+        == (min(timezone.localdate(), datetime.date(year, 12, 31)) - datetime.date(2026, 10, 1)).days
+    )
+    assert [b.pk for b in report.weak_lifted] == [branch.pk]
+    text = pdf_text(render.pdf_bytes(report, version=1))
+    assert "本年度经验收摘帽1个" in text and "共1个" in text
