@@ -86,6 +86,13 @@ def main() -> None:
 
     monthly_run("monthly suggestions (worker, first run)")
     monthly_run("monthly suggestions (worker, second run)")
+    by_code: dict[str, int] = {}
+    for reasons in WeakSuggestion.objects.filter(
+        branch__path__startswith=root.path, state=SuggestionState.SUGGESTED
+    ).values_list("reasons", flat=True):
+        for reason in reasons:
+            by_code[reason["code"]] = by_code.get(reason["code"], 0) + 1
+    print(f"reasons of the waiting suggestions: {dict(sorted(by_code.items()))}")
 
     officer = User.objects.filter(username=OFFICER_USERNAME).first()
     if officer is None:
