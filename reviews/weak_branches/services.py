@@ -271,7 +271,7 @@ def weak_criterion_add_version(*, criterion: WeakCriterion) -> WeakCriterion:
         raise ValidationError({"effective_from": _("新版本的生效日期应晚于今天。")})
     if criterion.pk is None:
         current = (
-            WeakCriterion.objects.select_for_update()
+            WeakCriterion.objects.select_for_update(of=("self",))
             .filter(code=criterion.code, effective_from__lt=criterion.effective_from, next__isnull=True)
             .order_by("-effective_from")
             .first()

@@ -66,6 +66,7 @@ def wipe() -> None:
     from reviews.duty_reports.models import DutyReportRound
     from reviews.evaluations.models import EvaluationCampaign
     from reviews.oversight.models import Inspection, Problem
+    from reviews.weak_branches.models import RectificationPlan, WeakSuggestion
     from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
     from tests.record_chain import chain_wipe
 
@@ -74,6 +75,8 @@ def wipe() -> None:
     DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, units, openers and authors
     Problem.objects.all().delete()  # the 整改台账 protects its organisations and the users who acted
     Inspection.objects.all().delete()  # 督导检查 protects its organisation, branches and inspectors
+    RectificationPlan.objects.all().delete()  # 软弱涣散 整顿方案 protect their branch and the users who acted
+    WeakSuggestion.objects.all().delete()
     for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan, Meeting, HeartTalk):
         model.objects.all().delete()
     StudyPlan.objects.update(previous_revision=None, template=None)

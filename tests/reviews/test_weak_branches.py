@@ -475,3 +475,28 @@ def test_the_yearly_report_counts_weak_branches_how_long_and_those_lifted(
     assert [b.pk for b in report.weak_lifted] == [branch.pk]
     text = pdf_text(render.pdf_bytes(report, version=1))
     assert "本年度经验收摘帽1个" in text and "共1个" in text
+
+
+def test_an_administrator_adds_a_criterion_version_in_the_admin(client, administrator, district_officer):
+    start = timezone.localdate() + datetime.timedelta(days=10)
+    data = {
+        "code": CriterionCode.SECRETARY_VACANT,
+        "threshold": 6,
+        "quarters": 2,
+        "is_active": "on",
+        "source": "区委补充规定",
+        "effective_from": start.isoformat(),
+    }
+    client.force_login(district_officer)
+    assert client.post(reverse("admin:reviews_weakcriterion_add"), data).status_code in (302, 403)
+    assert WeakCriterion.objects.filter(code=CriterionCode.SECRETARY_VACANT).count() == 1
+    client.force_login(administrator)
+    response = client.post(reverse("admin:reviews_weakcriterion_add"), data)
+    assert response.status_code == 302
+    new = WeakCriterion.objects.get(code=CriterionCode.SECRETARY_VACANT, threshold=6)
+    assert new.previous.effective_to == start - datetime.timedelta(days=1)
+    in_force = WeakCriterion.objects.get(pk=new.previous_id)
+    assert client.get(reverse("admin:reviews_weakcriterion_change", args=[in_force.pk])).status_code == 200
+    response = client.post(reverse("admin:reviews_weakcriterion_change", args=[in_force.pk]), data | {"threshold": 9})
+    in_force.refresh_from_db()
+    assert in_force.threshold == 3  # a version in force is read-only
