@@ -1,7 +1,8 @@
 """Who may see and do what with 软弱涣散党支部, on top of the access module (branches.permissions).
 
-Suggestions and plans are found through the scope of their branch (404 outside it): the committees above see
-their subtree's, the branch's own roles see their branch's plan. The committee decides: confirming or dismissing
+Suggestions are the committees' working list, found through the scope of the branch's parent (404 outside it,
+and for the branch itself); plans are found through the scope of their branch: the committees above see their
+subtree's, the branch's own roles see their branch's plan. The committee decides: confirming or dismissing
 a suggestion, drawing up a plan, adding measures and lifting the flag are for the managers of an organisation
 above the branch (its 党委工作人员, the committee's 书记…), never the branch's own secretary. Progress updates are
 written by the branch's 书记/副书记/组织委员, the plan's 包联 committee member, and the committee.
@@ -24,7 +25,8 @@ def weak_suggestions_visible_to(
     qs = WeakSuggestion.objects.all() if queryset is None else queryset
     if not user.is_authenticated:
         return qs.none()
-    return qs.filter(organization_scope_q(user, "branch"))
+    # The committees' list: seen from the branch's parent up, not by the branch itself before a decision.
+    return qs.filter(organization_scope_q(user, "branch__parent"))
 
 
 def rectification_plans_visible_to(

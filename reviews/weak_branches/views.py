@@ -36,6 +36,13 @@ def _organization(request: AuthenticatedHttpRequest, pk: int) -> Organization:
     return organization
 
 
+def _decides_for(request: AuthenticatedHttpRequest, organization: Organization) -> bool:
+    """Decides on the suggestions of the subtree: the managers of a committee, or of the parent of a branch."""
+    if organization.is_branch:
+        return can_decide_weak(request.user, organization)
+    return can_manage_organization(request.user, organization)
+
+
 def _report(request: AuthenticatedHttpRequest, error: ValidationError) -> None:
     for text in error.messages:
         messages.error(request, text)
@@ -59,10 +66,7 @@ def weak_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "today": today,
         "source": selectors.SOURCE,
         "overview": selectors.weak_overview(node=organization, today=today),
-        "can_manage": can_manage_organization(request.user, organization),
-        "can_decide": can_decide_weak(request.user, organization)
-        if organization.is_branch
-        else can_manage_organization(request.user, organization),
+        "can_decide": _decides_for(request, organization),
         "job": job_with_live_progress(job) if job is not None else None,
         "job_title": services.WEAK_SUGGESTIONS_TITLE,
         "confirm_form": ConfirmForm(),
@@ -76,7 +80,7 @@ def weak_overview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def weak_suggestions_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Start this month's suggestions for the subtree now (a background job with progress)."""
     organization = _organization(request, pk)
-    if not can_manage_organization(request.user, organization):
+    if not _decides_for(request, organization):
         raise PermissionDenied
     services.weak_suggestions_request(node=organization, by=request.user, today=timezone.localdate())
     return redirect(reverse("reviews:weak_overview", args=[organization.pk]) + "#job")

@@ -258,10 +258,14 @@ def test_dismissing_needs_a_reason(client, branch, suggestion, committee_officer
     assert suggestion.state == SuggestionState.DISMISSED and suggestion.decision_reason == "书记已到任"
 
 
-def test_the_branch_secretary_may_not_decide_on_their_own_branch(client, secretary, suggestion, branch):
+def test_the_branch_secretary_neither_sees_nor_decides_their_own_branchs_suggestion(
+    client, secretary, suggestion, branch
+):
     client.force_login(secretary)
     response = client.post(reverse("reviews:weak_suggestion_confirm", args=[suggestion.pk]))
-    assert response.status_code == 403
+    assert response.status_code == 404
+    page = client.get(reverse("reviews:weak_overview", args=[branch.pk])).content.decode()
+    assert "建议名单" not in page and "逾期未整改" not in page
     branch.refresh_from_db()
     assert not branch.is_weak
 
