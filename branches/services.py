@@ -322,6 +322,9 @@ ADMINISTRATOR_PERMISSIONS = {
         *_view("evaluationproblem"),
         *(f"{action}_ratingrubric" for action in ("view", "add", "change", "delete")),
         *_view("branchrating"),
+        *_view("weakcriterion", "weaksuggestion", "rectificationplan"),
+        "add_weakcriterion",
+        "change_weakcriterion",
     ],
 }
 

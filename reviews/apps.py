@@ -14,6 +14,7 @@ class ReviewsConfig(AppConfig):
         from reviews.evaluations.selectors import member_page_grades
         from reviews.ratings import services as ratings
         from reviews.reports import services as reports
+        from reviews.weak_branches import services as weak_branches
 
         hooks.meetings_changed.connect(receivers.meetings_changed)
         hooks.organization_structure_changed.connect(receivers.structure_changed)
@@ -44,4 +45,12 @@ class ReviewsConfig(AppConfig):
             max_attempts=2,  # one transaction: a killed run wrote nothing and is run again
             stale_after=ratings.RATINGS_PROPOSE_STALE_AFTER,
             soft_time_limit=ratings.RATINGS_PROPOSE_SOFT_TIME_LIMIT,
+        )
+        register(
+            weak_branches.WEAK_SUGGESTIONS,
+            weak_branches.weak_suggestions_run,
+            title=weak_branches.WEAK_SUGGESTIONS_TITLE,
+            max_attempts=2,  # idempotent per chunk: a re-run replaces only suggestions still waiting
+            stale_after=weak_branches.WEAK_SUGGESTIONS_STALE_AFTER,
+            soft_time_limit=weak_branches.WEAK_SUGGESTIONS_SOFT_TIME_LIMIT,
         )

@@ -338,8 +338,9 @@ class YearlyReportChunk(models.Model):
         return f"{self.job_id} #{self.index}"
 
 
-# 民主评议党员 (reviews/evaluations/), 述职评议考核 (reviews/duty_reports/), 督导检查 (reviews/oversight/) and 星级评定
-# (reviews/ratings/): the models live beside their packages and are registered through this module.
+# 民主评议党员 (reviews/evaluations/), 述职评议考核 (reviews/duty_reports/), 督导检查 (reviews/oversight/), 星级评定
+# (reviews/ratings/) and 软弱涣散党支部 (reviews/weak_branches/): the models live beside their packages and are
+# registered through this module.
 from reviews.duty_reports.models import (  # noqa: E402, F401
     DutyAssessment,
     DutyReport,
@@ -371,4 +372,10 @@ from reviews.ratings.models import (  # noqa: E402, F401
     BranchRating,
     BranchRatingChange,
     RatingRubric,
+from reviews.weak_branches.models import (  # noqa: E402, F401
+    RectificationMeasure,
+    RectificationPlan,
+    RectificationUpdate,
+    WeakCriterion,
+    WeakSuggestion,
 )

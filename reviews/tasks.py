@@ -136,3 +136,22 @@ def problem_overdue_digests_send(*, today: str | None = None) -> int:
     from reviews.oversight.reminders import problem_overdue_digests_send as service
 
     return service(today=_day(today))
+
+
+# 软弱涣散党支部 (reviews/weak_branches/) ---------------------------------------------------------------------------
+
+
+@shared_task(acks_late=True)
+def weak_suggestions_schedule(*, today: str | None = None) -> int:
+    """Monthly (CELERY_BEAT_SCHEDULE): fan out one weak_suggestions_compute per chunk of branches."""
+    from reviews.weak_branches.services import weak_suggestions_schedule as service
+
+    return service(today=_day(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def weak_suggestions_compute(*, organization_ids: list[int], today: str | None = None) -> int:
+    """This month's suggested weak branches of a chunk (idempotent: waiting ones are replaced, decided kept)."""
+    from reviews.weak_branches.services import weak_suggestions_compute as service
+
+    return service(organization_ids=organization_ids, today=_day(today))

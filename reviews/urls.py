@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("reviews.duty_reports.urls")),
     path("", include("reviews.oversight.urls")),
     path("", include("reviews.ratings.urls")),
+    path("", include("reviews.weak_branches.urls")),
     path("compliance/", views.dashboard_home, name="dashboard_home"),
     path("orgs/<int:pk>/compliance/", views.dashboard, name="dashboard"),
     path("orgs/<int:pk>/todo/", views.branch_todo, name="branch_todo"),

@@ -63,6 +63,8 @@ from reviews.oversight import services as oversight_services
 from reviews.oversight.models import FindingResult, InspectionKind, ProblemSource
 from reviews.ratings import services as rating_services
 from reviews.ratings.models import BranchRating, RatingRubric
+from reviews.weak_branches import services as weak_services
+from reviews.weak_branches.models import WeakSuggestion
 from study.learning import services as learning_services
 from study.materials import services as material_services
 from study.models import Audience, StudyForm
@@ -331,6 +333,22 @@ def build_scenario() -> SimpleNamespace:
     )
     rating_services.ratings_propose(organization=far_district, year=today.year, today=today, progress=None)
     far_rating = BranchRating.objects.get(organization=far_branch, year=today.year)
+    far_weak_suggestion = WeakSuggestion.objects.create(
+        branch=far_branch, month=today.replace(day=1), reasons=[{"code": "term_overdue", "ended": "2026-01-01"}]
+    )
+    weak_services.weak_branch_confirm(suggestion=far_weak_suggestion, by=far_secretary, reason=f"{MARK}认定")
+    far_rectification = weak_services.rectification_plan_create(
+        branch=far_branch,
+        responsible=far_secretary,
+        goal=f"{MARK}整顿目标",
+        by=far_secretary,
+        measures=[(f"{MARK}整顿措施", today)],
+    )
+    far_pending_suggestion = WeakSuggestion.objects.create(
+        branch=far_branch,
+        month=today.replace(day=1) - datetime.timedelta(days=1),
+        reasons=[{"code": "problems_overdue", "count": 1}],
+    )
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -369,6 +387,8 @@ def build_scenario() -> SimpleNamespace:
         ledger_problem=far_ledger_problem,
         rubric=far_rubric,
         rating=far_rating,
+        weak_suggestion=far_pending_suggestion,
+        rectification=far_rectification,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -689,6 +709,16 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:subtree_ratings": lambda f: {"pk": f.district.pk},
     "reviews:branch_rating": lambda f: {"pk": f.branch.pk},
     "reviews:rating_detail": lambda f: {"pk": f.rating.pk},
+    "reviews:weak_overview": lambda f: {"pk": f.district.pk},
+    "reviews:weak_suggestions_start": lambda f: {"pk": f.district.pk},
+    "reviews:weak_suggestion_confirm": lambda f: {"pk": f.weak_suggestion.pk},
+    "reviews:weak_suggestion_dismiss": lambda f: {"pk": f.weak_suggestion.pk},
+    "reviews:branch_rectification": lambda f: {"pk": f.branch.pk},
+    "reviews:rectification_plan_create": lambda f: {"pk": f.branch.pk},
+    "reviews:rectification_plan": lambda f: {"pk": f.rectification.pk},
+    "reviews:rectification_measure_add": lambda f: {"pk": f.rectification.pk},
+    "reviews:rectification_update_add": lambda f: {"pk": f.rectification.pk},
+    "reviews:weak_branch_lift": lambda f: {"pk": f.rectification.pk},
     "reviews:yearly_report_download": lambda f: {"pk": f.report.pk, "file_kind": "pdf"},
     "reviews:result_detail": lambda f: {
         "pk": f.branch.pk,
@@ -754,6 +784,9 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "reviews.evaluationproblem": lambda f: f.problem,
     "reviews.ratingrubric": lambda f: f.rubric,
     "reviews.branchrating": lambda f: f.rating,
+    "reviews.weakcriterion": None,  # city-wide criteria, in no subtree: an unknown id
+    "reviews.weaksuggestion": lambda f: f.weak_suggestion,
+    "reviews.rectificationplan": lambda f: f.rectification,
 }
 ADMIN_OBJECT_ROUTE = re.compile(r"^admin/(?P<app>\w+)/(?P<model>\w+)/<path:object_id>/")
 
@@ -831,8 +864,11 @@ def post_body(f: SimpleNamespace) -> dict:
         "rubric": f.rubric.pk,
         "representatives": [f.user.pk],
         "branches": [f.branch.pk],
+        "measure": f.rectification.measures.first().pk,
     }
     text = {
+        "goal": "矩阵测试",
+        "text": "矩阵测试",
         "name": "矩阵测试",
         "title": "矩阵测试",
         "topic": "矩阵测试",

@@ -359,6 +359,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.yearly_reports_january",
         "schedule": crontab(minute=30, hour=3, day_of_month="2", month_of_year="1"),
     },
+    # This month's suggested 软弱涣散党支部, after the night's recompute (reviews/weak_branches/services.py).
+    "reviews-weak-suggestions": {
+        "task": "reviews.tasks.weak_suggestions_schedule",
+        "schedule": crontab(minute=0, hour=4, day_of_month="1"),
+    },
     # Background jobs whose worker died (no heartbeat) are re-queued or failed (portal/jobs/services.py).
     "portal-jobs-reap-stale": {
         "task": "portal.jobs.tasks.jobs_reap_stale",

@@ -373,7 +373,8 @@ def data_fingerprint(report: YearlyReport) -> str:
         report.talks.rows,
         [(h.organization.pk, h.sequence, h.signature) for h in report.heads],
         report.records,
-        [w.pk for w in report.weak],
+        # Lifted branches only when there are any, so that a report without them keeps its earlier fingerprint.
+        [w.pk for w in report.weak] + [("lifted", w.pk) for w in report.weak_lifted],
         _dues_rows(report),
         _evaluation_rows(report),
         _problem_rows(report),

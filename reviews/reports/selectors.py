@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
@@ -248,6 +248,7 @@ class YearlyReport:
     evaluations: EvaluationsSection | None = None
     problems: ProblemsSection | None = None
     ratings: ReportRatings | None = None
+    weak_lifted: list[Organization] = field(default_factory=list)
 
     @property
     def is_branch(self) -> bool:
@@ -501,13 +502,36 @@ def _records(organization: Organization, year: int) -> list[RecordRow]:
     ]
 
 
-def _weak(organization: Organization) -> list[Organization]:
-    """The subtree's branches flagged 软弱涣散 (one query)."""
-    return list(
-        Organization.objects.filter(
-            path__startswith=organization.path, kind=OrganizationKind.BRANCH, is_weak=True
-        ).order_by("path")
+def _weak(organization: Organization, year: int, today: datetime.date) -> tuple[list[Organization], list[Organization]]:
+    """The subtree's branches flagged 软弱涣散, each with `days_weak` (how long, up to the report's day or the
+    year's end), and the branches whose flag was lifted (摘帽) in the year after the committee verified their
+    rectification (reviews.weak_branches), each with `lifted_on` and `weak_days` (from its plan). One query."""
+    from reviews.weak_branches.models import PlanState, RectificationPlan
+
+    lifted_plans = RectificationPlan.objects.filter(
+        branch=OuterRef("pk"), state=PlanState.LIFTED, lifted_on__year=year
+    ).order_by("-lifted_on", "-pk")
+    rows = list(
+        Organization.objects.filter(path__startswith=organization.path, kind=OrganizationKind.BRANCH)
+        .annotate(
+            lifted_on=Subquery(lifted_plans.values("lifted_on")[:1]),
+            lifted_weak_since=Subquery(lifted_plans.values("weak_since")[:1]),
+        )
+        .filter(Q(is_weak=True) | Q(lifted_on__isnull=False))
+        .order_by("path")
     )
+    until = min(today, datetime.date(year, 12, 31))
+    weak: list[Organization] = []
+    lifted: list[Organization] = []
+    for row in rows:
+        if row.is_weak:
+            row.days_weak = max(0, (until - row.weak_since).days) if row.weak_since else None  # type: ignore[attr-defined]
+            weak.append(row)
+        if row.lifted_on is not None:
+            since = row.lifted_weak_since
+            row.weak_days = (row.lifted_on - since).days if since else None  # type: ignore[attr-defined]
+            lifted.append(row)
+    return weak, lifted
 
 
 def _evaluations(organization: Organization, year: int) -> EvaluationsSection:
@@ -587,9 +611,9 @@ def report_data(
 ) -> YearlyReport:
     """The whole report of an organisation for a year. Queries: the dashboard (seven), the members (one), the
     branch's plan (one), attendance (one to three), talks (one or two), the missed obligations with the number of
-    organisations judged and the chain heads (three), the filed records (one), the weak branches (one), the
-    rules fingerprint (one), the dues roll-ups summed per child (one), 民主评议党员 (seven), 问题整改 (one, and
-    a branch's list one more) and 星级评定 (one): at most thirty-one, whatever the size of the subtree. Given the
+    organisations judged and the chain heads (three), the filed records (one), the weak branches with those
+    lifted in the year (one), the rules fingerprint (one), the dues roll-ups summed per child (one), 民主评议党员
+    (seven), 问题整改 (one, and a branch's list one more) and 星级评定 (one): at most thirty-one, whatever the size of the subtree. Given the
     chunks' `parts`, the filed records and a committee's attendance and talks per child come from them (three
     queries fewer); the rest is read from the compliance roll-ups and the subtree-wide aggregates as always."""
     filters = compliance_dashboard.Filters(year=year)
@@ -606,6 +630,7 @@ def report_data(
         ]
         talks.rows = [TalkRow(names.get(row.name, row.name), row.talks) for row in talks.rows if row.name in names]
     missed, heads = _missed(organization, year, today)
+    weak, weak_lifted = _weak(organization, year, today)
     return YearlyReport(
         organization=organization,
         year=year,
@@ -615,7 +640,8 @@ def report_data(
         board=board,
         members=_members(organization, year),
         missed=missed,
-        weak=_weak(organization),
+        weak=weak,
+        weak_lifted=weak_lifted,
         study=_study(organization, year, board.figures),
         attendance=attendance,
         talks=talks,

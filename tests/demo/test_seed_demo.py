@@ -67,6 +67,7 @@ def wipe() -> None:
     from reviews.evaluations.models import EvaluationCampaign
     from reviews.oversight.models import Inspection, Problem
     from reviews.ratings.models import BranchRating
+    from reviews.weak_branches.models import RectificationPlan, WeakSuggestion
     from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
     from tests.record_chain import chain_wipe
 
@@ -76,6 +77,8 @@ def wipe() -> None:
     Problem.objects.all().delete()  # the 整改台账 protects its organisations and the users who acted
     Inspection.objects.all().delete()  # 督导检查 protects its organisation, branches and inspectors
     BranchRating.objects.all().delete()  # 星级评定 protects the officers who decided (its history goes with it)
+    RectificationPlan.objects.all().delete()  # 软弱涣散 整顿方案 protect their branch and the users who acted
+    WeakSuggestion.objects.all().delete()
     for model in (Reminder, Notification, StudyTask, MaterialRead, CadreStudyPlan, Meeting, HeartTalk):
         model.objects.all().delete()
     StudyPlan.objects.update(previous_revision=None, template=None)

@@ -21,6 +21,7 @@ from demo.ratings import seed as ratings_demo
 from demo.study import seed as study_demo
 from demo.tree import seed as tree
 from demo.tree import tables as tree_tables
+from demo.weak_branches import seed as weak_branches_demo
 from study.models import PlanStatus
 
 
@@ -198,6 +199,15 @@ class Command(BaseCommand):
         )
         if options["history"]:
             self._generate_oversight_history(seed=seed, today=today)
+        weak_result = weak_branches_demo.weak_branches_demo_seed(today=today)
+        self.stdout.write(
+            _("软弱涣散党支部：新增建议%(suggestions)d个、整顿方案%(plans)d个；用时%(seconds).1f秒。")
+            % {
+                "suggestions": weak_result.suggestions_created,
+                "plans": weak_result.plans_created,
+                "seconds": weak_result.seconds,
+            }
+        )
         self._recompute_compliance(today=today)
         ratings_result = ratings_demo.ratings_demo_seed(today=today)
         self.stdout.write(
