@@ -571,5 +571,6 @@ import reviews.duty_reports.admin  # noqa: E402, F401
 
 # 星级评定 (reviews/ratings/admin.py) likewise.
 import reviews.ratings.admin  # noqa: E402, F401
+
 # 软弱涣散党支部 (reviews/weak_branches/admin.py) likewise.
 import reviews.weak_branches.admin  # noqa: E402, F401

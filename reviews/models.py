@@ -372,6 +372,7 @@ from reviews.ratings.models import (  # noqa: E402, F401
     BranchRating,
     BranchRatingChange,
     RatingRubric,
+)
 from reviews.weak_branches.models import (  # noqa: E402, F401
     RectificationMeasure,
     RectificationPlan,

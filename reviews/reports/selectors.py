@@ -613,9 +613,10 @@ def report_data(
     branch's plan (one), attendance (one to three), talks (one or two), the missed obligations with the number of
     organisations judged and the chain heads (three), the filed records (one), the weak branches with those
     lifted in the year (one), the rules fingerprint (one), the dues roll-ups summed per child (one), 民主评议党员
-    (seven), 问题整改 (one, and a branch's list one more) and 星级评定 (one): at most thirty-one, whatever the size of the subtree. Given the
-    chunks' `parts`, the filed records and a committee's attendance and talks per child come from them (three
-    queries fewer); the rest is read from the compliance roll-ups and the subtree-wide aggregates as always."""
+    (seven), 问题整改 (one, and a branch's list one more) and 星级评定 (one): at most thirty-one, whatever the size
+    of the subtree. Given the chunks' `parts`, the filed records and a committee's attendance and talks per child
+    come from them (three queries fewer); the rest is read from the compliance roll-ups and the subtree-wide
+    aggregates as always."""
     filters = compliance_dashboard.Filters(year=year)
     board = compliance_dashboard.dashboard(organization=organization, filters=filters, today=today)
     attendance = _attendance(organization, year, today, parts)
