@@ -41,6 +41,8 @@ class ReminderKind(models.TextChoices):
     DUES_ARREARS = "dues_arrears", _("党员连续欠交党费")
     PROBLEM_DUE_SOON = "problem_due_soon", _("整改问题即将到期")
     PROBLEM_OVERDUE = "problem_overdue", _("整改问题逾期")
+    TERM_DUE_SOON = "term_due_soon", _("委员会任期即将届满")
+    TERM_OVERDUE = "term_overdue", _("委员会任期届满未换届")
 
 
 class Reminder(models.Model):

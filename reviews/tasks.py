@@ -120,3 +120,11 @@ def problem_reminders_send(*, today: str | None = None) -> int:
     from reviews.oversight.reminders import problem_reminders_send as service
 
     return service(today=_day(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def term_reminders_send(*, today: str | None = None) -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): 换届 six months and 60 days ahead, and once when overdue (idempotent)."""
+    from reviews.oversight.term_reminders import term_reminders_send as service
+
+    return service(today=_day(today))
