@@ -362,6 +362,7 @@ from reviews.oversight.models import (  # noqa: E402, F401
     Inspection,
     InspectionBranch,
     InspectionFinding,
+    Interview,
     Problem,
     ProblemTransition,
 )

@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from branches.models import RoleKind, User
 from branches.permissions import can_manage_organization, holds_role_on, organization_scope_q
-from reviews.oversight.models import Inspection, InspectionBranch, InspectionStatus, Problem
+from reviews.oversight.models import Inspection, InspectionBranch, InspectionStatus, Interview, Problem
 
 RECTIFYING_ROLE_KINDS = {RoleKind.SECRETARY, RoleKind.DEPUTY_SECRETARY, RoleKind.ORGANIZER}
 
@@ -69,3 +69,18 @@ def can_plan_inspection(user: User, organization) -> bool:
 def can_run_inspection(user: User, inspection: Inspection) -> bool:
     """Record findings, turn them into problems, close the inspection: the managers of the inspecting committee."""
     return can_manage_organization(user, inspection.organization)
+
+
+def interviews_visible_to(user: User, queryset: QuerySet[Interview] | None = None) -> QuerySet[Interview]:
+    """重点约谈: the interviewed branch in the user's scope (the committees above it, its own committee), or the
+    interview of the user's own member record."""
+    qs = Interview.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(organization_scope_q(user) | Q(interviewee__user_id=user.pk))
+
+
+def can_record_interview(user: User, organization) -> bool:
+    """Record a 重点约谈 of a branch: the managers of a committee above it (not the branch's own committee)."""
+    parent = organization.parent
+    return organization.is_branch and parent is not None and can_manage_organization(user, parent)
