@@ -18,6 +18,7 @@ from demo.duty_reports import seed as duty_reports_demo
 from demo.evaluations import seed as evaluations_demo
 from demo.oversight import seed as oversight_demo
 from demo.study import seed as study_demo
+from demo.terms import seed as terms_demo
 from demo.tree import seed as tree
 from demo.tree import tables as tree_tables
 from study.models import PlanStatus
@@ -194,6 +195,14 @@ class Command(BaseCommand):
                 "problems": oversight_result.problems_created,
                 "seconds": oversight_result.seconds,
             }
+        )
+        try:
+            terms_result = terms_demo.terms_demo_seed(today=today)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            _("换届：新增换届选举记录%(elections)d条，重点约谈%(interviews)d次。")
+            % {"elections": terms_result.elections_created, "interviews": terms_result.interviews_created}
         )
         self._recompute_compliance(today=today)
         self._write_summary(tree.demo_summary(today=today))
