@@ -1,10 +1,9 @@
 """换届 and 重点约谈 demo data for `manage.py seed_demo`.
 
 The story, with T = today: the demo branch (login `secretary`) has its election history, three committees of
-three years each, the current one being its committee of today (from its committee roles). Two other branches
-of the demo 基层党委 (login `committee`; of the demo district, login `district`, when the tree is too small) have
-a term due: one ends in 45 days, one ended 20 days ago without a new election, so both show on the officers'
-page 换届提醒 and get their reminders. `committee` has held a
+three years each, the current one being its committee of today (from its committee roles). Branches number 1 and 2
+of the demo tree (in 东城区委, login `district`) have a term due: one ends in 45 days, one ended 20 days ago without
+a new election, so both show on the officers' page 换届提醒 and get their reminders. `committee` has held a
 重点约谈 with the demo branch's secretary about the overdue problems of its ledger (demo.oversight writes them:
 this runs after it).
 
@@ -22,6 +21,7 @@ from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Organiza
 from branches.terms import services as term_services
 from branches.terms.models import CommitteeTerm
 from demo.tree import tables as tree_tables
+from demo.tree.builder import demo_plan
 from demo.tree.plan import add_years
 from reviews.oversight import services as oversight_services
 from reviews.oversight.models import Problem, ProblemState
@@ -66,7 +66,7 @@ def _past_committee(branch: Organization, offset: int) -> list[term_services.Sea
     return [term_services.Seat(member=member, kind=kind) for member, kind in zip(members, kinds, strict=False)]
 
 
-def terms_demo_seed(*, today: datetime.date) -> TermsDemoResult:
+def terms_demo_seed(*, seed: int, today: datetime.date) -> TermsDemoResult:
     """The demo branch's election history, two branches with a term due (one overdue), and one 重点约谈."""
     result = TermsDemoResult()
     branch = Organization.objects.filter(code=tree_tables.DEMO_BRANCH_CODE).first()
@@ -103,17 +103,11 @@ def terms_demo_seed(*, today: datetime.date) -> TermsDemoResult:
         )
         result.elections_created += 1
 
-        # Two more branches, of the demo 基层党委 where it has them, else of the demo district.
-        district = Organization.objects.filter(code=tree_tables.DEMO_DISTRICT_CODE).first() or committee
-        candidates = (
-            Organization.objects.subtree_of(district)
-            .branches()
-            .exclude(pk=branch.pk)
-            .filter(members__status=MemberStatus.ACTIVE)
-            .distinct()
-            .order_by("path")
-        )
-        others = sorted(candidates, key=lambda o: (not o.path.startswith(committee.path), o.path))[:2]
+        # Branches number 1 and 2 of the demo tree (东城区委 too): the same branches however many the tree has, so
+        # that a grown tree and a fresh one of the same size hold the same data.
+        codes = [plan.code for plan in demo_plan(branches=3, seed=seed, today=today).branches[1:3]]
+        others = list(Organization.objects.filter(code__in=codes).order_by("code"))
+        others.sort(key=lambda o: codes.index(o.code))
         for other, ends_on in zip(
             others,
             (today + datetime.timedelta(days=DUE_IN_DAYS), today - datetime.timedelta(days=OVERDUE_DAYS)),

@@ -20,12 +20,13 @@ from branches.models import (
     Role,
     User,
 )
+from branches.terms.models import CommitteeTerm
 from demo.study import tables as study_tables
 from demo.tree import tables as tree
 from notifications.models import Notification, Reminder, ReminderKind
 from reviews.duty_reports.models import DutyReportRound
 from reviews.evaluations.models import EvaluationCampaign
-from reviews.oversight.models import Inspection, Problem
+from reviews.oversight.models import Inspection, Interview, Problem
 from study.models import (
     TASK_TITLE,
     Audience,
@@ -136,6 +137,8 @@ def wipe() -> None:
     chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
     DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, branches, openers and authors
+    Interview.objects.all().delete()  # 重点约谈 protects its organisations, interviewee and recorder
+    CommitteeTerm.objects.all().delete()  # 换届 records protect their committees' members
     Problem.objects.all().delete()  # the 整改台账 protects its organisations and the users who acted
     Inspection.objects.all().delete()  # 督导检查 protects its organisation, branches and inspectors
     Meeting.objects.all().delete()  # the organisational-life demo (activities.demo): meetings protect their branches

@@ -197,7 +197,7 @@ class Command(BaseCommand):
             }
         )
         try:
-            terms_result = terms_demo.terms_demo_seed(today=today)
+            terms_result = terms_demo.terms_demo_seed(seed=seed, today=today)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
