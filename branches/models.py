@@ -485,3 +485,7 @@ class Role(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.get_kind_display()} {self.user}"
+
+
+# 换届: the elections and the committees they elected (a sub-package of this app; see branches/terms/models.py).
+from branches.terms.models import CommitteeSeat, CommitteeTerm  # noqa: E402, F401

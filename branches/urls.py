@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from branches import views
 
@@ -23,4 +23,5 @@ urlpatterns = [
     path("members/<int:pk>/transfer/", views.member_transfer, name="member_transfer"),
     path("members/<int:pk>/status/", views.member_status, name="member_status"),
     path("members/<int:pk>/account/", views.member_account_create, name="member_account_create"),
+    path("", include("branches.terms.urls")),
 ]

@@ -39,6 +39,8 @@ from branches.permissions import (
 from branches.roster import export as roster_xlsx
 from branches.roster import jobs as roster_jobs
 from branches.selectors import organization_get
+from branches.terms.permissions import can_record_election
+from branches.terms.selectors import committee_terms_for
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.forms import apply_service_errors
@@ -107,6 +109,8 @@ def organization_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             _id_numbers_read(request, organization_id=organization.pk, members=list(page), target=organization)
         context |= {
             "facts": facts,
+            "terms": committee_terms_for(organization=organization),
+            "can_record_election": can_record_election(request.user, organization),
             "page": page,
             "filter_form": filter_form,
             "querystring_without_page": _querystring_without_page(request),

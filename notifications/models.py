@@ -42,6 +42,8 @@ class ReminderKind(models.TextChoices):
     PROBLEM_DUE_SOON = "problem_due_soon", _("整改问题即将到期")
     PROBLEM_OVERDUE = "problem_overdue", _("整改问题逾期")
     PROBLEM_OVERDUE_DIGEST = "problem_overdue_digest", _("下级逾期整改问题周报")
+    TERM_DUE_SOON = "term_due_soon", _("委员会任期即将届满")
+    TERM_OVERDUE = "term_overdue", _("委员会任期届满未换届")
 
 
 class Reminder(models.Model):

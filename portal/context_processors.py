@@ -50,6 +50,8 @@ def navigation(request: HttpRequest) -> dict:
         if is_committee_officer(user):
             items.append((_("评议进度"), reverse("reviews:evaluation_progress", args=[organization_id])))
             items.append((_("党费收缴"), reverse("activities:dues_overview", args=[organization_id])))
+            # 换届: the subtree's branches whose committee term is over or ends within six months.
+            items.append((_("换届提醒"), reverse("branches:terms_due", args=[organization_id])))
         # 整改台账: the branch's own ledger for its committee, the subtree's for the officers above.
         items.append((_("整改台账"), reverse("reviews:problem_ledger", args=[organization_id])))
         # 述职评议考核: the secretaries' reports, the reports to assess, the committee's rounds.

@@ -363,6 +363,7 @@ from reviews.oversight.models import (  # noqa: E402, F401
     Inspection,
     InspectionBranch,
     InspectionFinding,
+    Interview,
     Problem,
     ProblemEvidence,
     ProblemRollup,

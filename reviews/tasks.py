@@ -155,3 +155,11 @@ def weak_suggestions_compute(*, organization_ids: list[int], today: str | None =
     from reviews.weak_branches.services import weak_suggestions_compute as service
 
     return service(organization_ids=organization_ids, today=_day(today))
+
+
+@shared_task(acks_late=True, **RETRY)
+def term_reminders_send(*, today: str | None = None) -> int:
+    """Daily (CELERY_BEAT_SCHEDULE): 换届 six months and 60 days ahead, and once when overdue (idempotent)."""
+    from reviews.oversight.term_reminders import term_reminders_send as service
+
+    return service(today=_day(today))

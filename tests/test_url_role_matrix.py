@@ -52,6 +52,7 @@ from activities.models import MeetingKind, PioneerPostKind
 from activities.signin import services as signin_services
 from activities.talks import services as talk_services
 from branches.models import Organization, OrganizationKind, RoleKind, User
+from branches.terms import services as term_services
 from notifications.models import Notification
 from portal.jobs.models import Job
 from reviews.duty_reports import services as duty_services
@@ -349,6 +350,24 @@ def build_scenario() -> SimpleNamespace:
         month=today.replace(day=1) - datetime.timedelta(days=1),
         reasons=[{"code": "problems_overdue", "count": 1}],
     )
+    far_interview = oversight_services.interview_record(
+        organization=far_branch,
+        committee=far_district,
+        interviewers=f"{MARK}约谈人",
+        interviewee=far_secretary_member,
+        held_on=today,
+        subject=f"{MARK}约谈事由",
+        outcome=f"{MARK}约谈结果",
+        problems=[far_ledger_problem],
+        recorded_by=far_secretary,
+    )
+    far_term = term_services.committee_election_record(
+        organization=far_branch,
+        elected_on=today,
+        seats=[term_services.Seat(member=far_secretary_member, kind=RoleKind.SECRETARY)],
+        recorded_by=far_secretary,
+        note=f"{MARK}换届",
+    )
     rule = Rule.objects.order_by("pk").first()
 
     foreign = SimpleNamespace(
@@ -389,6 +408,8 @@ def build_scenario() -> SimpleNamespace:
         rating=far_rating,
         weak_suggestion=far_pending_suggestion,
         rectification=far_rectification,
+        interview=far_interview,
+        term=far_term,
         rule_code=rule.code if rule else "M1",
         sign_in_token=signin_services.sign_in_token(far_meeting),
     )
@@ -600,6 +621,8 @@ PATH_OBJECTS: dict[str, F] = {
     "branches:roster_template": lambda f: {"pk": f.branch.pk},
     "branches:roster_export": lambda f: {"pk": f.branch.pk},
     "branches:member_detail": lambda f: {"pk": f.member.pk},
+    "branches:election_create": lambda f: {"pk": f.branch.pk},
+    "branches:terms_due": lambda f: {"pk": f.district.pk},
     "branches:member_edit": lambda f: {"pk": f.member.pk},
     "branches:member_transfer": lambda f: {"pk": f.member.pk},
     "branches:member_status": lambda f: {"pk": f.member.pk},
@@ -692,6 +715,8 @@ PATH_OBJECTS: dict[str, F] = {
     "reviews:duty_report_assess": lambda f: {"pk": f.duty_report.pk},
     "reviews:duty_report_conclude": lambda f: {"pk": f.duty_report.pk},
     "reviews:problem_ledger": lambda f: {"pk": f.branch.pk},
+    "reviews:interview_create": lambda f: {"pk": f.branch.pk},
+    "reviews:interview_detail": lambda f: {"pk": f.interview.pk},
     "reviews:problem_create": lambda f: {"pk": f.branch.pk},
     "reviews:problem_detail": lambda f: {"pk": f.ledger_problem.pk},
     "reviews:problem_start": lambda f: {"pk": f.ledger_problem.pk},
@@ -865,6 +890,12 @@ def post_body(f: SimpleNamespace) -> dict:
         "representatives": [f.user.pk],
         "branches": [f.branch.pk],
         "measure": f.rectification.measures.first().pk,
+        "secretary": f.member.pk,
+        "organizer": f.cadre.pk,
+        "committee_members": [f.member.pk, f.cadre.pk],
+        "interviewee": f.cadre.pk,
+        "committee": f.district.pk,
+        "linked_problems": [f.ledger_problem.pk],
     }
     text = {
         "goal": "矩阵测试",
@@ -890,6 +921,10 @@ def post_body(f: SimpleNamespace) -> dict:
         "measures": "矩阵测试",
         "evidence": "矩阵测试",
         "inspectors": "矩阵测试",
+        "interviewers": "矩阵测试",
+        "subject": "矩阵测试",
+        "outcome": "矩阵测试",
+        "elected_on": today,
         "deadline": today,
         "period_start": today,
         "period_end": today,

@@ -334,6 +334,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reviews.tasks.problem_overdue_digests_send",
         "schedule": crontab(minute=50, hour=8, day_of_week="mon"),
     },
+    # 换届: terms ending in six months, in 60 days, and just overdue (reviews/oversight/term_reminders.py).
+    "reviews-term-reminders": {
+        "task": "reviews.tasks.term_reminders_send",
+        "schedule": crontab(minute=50, hour=8),
+    },
     "study-due-task-reminders": {
         "task": "study.tasks.due_task_reminders_schedule",
         "schedule": crontab(minute=0, hour=8),

@@ -18,7 +18,7 @@ from activities.attachments.services import AttachmentUpload
 from activities.talks.forms import DATE_WIDGET
 from branches.models import Member, Organization
 from portal.forms import BootstrapFormMixin
-from reviews.oversight.models import InspectionKind, ProblemSource
+from reviews.oversight.models import InspectionKind, Problem, ProblemSource
 
 DATE_ERRORS = {"required": _("请填写日期。"), "invalid": _("请输入正确的日期，如 2026-12-31。")}
 
@@ -190,3 +190,61 @@ class FindingProblemForm(BootstrapFormMixin, forms.Form):
         label=_("责任人"), max_length=50, error_messages={"required": _("请填写整改责任人。")}
     )
     deadline = forms.DateField(label=_("整改时限"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+
+
+class ProblemChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Problem) -> str:
+        return f"{obj.get_state_display()}：{obj.description[:40]}"
+
+
+class InterviewForm(BootstrapFormMixin, forms.Form):
+    """A 重点约谈 of a branch: the committee that held it (above the branch, managed by the user), the people who
+    sat for it, the member interviewed, and the branch's problems it was about (choices: the access module's)."""
+
+    committee = forms.ModelChoiceField(
+        label=_("约谈党组织"),
+        queryset=Organization.objects.none(),
+        error_messages={"required": _("请选择约谈党组织。"), "invalid_choice": _("请从列表中选择约谈党组织。")},
+    )
+    interviewers = forms.CharField(label=_("约谈人"), max_length=200, error_messages={"required": _("请填写约谈人。")})
+    interviewee = MemberChoiceField(
+        label=_("被约谈人"),
+        queryset=Member.objects.none(),
+        help_text=_("一般为党支部书记。"),
+        error_messages={
+            "required": _("请选择被约谈人。"),
+            "invalid_choice": _("所选党员不在该党支部，请重新选择。"),
+        },
+    )
+    held_on = forms.DateField(label=_("约谈日期"), widget=DATE_WIDGET, error_messages=DATE_ERRORS)
+    subject = forms.CharField(
+        label=_("约谈事由"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("请填写约谈事由。")},
+    )
+    linked_problems = ProblemChoiceField(
+        label=_("涉及问题"),
+        queryset=Problem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("所选问题不在该党支部的整改台账中，请重新选择。")},
+    )
+    outcome = forms.CharField(
+        label=_("约谈结果"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("约谈中提出的要求、被约谈人的表态和整改承诺。"),
+        error_messages={"required": _("请填写约谈结果。")},
+    )
+
+    def __init__(
+        self,
+        *args,
+        committees: QuerySet[Organization],
+        members: QuerySet[Member],
+        problems: QuerySet[Problem],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].queryset = committees  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["interviewee"].queryset = members  # type: ignore[attr-defined]  # a ModelChoiceField
+        self.fields["linked_problems"].queryset = problems  # type: ignore[attr-defined]  # a ModelChoiceField

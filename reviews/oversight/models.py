@@ -310,3 +310,42 @@ class ProblemEvidence(models.Model):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+class Interview(TimeStampedModel):
+    """重点约谈 (seed §三): a committee's interview of a branch's secretary about the branch's problems.
+
+    Who interviewed (the committee and the people who sat for it), who was interviewed, when, about which
+    problems of the branch's ledger, and what came of it. Seen by the committee's scope and by the branch's own
+    committee; the interviewed member sees it too.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("被约谈党组织"), on_delete=models.PROTECT, related_name="interviews"
+    )
+    committee = models.ForeignKey(
+        Organization, verbose_name=_("约谈党组织"), on_delete=models.PROTECT, related_name="interviews_held"
+    )
+    interviewers = models.CharField(_("约谈人"), max_length=200)
+    interviewee = models.ForeignKey(
+        Member, verbose_name=_("被约谈人"), on_delete=models.PROTECT, related_name="interviews"
+    )
+    held_on = models.DateField(_("约谈日期"))
+    subject = models.TextField(_("约谈事由"))
+    problems = models.ManyToManyField(Problem, verbose_name=_("涉及问题"), blank=True, related_name="interviews")
+    outcome = models.TextField(_("约谈结果"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("重点约谈")
+        verbose_name_plural = _("重点约谈")
+        ordering = ["-held_on", "-pk"]
+        indexes = [models.Index(fields=["organization", "held_on"], name="interview_org_held_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.organization} {self.held_on.isoformat()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:interview_detail", args=[self.pk])

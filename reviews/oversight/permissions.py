@@ -13,7 +13,14 @@ from django.db.models import Q, QuerySet
 
 from branches.models import RoleKind, User
 from branches.permissions import can_manage_organization, holds_role_on, organization_scope_q
-from reviews.oversight.models import Inspection, InspectionBranch, InspectionStatus, Problem, ProblemEvidence
+from reviews.oversight.models import (
+    Inspection,
+    InspectionBranch,
+    InspectionStatus,
+    Interview,
+    Problem,
+    ProblemEvidence,
+)
 
 RECTIFYING_ROLE_KINDS = {RoleKind.SECRETARY, RoleKind.DEPUTY_SECRETARY, RoleKind.ORGANIZER}
 
@@ -82,3 +89,18 @@ def evidence_visible_to(user: User) -> QuerySet[ProblemEvidence]:
         | Q(finding__problem__in=problems)
         | Q(finding__inspection_branch__in=inspection_branches_visible_to(user).values("pk"))
     )
+
+
+def interviews_visible_to(user: User, queryset: QuerySet[Interview] | None = None) -> QuerySet[Interview]:
+    """重点约谈: the interviewed branch in the user's scope (the committees above it, its own committee), or the
+    interview of the user's own member record."""
+    qs = Interview.objects.all() if queryset is None else queryset
+    if not user.is_authenticated:
+        return qs.none()
+    return qs.filter(organization_scope_q(user) | Q(interviewee__user_id=user.pk))
+
+
+def can_record_interview(user: User, organization) -> bool:
+    """Record a 重点约谈 of a branch: the managers of a committee above it (not the branch's own committee)."""
+    parent = organization.parent
+    return organization.is_branch and parent is not None and can_manage_organization(user, parent)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils.translation import gettext_lazy as _
 
@@ -30,13 +30,19 @@ from reviews.oversight.models import (
     InspectionFinding,
     InspectionKind,
     InspectionStatus,
+    Interview,
     Problem,
     ProblemEvidence,
     ProblemRollup,
     ProblemSource,
     ProblemState,
 )
-from reviews.oversight.permissions import inspection_branches_visible_to, inspections_visible_to, problems_visible_to
+from reviews.oversight.permissions import (
+    inspection_branches_visible_to,
+    inspections_visible_to,
+    interviews_visible_to,
+    problems_visible_to,
+)
 from reviews.oversight.rollups import Figures
 
 SOURCE = _(
@@ -73,11 +79,13 @@ class BranchLedger:
     inspections: Sequence[InspectionBranch]
     open_count: int = 0
     overdue_count: int = 0
+    interviews: list[Interview] = field(default_factory=list)
 
 
 def branch_ledger(*, organization: Organization, today: datetime.date) -> BranchLedger:
-    """The organisation's own ledger (3 queries): its problems, the problems its 民主评议 found (shown as they
-    are, source 民主评议), and the closed inspections with their findings about it."""
+    """The organisation's own ledger (5 queries): its problems, the problems its 民主评议 found (shown as they
+    are, source 民主评议), the closed inspections with their findings about it, and its 重点约谈 with their
+    problems."""
     problems = _mark_overdue(
         list(Problem.objects.filter(organization=organization).select_related("member").order_by("deadline", "pk")),
         today,
@@ -97,6 +105,7 @@ def branch_ledger(*, organization: Organization, today: datetime.date) -> Branch
         problems=problems,
         evaluation_problems=evaluation_problems,
         inspections=inspections,
+        interviews=_interviews(Interview.objects.filter(organization=organization)),
         open_count=sum(1 for p in problems if p.state != ProblemState.CLOSED),
         overdue_count=sum(1 for p in problems if p.is_overdue_on(today)),
     )
@@ -122,11 +131,12 @@ class SubtreeLedger:
     waiting: list[Problem]
     total: int = 0
     overdue_total: int = 0
+    interviews: list[Interview] = field(default_factory=list)
 
 
 def subtree_ledger(*, node: Organization, today: datetime.date) -> SubtreeLedger:
-    """The subtree's ledger for its officers in 6 queries: counts by state and by source, per child, the overdue
-    list and the rectifications waiting for verification (capped)."""
+    """The subtree's ledger for its officers in 8 queries: counts by state and by source, per child, the overdue
+    list, the rectifications waiting for verification and the latest 重点约谈 with their problems (capped)."""
     base = Problem.objects.filter(organization__path__startswith=node.path)
     states = dict(base.values_list("state").annotate(n=Count("pk")).order_by())
     sources = dict(base.values_list("source").annotate(n=Count("pk")).order_by())
@@ -175,6 +185,7 @@ def subtree_ledger(*, node: Organization, today: datetime.date) -> SubtreeLedger
         own=row_for(node, node.path),
         overdue=overdue,
         waiting=waiting,
+        interviews=_interviews(Interview.objects.filter(organization__path__startswith=node.path)[:LIST_CAP]),
         total=sum(states.values()),
         overdue_total=sum(row.overdue for row in children) + per_child.get(node.path, {}).get("overdue", 0),
     )
@@ -384,3 +395,25 @@ def findings_evidence(*, inspection_branch: InspectionBranch) -> dict[int, list[
     for row in ProblemEvidence.objects.filter(finding__inspection_branch=inspection_branch).order_by("pk"):
         files[row.finding_id or 0].append(row)
     return files
+
+
+# 重点约谈 ---------------------------------------------------------------------------------------------------------
+
+
+def _interviews(queryset: QuerySet[Interview]) -> list[Interview]:
+    """Interviews with their organisations, interviewee and problems: two queries."""
+    return list(
+        queryset.select_related("organization", "committee", "interviewee").prefetch_related(
+            Prefetch("problems", queryset=Problem.objects.order_by("deadline", "pk"))
+        )
+    )
+
+
+def interview_get(*, user: User, pk: int) -> Interview:
+    """One 重点约谈 in the user's reach (raises DoesNotExist outside it), with its problems. Two queries."""
+    return (
+        interviews_visible_to(user)
+        .select_related("organization__parent", "committee", "interviewee", "recorded_by")
+        .prefetch_related(Prefetch("problems", queryset=Problem.objects.order_by("deadline", "pk")))
+        .get(pk=pk)
+    )

@@ -28,6 +28,7 @@ from reviews.oversight.models import (
     InspectionFinding,
     InspectionKind,
     InspectionStatus,
+    Interview,
     Problem,
     ProblemEvidence,
     ProblemSource,
@@ -395,3 +396,50 @@ def inspection_close(*, inspection: Inspection, by: User) -> Inspection:
     inspection.closed_at = timezone.now()
     inspection.save(update_fields=["status", "closed_at", "updated_at"])
     return inspection
+
+
+# 重点约谈 ---------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def interview_record(
+    *,
+    organization: Organization,
+    committee: Organization,
+    interviewers: str,
+    interviewee: Member,
+    held_on: datetime.date,
+    subject: str,
+    outcome: str,
+    problems: list[Problem],
+    recorded_by: User,
+) -> Interview:
+    """Record a 重点约谈 of a branch's secretary (or another member of its committee) by a committee above it,
+    about problems of the branch's ledger."""
+    errors: dict[str, list[str]] = {}
+    if not organization.is_branch:
+        errors.setdefault("__all__", []).append(_("重点约谈的对象须是党支部。"))
+    if committee.pk not in organization.ancestor_ids:
+        errors.setdefault("committee", []).append(_("约谈党组织须是被约谈党支部的上级党组织。"))
+    if interviewee.organization_id != organization.pk:
+        errors.setdefault("interviewee", []).append(_("被约谈人须是该党支部的党员。"))
+    if held_on > timezone.localdate():
+        errors.setdefault("held_on", []).append(_("约谈日期不能晚于今天。"))
+    if any(problem.organization_id != organization.pk for problem in problems):
+        errors.setdefault("linked_problems", []).append(_("只能关联该党支部整改台账中的问题。"))
+    if errors:
+        raise ValidationError(errors)
+    interview = Interview(
+        organization=organization,
+        committee=committee,
+        interviewers=interviewers,
+        interviewee=interviewee,
+        held_on=held_on,
+        subject=subject,
+        outcome=outcome,
+        recorded_by=recorded_by,
+    )
+    interview.full_clean()
+    interview.save()
+    interview.problems.set(problems)
+    return interview

@@ -20,8 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from activities.attachments.views import file_response
 from branches.http import AuthenticatedHttpRequest
 from branches.models import MemberStatus, Organization
-from branches.permissions import can_view_organization, members_visible_to
-from branches.selectors import organization_get
+from branches.permissions import (
+    can_manage_organization,
+    can_view_organization,
+    members_visible_to,
+    organizations_visible_to,
+)
+from branches.selectors import organization_ancestors, organization_get
 from portal.forms import apply_service_errors
 from portal.shortcuts import get_or_404
 from reviews.oversight import selectors, services
@@ -29,6 +34,7 @@ from reviews.oversight.forms import (
     EvidenceForm,
     FindingProblemForm,
     InspectionForm,
+    InterviewForm,
     ProblemForm,
     ReturnForm,
     StartForm,
@@ -38,12 +44,14 @@ from reviews.oversight.forms import (
 from reviews.oversight.models import FindingResult, InspectionFinding, InspectionKind, ProblemState
 from reviews.oversight.permissions import (
     can_plan_inspection,
+    can_record_interview,
     can_rectify,
     can_register_problem,
     can_run_inspection,
     can_verify,
     evidence_visible_to,
     inspection_branches_visible_to,
+    problems_visible_to,
 )
 
 FINDING_DEADLINE_DAYS = 30
@@ -69,6 +77,7 @@ def problem_ledger(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "today": today,
         "source": selectors.SOURCE,
         "can_register": can_register_problem(request.user, organization),
+        "can_interview": can_record_interview(request.user, organization),
     }
     if organization.is_branch:
         context["ledger"] = selectors.branch_ledger(organization=organization, today=today)
@@ -433,6 +442,54 @@ def finding_evidence(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return redirect(f"{row.get_absolute_url()}#finding-{finding.pk}")
 
 
+# 重点约谈 ---------------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def interview_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a 重点约谈 of a branch by a committee above it."""
+    organization = _ledger_organization(request, pk)
+    if not can_record_interview(request.user, organization):
+        raise PermissionDenied
+    committee_ids = [
+        ancestor.pk
+        for ancestor in organization_ancestors(organization=organization, user=request.user)
+        if can_manage_organization(request.user, ancestor)
+    ]
+    committees = organizations_visible_to(request.user).filter(pk__in=committee_ids).order_by("-path")
+    members = members_visible_to(request.user).filter(organization=organization, status=MemberStatus.ACTIVE)
+    problems = problems_visible_to(request.user).filter(organization=organization).order_by("deadline", "pk")
+    initial = {"held_on": timezone.localdate(), "committee": organization.parent_id}
+    form = InterviewForm(
+        request.POST or None,
+        initial=initial,
+        committees=committees,
+        members=members.order_by("name", "pk"),
+        problems=problems,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            interview = services.interview_record(
+                organization=organization,
+                committee=data["committee"],
+                interviewers=data["interviewers"],
+                interviewee=data["interviewee"],
+                held_on=data["held_on"],
+                subject=data["subject"],
+                outcome=data["outcome"],
+                problems=list(data["linked_problems"]),
+                recorded_by=request.user,
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("重点约谈已登记。"))
+            return redirect(interview)
+    return render(request, "reviews/interview_form.html", {"organization": organization, "form": form})
+
+
 @login_required
 @require_GET
 def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
@@ -441,3 +498,11 @@ def evidence_file(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     return file_response(
         evidence.file, filename=evidence.original_name, content_type=evidence.content_type or "application/octet-stream"
     )
+
+
+@login_required
+@require_GET
+def interview_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    interview = get_or_404(selectors.interview_get, user=request.user, pk=pk)
+    context = {"interview": interview, "in_scope": can_view_organization(request.user, interview.organization)}
+    return render(request, "reviews/interview_detail.html", context)

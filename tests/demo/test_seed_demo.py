@@ -62,10 +62,11 @@ def snapshot() -> dict[str, list]:
 
 def wipe() -> None:
     from activities.models import HeartTalk, Meeting
+    from branches.terms.models import CommitteeTerm
     from notifications.models import Notification, Reminder
     from reviews.duty_reports.models import DutyReportRound
     from reviews.evaluations.models import EvaluationCampaign
-    from reviews.oversight.models import Inspection, Problem
+    from reviews.oversight.models import Inspection, Interview, Problem
     from reviews.ratings.models import BranchRating
     from reviews.weak_branches.models import RectificationPlan, WeakSuggestion
     from study.models import CadreStudyPlan, MaterialRead, StudyMaterial, StudyPlan, StudyTask
@@ -74,6 +75,8 @@ def wipe() -> None:
     chain_wipe()  # the chain of filings protects the branches too, and only a test may empty it
     EvaluationCampaign.objects.all().delete()  # 民主评议 protects its branch, its decision meeting and openers
     DutyReportRound.objects.all().delete()  # 述职评议考核 protects its committee, units, openers and authors
+    Interview.objects.all().delete()  # 重点约谈 protects its organisations, interviewee and recorder
+    CommitteeTerm.objects.all().delete()  # 换届 records protect their committees' members
     Problem.objects.all().delete()  # the 整改台账 protects its organisations and the users who acted
     Inspection.objects.all().delete()  # 督导检查 protects its organisation, branches and inspectors
     BranchRating.objects.all().delete()  # 星级评定 protects the officers who decided (its history goes with it)

@@ -19,6 +19,7 @@ from demo.evaluations import seed as evaluations_demo
 from demo.oversight import seed as oversight_demo
 from demo.ratings import seed as ratings_demo
 from demo.study import seed as study_demo
+from demo.terms import seed as terms_demo
 from demo.tree import seed as tree
 from demo.tree import tables as tree_tables
 from demo.weak_branches import seed as weak_branches_demo
@@ -207,6 +208,14 @@ class Command(BaseCommand):
                 "plans": weak_result.plans_created,
                 "seconds": weak_result.seconds,
             }
+        )
+        try:
+            terms_result = terms_demo.terms_demo_seed(seed=seed, today=today)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        self.stdout.write(
+            _("换届：新增换届选举记录%(elections)d条，重点约谈%(interviews)d次。")
+            % {"elections": terms_result.elections_created, "interviews": terms_result.interviews_created}
         )
         self._recompute_compliance(today=today)
         ratings_result = ratings_demo.ratings_demo_seed(today=today)
