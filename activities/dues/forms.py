@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from activities.dues.models import DuesCategory, DuesMethod, DuesStatus
 from activities.dues.selectors import CollectionRow, CollectionSheet
-from activities.dues.services import DuesEntry
+from activities.dues.services import ENTRY_STATUSES, DuesEntry
 from portal.forms import BootstrapFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -45,7 +45,13 @@ class CollectionInputRow:
     amount: str
     reduction: str
     reduction_reason: str
+    months_ahead: str = ""
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def is_prepaid(self) -> bool:
+        """Paid ahead (预交) in an earlier month: shown, not changed here."""
+        return self.row.payment is not None and self.row.payment.status == DuesStatus.PREPAID
 
     @property
     def key(self) -> int:
@@ -81,15 +87,23 @@ def collection_input(sheet: CollectionSheet, data: QueryDict | None, *, today: d
             amount = str(payment.amount_paid) if payment and status in (DuesStatus.PARTIAL, DuesStatus.ADVANCE) else ""
             reduction = str(payment.reduction) if payment and payment.reduction else ""
             reason = payment.reduction_reason if payment else ""
-            rows.append(CollectionInputRow(row, status, amount, reduction, reason))
+            ahead = str(payment.months_ahead) if payment and payment.months_ahead else ""
+            rows.append(CollectionInputRow(row, status, amount, reduction, reason, ahead))
+            continue
+        if payment is not None and payment.status == DuesStatus.PREPAID:
+            rows.append(CollectionInputRow(row, payment.status, "", "", ""))
             continue
         status = data.get(f"s-{pk}", DuesStatus.PAID)
         amount = data.get(f"a-{pk}", "")
         reduction = data.get(f"r-{pk}", "")
         reason = data.get(f"rr-{pk}", "")
-        input_row = CollectionInputRow(row, status, amount, reduction, reason)
-        if status not in DuesStatus.values:
+        ahead = data.get(f"m-{pk}", "").strip()
+        input_row = CollectionInputRow(row, status, amount, reduction, reason, ahead)
+        if status not in ENTRY_STATUSES:
             input_row.errors.append(_("请选择交纳情况。"))
+        months_ahead = int(ahead) if ahead.isdigit() and len(ahead) <= 3 else 0
+        if ahead and not (ahead.isdigit() and len(ahead) <= 3):
+            input_row.errors.append(_("预交月数请填写整数，如 3。"))
         try:
             amount_value = parse_amount(amount) if status in (DuesStatus.PARTIAL, DuesStatus.ADVANCE) else None
             reduction_value = parse_amount(reduction) or Decimal(0)
@@ -97,7 +111,11 @@ def collection_input(sheet: CollectionSheet, data: QueryDict | None, *, today: d
             input_row.errors.append(_("金额格式不正确，请填写如 12.50 的数字。"))
         else:
             entries[pk] = DuesEntry(
-                status=status, amount_paid=amount_value, reduction=reduction_value, reduction_reason=reason.strip()
+                status=status,
+                amount_paid=amount_value,
+                reduction=reduction_value,
+                reduction_reason=reason.strip(),
+                months_ahead=months_ahead,
             )
         errors += [f"{row.member.name}：{message}" for message in input_row.errors]
         rows.append(input_row)

@@ -19,6 +19,10 @@ from branches.models import Member, Organization
 
 DUES_SOURCE = _("中共中央组织部《关于中国共产党党费收缴、使用和管理的规定》（2008年）")
 CENT = Decimal("0.01")
+# A one-off payment this far above what is owed (the month and any months paid ahead) is 自愿多交.
+VOLUNTARY_ABOVE = Decimal("1000.00")
+# How many months a member may pay ahead (预交) in one payment.
+MAX_MONTHS_AHEAD = 12
 
 
 class DuesCategory(models.TextChoices):
@@ -133,6 +137,7 @@ class DuesStatus(models.TextChoices):
     UNPAID = "unpaid", _("未交")
     PARTIAL = "partial", _("部分交纳")
     ADVANCE = "advance", _("多交/预交")
+    PREPAID = "prepaid", _("已预交")
 
 
 class DuesMethod(models.TextChoices):
@@ -156,6 +161,11 @@ class DuesPayment(models.Model):
     paid_on = models.DateField(_("交纳日期"), null=True, blank=True)
     reduction = models.DecimalField(_("减免（元）"), max_digits=10, decimal_places=2, default=Decimal(0))
     reduction_reason = models.CharField(_("减免理由（支部决定）"), max_length=200, blank=True)
+    months_ahead = models.PositiveSmallIntegerField(_("预交月数"), default=0)
+    prepaid_from = models.DateField(
+        _("预交所在月份"), null=True, blank=True, help_text=_("本月党费已在该月预交（交纳情况为“已预交”）。")
+    )
+    voluntary = models.DecimalField(_("其中自愿多交（元）"), max_digits=10, decimal_places=2, default=Decimal(0))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),
@@ -202,6 +212,7 @@ class DuesMonth(models.Model):
     due = models.DecimalField(_("应交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
     paid = models.DecimalField(_("实交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
     arrears = models.DecimalField(_("欠交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
+    voluntary = models.DecimalField(_("自愿多交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
     closed_at = models.DateTimeField(_("结账时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

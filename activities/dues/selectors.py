@@ -77,6 +77,21 @@ class CollectionSheet:
     def missing_bases(self) -> int:
         return sum(1 for row in self.rows if row.base is None)
 
+    @property
+    def prepaid_ahead_months(self) -> list[datetime.date]:
+        """The following months paid ahead (预交) with this month's payments, as recorded."""
+        months = {
+            shift_month(self.month, offset)
+            for row in self.rows
+            if row.payment is not None
+            for offset in range(1, row.payment.months_ahead + 1)
+        }
+        return sorted(months)
+
+    @property
+    def voluntary(self) -> Decimal:
+        return sum((row.payment.voluntary for row in self.rows if row.payment), Decimal("0.00"))
+
 
 def collection_sheet(*, organization: Organization, month: datetime.date) -> CollectionSheet:
     """Every member who owes dues for the month with the computed amount and any payment recorded.
@@ -194,6 +209,7 @@ class OverviewCell:
     arrears: Decimal = Decimal("0.00")
     members: int = 0
     paid_members: int = 0
+    voluntary: Decimal = Decimal("0.00")
 
     @property
     def rate(self) -> int | None:
@@ -207,6 +223,7 @@ class OverviewCell:
         self.arrears += other.arrears
         self.members += other.members
         self.paid_members += other.paid_members
+        self.voluntary += other.voluntary
 
 
 @dataclass
@@ -261,6 +278,7 @@ def dues_overview(
             arrears_sum=Sum("arrears"),
             members_sum=Sum("members"),
             paid_members_sum=Sum("paid_members"),
+            voluntary_sum=Sum("voluntary"),
         )
         .order_by()
     )
@@ -272,6 +290,7 @@ def dues_overview(
             arrears=_money(row["arrears_sum"]),
             members=row["members_sum"] or 0,
             paid_members=row["paid_members_sum"] or 0,
+            voluntary=_money(row["voluntary_sum"]),
         )
     totals = [OverviewCell() for _month in months]
     total = OverviewCell()

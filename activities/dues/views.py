@@ -96,7 +96,7 @@ def dues_collection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "month_ok": month_ok,
         "previous_month": periods.shift_month(month, -1),
         "next_month": periods.shift_month(month, 1) if month < today.replace(day=1) else None,
-        "status_choices": DuesStatus.choices,
+        "status_choices": [(value, label) for value, label in DuesStatus.choices if value in services.ENTRY_STATUSES],
         "method_choices": DuesMethod.choices,
     }
     return render(request, "activities/dues_collection.html", context)
