@@ -618,6 +618,8 @@ PATH_OBJECTS: dict[str, F] = {
     "activities:dues_amend": lambda f: {"pk": f.dues_payment.pk},
     "activities:dues_base_edit": lambda f: {"pk": f.member.pk},
     "activities:dues_overview": lambda f: {"pk": f.district.pk},
+    "activities:dues_reductions": lambda f: {"pk": f.district.pk},
+    "activities:dues_reduction_decide": lambda f: {"pk": f.dues_payment.pk},
     "activities:dues_overview_export": lambda f: {"pk": f.district.pk},
     "reviews:member_flags": lambda f: {"pk": f.branch.pk},
     "reviews:member_flag_talk": lambda f: {"pk": f.flag.pk},

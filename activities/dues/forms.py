@@ -185,3 +185,19 @@ class DuesAmendForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("更正理由"), max_length=300, error_messages={"required": gettext_lazy("请填写更正理由。")}
     )
+
+
+class DuesReductionDecisionForm(BootstrapFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("审批意见"),
+        choices=[("approve", gettext_lazy("批准减免")), ("return", gettext_lazy("退回"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("请选择批准或退回。")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("退回理由"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("退回时必填。"),
+    )

@@ -140,6 +140,19 @@ class DuesStatus(models.TextChoices):
     PREPAID = "prepaid", _("已预交")
 
 
+class ReductionState(models.TextChoices):
+    """A reduction above `settings.DUES_REDUCTION_APPROVAL_ABOVE` waits for the parent committee."""
+
+    NONE = "", _("无需审批")
+    PENDING = "pending", _("待上级党委审批")
+    APPROVED = "approved", _("上级党委已批准")
+    RETURNED = "returned", _("上级党委已退回")
+
+
+# A reduction in these states is not (yet) in force: the month is owed at the full amount.
+REDUCTION_NOT_IN_FORCE = (ReductionState.PENDING, ReductionState.RETURNED)
+
+
 class DuesMethod(models.TextChoices):
     CASH = "cash", _("现金")
     TRANSFER = "transfer", _("转账")
@@ -161,6 +174,19 @@ class DuesPayment(models.Model):
     paid_on = models.DateField(_("交纳日期"), null=True, blank=True)
     reduction = models.DecimalField(_("减免（元）"), max_digits=10, decimal_places=2, default=Decimal(0))
     reduction_reason = models.CharField(_("减免理由（支部决定）"), max_length=200, blank=True)
+    reduction_state = models.CharField(
+        _("减免审批"), max_length=10, choices=ReductionState.choices, default=ReductionState.NONE, blank=True
+    )
+    reduction_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("减免审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reduction_decided_at = models.DateTimeField(_("减免审批时间"), null=True, blank=True)
+    reduction_return_reason = models.CharField(_("减免退回理由"), max_length=300, blank=True)
     months_ahead = models.PositiveSmallIntegerField(_("预交月数"), default=0)
     prepaid_from = models.DateField(
         _("预交所在月份"), null=True, blank=True, help_text=_("本月党费已在该月预交（交纳情况为“已预交”）。")
@@ -186,14 +212,37 @@ class DuesPayment(models.Model):
                 condition=Q(reduction=0) | ~Q(reduction_reason=""), name="dues_payment_reduction_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["organization", "month"], name="dues_payment_org_month_idx")]
+        indexes = [
+            models.Index(fields=["organization", "month"], name="dues_payment_org_month_idx"),
+            models.Index(
+                fields=["reduction_state"],
+                condition=Q(reduction_state="pending"),
+                name="dues_payment_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.month:%Y-%m} {self.status}"
 
     @property
+    def due_in_force(self) -> Decimal:
+        """What the month owes: the due after the reduction, or the full amount while the reduction waits for
+        the parent committee's approval (or was returned)."""
+        if self.reduction_state in REDUCTION_NOT_IN_FORCE:
+            return self.amount_due + self.reduction
+        return self.amount_due
+
+    @property
     def arrears(self) -> Decimal:
-        return max(Decimal(0), self.amount_due - self.amount_paid)
+        return max(Decimal(0), self.due_in_force - self.amount_paid)
+
+    @property
+    def is_owed(self) -> bool:
+        """Counts in a run of unpaid months (rule M1): unpaid, partly paid, or short of the full amount while a
+        reduction is not approved."""
+        if self.status in (DuesStatus.UNPAID, DuesStatus.PARTIAL):
+            return True
+        return self.reduction_state in REDUCTION_NOT_IN_FORCE and self.amount_paid < self.due_in_force
 
 
 class DuesMonth(models.Model):

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 
-from activities.dues.models import CENT, DuesBase, DuesMonth, DuesPayment, DuesRule, DuesStatus
+from activities.dues.models import CENT, DuesBase, DuesMonth, DuesPayment, DuesRule, DuesStatus, ReductionState
 from activities.dues.rules import DuesAmount, base_for_month, monthly_amount
 from branches.models import Member, MemberStatus, Organization
 from portal.periods import shift_month
@@ -129,7 +129,7 @@ def arrears_run(payments: Iterable[DuesPayment]) -> list[datetime.date]:
     A paid month ends the run; a month with no record neither counts nor ends it. Pure."""
     run: list[datetime.date] = []
     for payment in sorted(payments, key=lambda p: p.month, reverse=True):
-        if payment.status not in OWED_STATUSES:
+        if not payment.is_owed:
             break
         run.append(payment.month)
     return run
@@ -151,11 +151,29 @@ def arrears_by_member(*, organization_ids: Iterable[int], today: datetime.date) 
         member__status=MemberStatus.ACTIVE,
         month__gte=since,
         month__lte=today,
-    ).values_list("member_id", "member__organization_id", "month", "status")
+    ).values_list(
+        "member_id",
+        "member__organization_id",
+        "month",
+        "status",
+        "amount_due",
+        "amount_paid",
+        "reduction",
+        "reduction_state",
+    )
     per_member: dict[int, list[DuesPayment]] = defaultdict(list)
     branch_of: dict[int, int] = {}
-    for member_id, organization_id, month, status in rows:
-        per_member[member_id].append(DuesPayment(month=month, status=status))
+    for member_id, organization_id, month, status, due, paid, reduction, state in rows:
+        per_member[member_id].append(
+            DuesPayment(
+                month=month,
+                status=status,
+                amount_due=due,
+                amount_paid=paid,
+                reduction=reduction,
+                reduction_state=state,
+            )
+        )
         branch_of[member_id] = organization_id
     result = {}
     for member_id, payments in per_member.items():
@@ -304,3 +322,13 @@ def dues_overview(
         total.add(row_total)
         rows.append(OverviewRow(organization=child, cells=row_cells, total=row_total))
     return DuesOverview(organization=organization, year=year, months=months, rows=rows, totals=totals, total=total)
+
+
+def pending_reductions(*, organization: Organization) -> list[DuesPayment]:
+    """The reductions waiting for `organization`'s approval: those of the branches directly below it (the
+    parent committee decides). One query."""
+    return list(
+        DuesPayment.objects.filter(reduction_state=ReductionState.PENDING, organization__parent=organization)
+        .select_related("member", "organization", "recorded_by")
+        .order_by("organization__path", "month", "member__name", "pk")
+    )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +27,7 @@ from activities.dues.models import (
     DuesMonth,
     DuesPayment,
     DuesStatus,
+    ReductionState,
 )
 from activities.dues.rules import quantize
 from activities.dues.selectors import CollectionSheet
@@ -87,8 +89,8 @@ def month_totals(payments: Iterable[DuesPayment]) -> MonthTotals:
     due = paid = arrears = voluntary = ZERO
     for payment in payments:
         members += 1
-        paid_members += payment.amount_paid >= payment.amount_due
-        due += payment.amount_due
+        paid_members += payment.amount_paid >= payment.due_in_force
+        due += payment.due_in_force
         paid += payment.amount_paid
         arrears += payment.arrears
         voluntary += payment.voluntary or ZERO
@@ -201,6 +203,17 @@ def dues_collection_save(
         errors += row_errors + split_errors
         paying = paid > 0
         months_ahead = entry.months_ahead if not split_errors else 0
+        reduction = quantize(entry.reduction or ZERO) if due != row.computed.amount else ZERO
+        reason = entry.reduction_reason.strip() if reduction else ""
+        previous = row.payment
+        state: str
+        decided: DuesPayment | None
+        if not reduction or reduction <= reduction_approval_above():
+            state, decided = ReductionState.NONE, None
+        elif previous is not None and (previous.reduction, previous.reduction_reason) == (reduction, reason):
+            state, decided = previous.reduction_state or ReductionState.PENDING, previous  # unchanged: as decided
+        else:
+            state, decided = ReductionState.PENDING, None  # new or changed: waits for the parent committee
         payments.append(
             DuesPayment(
                 member=row.member,
@@ -211,8 +224,12 @@ def dues_collection_save(
                 status=entry.status,
                 method=method if paying else "",
                 paid_on=paid_on if paying else None,
-                reduction=quantize(entry.reduction or ZERO) if due != row.computed.amount else ZERO,
-                reduction_reason=entry.reduction_reason.strip() if due != row.computed.amount else "",
+                reduction=reduction,
+                reduction_reason=reason,
+                reduction_state=state,
+                reduction_decided_by_id=decided.reduction_decided_by_id if decided else None,
+                reduction_decided_at=decided.reduction_decided_at if decided else None,
+                reduction_return_reason=decided.reduction_return_reason if decided else "",
                 months_ahead=months_ahead,
                 voluntary=voluntary,
                 recorded_by=recorded_by,
@@ -251,6 +268,10 @@ def dues_collection_save(
             "paid_on",
             "reduction",
             "reduction_reason",
+            "reduction_state",
+            "reduction_decided_by",
+            "reduction_decided_at",
+            "reduction_return_reason",
             "months_ahead",
             "voluntary",
             "recorded_by",
@@ -304,6 +325,34 @@ def _prepayment_conflicts(*, sheet: CollectionSheet, ahead: list[DuesPayment]) -
         if (payment.member_id, payment.month) in wanted
     )
     return errors
+
+
+def reduction_approval_above() -> Decimal:
+    """A monthly reduction above this waits for the parent committee (`settings.DUES_REDUCTION_APPROVAL_ABOVE`)."""
+    return Decimal(str(settings.DUES_REDUCTION_APPROVAL_ABOVE))
+
+
+@transaction.atomic
+def dues_reduction_decide(
+    *, payment: DuesPayment, approve: bool, reason: str, decided_by: User, now: datetime.datetime | None = None
+) -> DuesPayment:
+    """The parent committee approves a pending reduction (the month then owes the reduced amount) or returns it
+    with a reason (the month keeps owing the full amount until the branch records it otherwise). Who and when
+    are kept on the payment; the branch-month roll-up follows, whether or not the month is closed."""
+    payment = DuesPayment.objects.select_for_update().get(pk=payment.pk)
+    if payment.reduction_state != ReductionState.PENDING:
+        raise ValidationError(_("该减免已审批，不能重复审批。"))
+    if not approve and not reason.strip():
+        raise ValidationError(_("退回须填写理由。"))
+    payment.reduction_state = ReductionState.APPROVED if approve else ReductionState.RETURNED
+    payment.reduction_return_reason = "" if approve else reason.strip()
+    payment.reduction_decided_by = decided_by
+    payment.reduction_decided_at = now or timezone.now()
+    payment.save(
+        update_fields=["reduction_state", "reduction_return_reason", "reduction_decided_by", "reduction_decided_at"]
+    )
+    dues_month_recompute(organization=payment.organization, month=payment.month)
+    return payment
 
 
 def _rollup_write(*, organization: Organization, month: datetime.date, totals: MonthTotals) -> None:

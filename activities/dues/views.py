@@ -25,6 +25,7 @@ from activities.dues.forms import (
     EARLIEST_YEAR,
     DuesAmendForm,
     DuesBaseForm,
+    DuesReductionDecisionForm,
     collection_input,
     parse_date,
 )
@@ -295,3 +296,58 @@ def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         request=request,
     )
     return xlsx_response(content, _("%(name)s党费收缴情况-%(year)d.xlsx") % {"name": organization.name, "year": year})
+
+
+def _reductions_url(organization: Organization) -> str:
+    return reverse("activities:dues_reductions", args=[organization.pk])
+
+
+@login_required
+@require_GET
+def dues_reductions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The reductions (减免) of the branches directly below a committee that wait for its approval."""
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if organization.is_branch or not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    context = {
+        "organization": organization,
+        "ancestors": branch_selectors.organization_ancestors(organization=organization, user=request.user),
+        "payments": selectors.pending_reductions(organization=organization),
+        "threshold": services.reduction_approval_above(),
+    }
+    return render(request, "activities/dues_reductions.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dues_reduction_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Approve a branch's reduction, or return it with a reason: the parent committee's officers (and those above)."""
+    payment = get_or_404(
+        lambda: dues_payments_visible_to(request.user).select_related("member", "organization__parent").get(pk=pk)
+    )
+    parent = payment.organization.parent
+    if parent is None or not can_manage_organization(request.user, parent):
+        raise PermissionDenied
+    form = DuesReductionDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.dues_reduction_decide(
+                payment=payment, approve=approve, reason=form.cleaned_data["reason"], decided_by=request.user
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            message = _("已批准%(name)s的党费减免。") if approve else _("已退回%(name)s的党费减免。")
+            messages.success(request, message % {"name": payment.member.name})
+            return redirect(_reductions_url(parent))
+    context = {
+        "organization": parent,
+        "ancestors": [
+            *branch_selectors.organization_ancestors(organization=parent, user=request.user),
+            parent,
+        ],
+        "payment": payment,
+        "form": form,
+    }
+    return render(request, "activities/dues_reduction_decide.html", context)
