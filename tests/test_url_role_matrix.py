@@ -716,6 +716,7 @@ ADMIN_OBJECTS: dict[str, Callable[[SimpleNamespace], models.Model]] = {
     "activities.hearttalk": lambda f: f.talk,
     "activities.commitment": lambda f: f.commitment,
     "activities.pioneerpost": lambda f: f.post,
+    "activities.duespayment": lambda f: f.dues_payment,
     "activities.duesrule": None,  # city-wide brackets, in no subtree: an unknown id
     "reviews.ruleset": lambda f: f.rule_set,
     "reviews.rule": None,
