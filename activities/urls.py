@@ -47,6 +47,7 @@ urlpatterns = [
     # 党费 (dues/)
     path("orgs/<int:pk>/dues/", dues_views.dues_collection, name="dues_collection"),
     path("orgs/<int:pk>/dues/close/", dues_views.dues_close, name="dues_close"),
+    path("orgs/<int:pk>/dues/import/", dues_views.dues_import, name="dues_import"),
     path("dues/payments/<int:pk>/amend/", dues_views.dues_amend, name="dues_amend"),
     path("members/<int:pk>/dues-base/", dues_views.dues_base_edit, name="dues_base_edit"),
     path("me/dues/", dues_views.dues_mine, name="dues_mine"),

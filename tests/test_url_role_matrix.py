@@ -615,6 +615,7 @@ PATH_OBJECTS: dict[str, F] = {
     "activities:pioneer_post_end": lambda f: {"pk": f.post.pk},
     "activities:dues_collection": lambda f: {"pk": f.branch.pk},
     "activities:dues_close": lambda f: {"pk": f.branch.pk},
+    "activities:dues_import": lambda f: {"pk": f.branch.pk},
     "activities:dues_amend": lambda f: {"pk": f.dues_payment.pk},
     "activities:dues_base_edit": lambda f: {"pk": f.member.pk},
     "activities:dues_overview": lambda f: {"pk": f.district.pk},

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -201,3 +202,28 @@ class DuesReductionDecisionForm(BootstrapFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("退回时必填。"),
     )
+
+
+class DuesImportForm(BootstrapFormMixin, forms.Form):
+    month = forms.DateField(
+        label=gettext_lazy("月份"),
+        widget=MONTH_WIDGET,
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        error_messages={
+            "required": gettext_lazy("请填写月份。"),
+            "invalid": gettext_lazy("请填写月份，如 2026-03。"),
+        },
+    )
+    file = forms.FileField(
+        label=gettext_lazy("交纳记录文件"),
+        help_text=gettext_lazy("xlsx 或 csv：姓名、身份证号（可不填）、实交金额，可加交纳方式、交纳日期。"),
+        error_messages={"required": gettext_lazy("请选择要上传的文件。")},
+    )
+
+    def clean_month(self) -> datetime.date:
+        month = self.cleaned_data["month"].replace(day=1)
+        if month > timezone.localdate().replace(day=1):
+            raise forms.ValidationError(_("不能导入未来月份的党费。"))
+        if month.year < EARLIEST_YEAR:
+            raise forms.ValidationError(_("月份过早，请核对。"))
+        return month

@@ -72,6 +72,8 @@ class DuesEntry:
     reduction: Decimal = ZERO
     reduction_reason: str = ""
     months_ahead: int = 0  # 预交: the following months paid with this one (status 多交/预交)
+    method: str = ""  # the member's own method and date (an import); empty: the page's
+    paid_on: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,11 @@ def dues_collection_save(
         )
         errors += row_errors + split_errors
         paying = paid > 0
+        if entry.method and entry.method not in DuesMethod.values:
+            errors.append(_("%(name)s：交纳方式无效。") % {"name": row.member.name})
+        if entry.paid_on is not None and entry.paid_on > timezone.localdate(now):
+            errors.append(_("%(name)s：交纳日期不能晚于今天。") % {"name": row.member.name})
+        row_method, row_paid_on = entry.method or method, entry.paid_on or paid_on
         months_ahead = entry.months_ahead if not split_errors else 0
         reduction = quantize(entry.reduction or ZERO) if due != row.computed.amount else ZERO
         reason = entry.reduction_reason.strip() if reduction else ""
@@ -222,8 +229,8 @@ def dues_collection_save(
                 amount_due=due,
                 amount_paid=own,
                 status=entry.status,
-                method=method if paying else "",
-                paid_on=paid_on if paying else None,
+                method=row_method if paying else "",
+                paid_on=row_paid_on if paying else None,
                 reduction=reduction,
                 reduction_reason=reason,
                 reduction_state=state,
@@ -244,8 +251,8 @@ def dues_collection_save(
                 amount_due=row.computed.amount,
                 amount_paid=row.computed.amount,
                 status=DuesStatus.PREPAID,
-                method=method,
-                paid_on=paid_on,
+                method=row_method,
+                paid_on=row_paid_on,
                 prepaid_from=sheet.month,
                 recorded_by=recorded_by,
                 recorded_at=now,

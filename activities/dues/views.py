@@ -20,11 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activities.dues import jobs as dues_jobs
 from activities.dues import selectors, services
 from activities.dues.forms import (
     EARLIEST_YEAR,
     DuesAmendForm,
     DuesBaseForm,
+    DuesImportForm,
     DuesReductionDecisionForm,
     collection_input,
     parse_date,
@@ -35,11 +37,14 @@ from branches import selectors as branch_selectors
 from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_manage_organization, members_visible_to, own_member
+from branches.roster.jobs import upload_size_error
 from branches.selectors import organization_get
 from portal import periods
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.forms import apply_service_errors
+from portal.jobs.models import Job
+from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
 from portal.shortcuts import get_or_404
 from portal.xlsx import rows_to_xlsx, xlsx_response
 
@@ -351,3 +356,47 @@ def dues_reduction_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         "form": form,
     }
     return render(request, "activities/dues_reduction_decide.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dues_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """POST: check the form, store the file and start the import job; GET (?job=): the form and the job's
+    progress, then its counts or per-row errors."""
+    organization = _branch_or_404(request, pk)
+    if not can_collect_dues(request.user, organization):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = (
+        DuesImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else DuesImportForm(initial={"month": today.replace(day=1)})
+    )
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if size_error := upload_size_error(upload):
+            form.add_error("file", size_error)
+        else:
+            started = dues_jobs.dues_import_start(
+                organization=organization, month=form.cleaned_data["month"], upload=upload, by=request.user
+            )
+            return redirect(f"{reverse('activities:dues_import', args=[organization.pk])}?job={started.pk}")
+    job: Job | None = None
+    if job_id := request.GET.get("job", ""):
+        found = jobs_visible_to(request.user).filter(kind=dues_jobs.DUES_IMPORT, organization=organization)
+        job = found.filter(pk=int(job_id)).first() if job_id.isdigit() else None
+        if job is None:
+            raise Http404
+        job = job_with_live_progress(job)
+    context = {
+        "organization": organization,
+        "ancestors": [
+            *branch_selectors.organization_ancestors(organization=organization, user=request.user),
+            organization,
+        ],
+        "form": form,
+        "job": job,
+        "job_title": dues_jobs.DUES_IMPORT_TITLE,
+        "result_template": dues_jobs.DUES_IMPORT_RESULT_TEMPLATE,
+    }
+    return render(request, "activities/dues_import.html", context)
