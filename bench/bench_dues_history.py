@@ -1,0 +1,76 @@
+"""Time a year of 党费 for a district (`seed_demo --history`'s dues: demo.dues.seed.dues_year_generate): a base
+for every active member and twelve closed months of payments, with the branch-month roll-ups, written by COPY.
+
+Run against a copy of the district-scale database (never the shared one), migrated with this branch:
+
+    createdb -h 127.0.0.1 -U postgres -T lxyz_bench lxyz_bench_dues
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lxyz_bench_dues .venv/bin/python bench/bench_dues_history.py
+
+Options: --district CODE (default BJ-CY, 朝阳区委), --keep (leave the rows written; default: delete them after).
+Goal: 50,000 members × 12 months with the roll-ups in at most 60 s; the roll-ups equal a full recompute; a second
+run adds nothing.
+"""
+
+import argparse
+import time
+
+import benchdb
+
+GOAL_SECONDS = 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--district", default="BJ-CY")
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    url = benchdb.configure_environment()
+    benchdb.setup_django(migrate=True)
+    from django.db import transaction
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from activities.dues.models import DuesBase, DuesMonth, DuesPayment
+    from activities.dues.services import month_totals
+    from branches.models import Organization
+    from demo.dues.seed import dues_year_generate
+
+    district = Organization.objects.get(code=args.district)
+    today = timezone.localdate()
+    started = time.perf_counter()
+    result = dues_year_generate(root=district, seed=2026, today=today)
+    seconds = time.perf_counter() - started
+    again_started = time.perf_counter()
+    again = dues_year_generate(root=district, seed=2026, today=today)
+    again_seconds = time.perf_counter() - again_started
+    # The roll-ups equal a full recompute: every branch-month of ten branches, and the district's totals.
+    mismatches = 0
+    for dues_month in DuesMonth.objects.filter(organization__path__startswith=district.path).order_by("?")[:120]:
+        totals = month_totals(
+            DuesPayment.objects.filter(organization_id=dues_month.organization_id, month=dues_month.month)
+        )
+        stored = (dues_month.members, dues_month.paid_members, dues_month.due, dues_month.paid, dues_month.arrears)
+        if stored != (totals.members, totals.paid_members, totals.due, totals.paid, totals.arrears):
+            mismatches += 1
+    branches = DuesMonth.objects.filter(organization__path__startswith=district.path).aggregate(
+        n=Count("organization", distinct=True)
+    )["n"]
+    print(f"database: {url}  PostgreSQL {benchdb.postgres_version()}")
+    print(f"machine:  {benchdb.machine()}")
+    print(
+        f"{district.name}: {result.bases_created} bases, {result.payments_created} payments, "
+        f"{result.months_closed} branch-months over {branches} branches"
+    )
+    print(f"dues_year_generate: {seconds:.1f} s (goal <= {GOAL_SECONDS} s, ratio {seconds / GOAL_SECONDS:.2f})")
+    print(f"second run: {again_seconds:.2f} s, {again.payments_created} payments added")
+    print(f"roll-ups checked against a recompute: 120 branch-months, {mismatches} mismatches")
+    if not args.keep:
+        with transaction.atomic():
+            DuesPayment.objects.filter(organization__path__startswith=district.path).delete()
+            DuesMonth.objects.filter(organization__path__startswith=district.path).delete()
+            DuesBase.objects.filter(member__organization__path__startswith=district.path).delete()
+        print("rows removed (--keep to leave them)")
+
+
+if __name__ == "__main__":
+    main()
