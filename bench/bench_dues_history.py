@@ -20,29 +20,42 @@ import benchdb
 os.environ.setdefault("RECORDS_SIGNING_KEY", "bench-only-records-signing-key-0123456789abcdefghijklmnop")
 
 GOAL_SECONDS = 60
+REMOVE_STATEMENTS = (
+    "DELETE FROM activities_duesamendment WHERE payment_id IN (SELECT id FROM activities_duespayment"
+    " WHERE organization_id IN (SELECT id FROM branches_organization WHERE path LIKE %s))",
+    "DELETE FROM activities_duespayment WHERE organization_id IN"
+    " (SELECT id FROM branches_organization WHERE path LIKE %s)",
+    "DELETE FROM activities_duesmonth WHERE organization_id IN"
+    " (SELECT id FROM branches_organization WHERE path LIKE %s)",
+    "DELETE FROM activities_duesbase WHERE member_id IN (SELECT id FROM branches_member"
+    " WHERE organization_id IN (SELECT id FROM branches_organization WHERE path LIKE %s))",
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--district", default="BJ-CY")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--clean-first", action="store_true", help="remove the district's dues before the run")
     args = parser.parse_args()
     url = benchdb.configure_environment()
     benchdb.setup_django(migrate=True)
-    from django.db import transaction
     from django.db.models import Count
     from django.utils import timezone
 
-    from activities.dues.models import DuesBase, DuesMonth, DuesPayment
+    from activities.dues.models import DuesMonth, DuesPayment
     from activities.dues.services import month_totals
     from branches.models import Organization
     from demo.dues.seed import dues_year_generate
 
     district = Organization.objects.get(code=args.district)
+    if args.clean_first:
+        remove(district)
     today = timezone.localdate()
-    started = time.perf_counter()
+    load_before = os.getloadavg()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = dues_year_generate(root=district, seed=2026, today=today)
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     again_started = time.perf_counter()
     again = dues_year_generate(root=district, seed=2026, today=today)
     again_seconds = time.perf_counter() - again_started
@@ -65,14 +78,21 @@ def main() -> None:
         f"{result.months_closed} branch-months over {branches} branches"
     )
     print(f"dues_year_generate: {seconds:.1f} s (goal <= {GOAL_SECONDS} s, ratio {seconds / GOAL_SECONDS:.2f})")
+    print(f"  of which Python CPU in this process: {cpu_seconds:.1f} s; load average before: {load_before[0]:.2f}")
     print(f"second run: {again_seconds:.2f} s, {again.payments_created} payments added")
     print(f"roll-ups checked against a recompute: 120 branch-months, {mismatches} mismatches")
     if not args.keep:
-        with transaction.atomic():
-            DuesPayment.objects.filter(organization__path__startswith=district.path).delete()
-            DuesMonth.objects.filter(organization__path__startswith=district.path).delete()
-            DuesBase.objects.filter(member__organization__path__startswith=district.path).delete()
+        remove(district)
         print("rows removed (--keep to leave them)")
+
+
+def remove(district) -> None:
+    """Delete the district's dues in four statements (the ORM's delete would load 600,000 rows first)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in REMOVE_STATEMENTS:
+            cursor.execute(statement, [district.path + "%"])
 
 
 if __name__ == "__main__":

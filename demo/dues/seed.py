@@ -26,7 +26,7 @@ from activities.dues.models import DuesBase, DuesCategory, DuesMonth, DuesPaymen
 from activities.dues.rules import monthly_amount, quantize
 from activities.dues.selectors import dues_rules, month_end
 from branches.models import Member, MemberStatus, Organization, Role, RoleKind
-from demo.bulk import copy_rows, is_postgresql
+from demo.bulk import copy_text_rows, is_postgresql
 from demo.tree import tables as tree_tables
 from portal.periods import shift_month
 
@@ -202,9 +202,9 @@ def dues_year_generate(
     base_rows = [(b.member.pk, b.applies_from, b.category, b.income, now) for b in bases]
     with transaction.atomic():
         if is_postgresql():
-            copy_rows(DuesBase, BASE_COLUMNS, base_rows)
-            copy_rows(DuesPayment, PAYMENT_COLUMNS, payments)
-            copy_rows(DuesMonth, MONTH_COLUMNS, rollups)
+            copy_text_rows(DuesBase, BASE_COLUMNS, base_rows)
+            copy_text_rows(DuesPayment, PAYMENT_COLUMNS, payments)
+            copy_text_rows(DuesMonth, MONTH_COLUMNS, rollups)
         else:
             DuesBase.objects.bulk_create(bases, batch_size=2000, ignore_conflicts=True)
             DuesPayment.objects.bulk_create(
