@@ -269,6 +269,7 @@ def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         _("实交合计（元）"),
         _("收缴率（%）"),
         _("欠交合计（元）"),
+        _("自愿多交合计（元）"),
     ]
     rows = []
     for row in overview.rows:
@@ -284,6 +285,7 @@ def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
                     cell.paid,
                     cell.rate if cell.rate is not None else "",
                     cell.arrears,
+                    cell.voluntary,
                 ]
             )
     content = rows_to_xlsx(

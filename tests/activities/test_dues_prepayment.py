@@ -189,3 +189,28 @@ def test_prepaid_cannot_be_ticked_on_the_page(client, branch, secretary, members
     response = client.post(url, collection_body(paid_on=JAN, exceptions={zhang.pk: ("prepaid", "")}))
     assert response.status_code == 200
     assert not DuesPayment.objects.exists()
+
+
+def test_the_overview_export_has_the_voluntary_column(client, branch, committee, district, secretary, members):
+    import io
+
+    import openpyxl
+
+    from branches.models import RoleKind
+    from tests.conftest import enrol_totp
+    from tests.factories import UserFactory, give_role
+
+    zhang = members["张三"]
+    save(branch, JAN, secretary, {zhang.pk: DuesEntry(status=DuesStatus.ADVANCE, amount_paid=Decimal("1100.00"))})
+    officer = UserFactory(username="dues-officer")
+    give_role(officer, district, RoleKind.OFFICER)
+    enrol_totp(officer)
+    client.force_login(officer)
+    response = client.get(reverse("activities:dues_overview_export", args=[district.pk]) + "?year=2026")
+    rows = [
+        list(row) for row in openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    ]
+    header = next(row for row in rows if row and row[0] == "党组织")
+    assert header[-1] == "自愿多交合计（元）"
+    year_row = next(row for row in rows if row[0] == committee.name and row[2] == "全年")
+    assert Decimal(str(year_row[-1])) == Decimal("1060.00")
