@@ -14,7 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 
-from activities.dues.models import CENT, DuesBase, DuesMonth, DuesPayment, DuesRule, DuesStatus, ReductionState
+from activities.dues.models import (
+    CENT,
+    MAX_MONTHS_AHEAD,
+    DuesBase,
+    DuesMonth,
+    DuesPayment,
+    DuesRule,
+    DuesStatus,
+    ReductionState,
+)
 from activities.dues.rules import DuesAmount, base_for_month, monthly_amount
 from branches.models import Member, MemberStatus, Organization
 from portal.periods import shift_month
@@ -191,6 +200,7 @@ class MemberDues:
     payments: list[DuesPayment]
     arrears_months: list[datetime.date]
     bases: list[DuesBase] = field(default_factory=list)
+    prepaid_until: datetime.date | None = None  # the last future month paid ahead (预交)
 
     @property
     def arrears_amount(self) -> Decimal:
@@ -205,11 +215,15 @@ def member_dues(*, member: Member, today: datetime.date, months: int = 12) -> Me
     bases = list(DuesBase.objects.filter(member=member).order_by("-applies_from"))
     base = base_for_month(bases, this_month)
     current = monthly_amount(base, this_month, dues_rules()) if base else None
-    recent = list(
+    found = list(
         DuesPayment.objects.filter(
-            member=member, month__gte=shift_month(this_month, -ARREARS_WINDOW_MONTHS), month__lte=this_month
+            member=member,
+            month__gte=shift_month(this_month, -ARREARS_WINDOW_MONTHS),
+            month__lte=shift_month(this_month, MAX_MONTHS_AHEAD),
         ).order_by("-month")
     )
+    recent = [p for p in found if p.month <= this_month]
+    ahead = [p.month for p in found if p.month > this_month and p.status == DuesStatus.PREPAID]
     return MemberDues(
         member=member,
         base=base,
@@ -217,6 +231,7 @@ def member_dues(*, member: Member, today: datetime.date, months: int = 12) -> Me
         payments=[p for p in recent if p.month > shift_month(this_month, -months)],
         arrears_months=arrears_run(recent),
         bases=bases,
+        prepaid_until=max(ahead) if ahead else None,
     )
 
 

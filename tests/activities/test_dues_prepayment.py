@@ -214,3 +214,21 @@ def test_the_overview_export_has_the_voluntary_column(client, branch, committee,
     assert header[-1] == "自愿多交合计（元）"
     year_row = next(row for row in rows if row[0] == committee.name and row[2] == "全年")
     assert Decimal(str(year_row[-1])) == Decimal("1060.00")
+
+
+def test_the_member_sees_how_far_they_paid_ahead(client, branch, secretary, member_user, members):
+    own = Member.objects.get(user=member_user)
+    today = datetime.date.today()
+    month = today.replace(day=1)
+    save(
+        branch,
+        month,
+        secretary,
+        {own.pk: DuesEntry(status=DuesStatus.ADVANCE, amount_paid=Decimal("120.00"), months_ahead=2)},
+        paid_on=today,
+    )
+    dues = selectors.member_dues(member=own, today=today)
+    assert dues.prepaid_until == shift_month(month, 2)
+    assert dues.arrears_months == [] and [p.month for p in dues.payments] == [month]
+    client.force_login(member_user)
+    assert "data-prepaid-until" in client.get(reverse("activities:dues_mine")).content.decode()
