@@ -22,9 +22,10 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.utils import timezone
 
-from activities.dues.models import DuesBase, DuesCategory, DuesMonth, DuesPayment, DuesStatus
+from activities.dues.models import DuesBase, DuesCategory, DuesMonth, DuesPayment, DuesStatus, ReductionState
 from activities.dues.rules import monthly_amount, quantize
 from activities.dues.selectors import dues_rules, month_end
+from activities.dues.services import reduction_approval_above
 from branches.models import Member, MemberStatus, Organization, Role, RoleKind
 from demo.bulk import copy_text_rows, is_postgresql
 from demo.tree import tables as tree_tables
@@ -146,6 +147,7 @@ def dues_year_generate(
         )
     )
     rules = dues_rules()
+    approval_above = reduction_approval_above()
     now = timezone.now()
     bases = [_base(member, rng, months[0]) for member in members]
     cache: dict = {}
@@ -179,7 +181,7 @@ def dues_year_generate(
                     None if unpaid else month + datetime.timedelta(days=rng.randrange(4, 20)),
                     reduction,
                     REDUCTION_REASON if reduction else "",
-                    "",
+                    ReductionState.APPROVED.value if reduction > approval_above else "",  # the committee agreed
                     "",
                     0,
                     ZERO,
