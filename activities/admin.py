@@ -20,6 +20,7 @@ from activities.meetings import services
 from activities.models import (
     Attendance,
     Commitment,
+    DuesPayment,
     DuesRule,
     HeartTalk,
     Meeting,
@@ -27,10 +28,16 @@ from activities.models import (
     MeetingVersion,
     PioneerPost,
 )
-from activities.permissions import can_read_talk_summary, meetings_visible_to, talks_visible_to
+from activities.permissions import (
+    can_read_talk_summary,
+    dues_payments_visible_to,
+    meetings_visible_to,
+    talks_visible_to,
+)
 from activities.resources import (
     AttendanceExportResource,
     CommitmentExportResource,
+    DuesPaymentExportResource,
     MeetingExportResource,
     TalkExportResource,
 )
@@ -333,3 +340,38 @@ class DuesRuleAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: DuesRule, form, change: bool) -> None:
         obj.full_clean()
         obj.save()
+
+
+@admin.register(DuesPayment)
+class DuesPaymentAdmin(AnnualExportAdminMixin, ViewOnlyAdmin):
+    """党费 as the branches record it on the portal (collection page, import, amendments): looked up and exported
+    (年度导出) here, never changed."""
+
+    annual_export_resource = DuesPaymentExportResource
+    list_display = ("month", "organization", "member", "amount_due", "amount_paid", "status", "reduction_state")
+    list_filter = ("status", "reduction_state", "method")
+    search_fields = ("member__name", "organization__name")
+    date_hierarchy = "month"
+    list_select_related = ("organization", "member")
+    fields = (
+        "organization",
+        "member",
+        "month",
+        "amount_due",
+        "amount_paid",
+        "status",
+        "method",
+        "paid_on",
+        "reduction",
+        "reduction_reason",
+        "reduction_state",
+        "reduction_return_reason",
+        "months_ahead",
+        "prepaid_from",
+        "voluntary",
+        "recorded_by",
+        "recorded_at",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return dues_payments_visible_to(request.user, queryset=super().get_queryset(request))

@@ -1,4 +1,5 @@
-"""The admin's annual exports of organisational life (branches/exports): meetings, attendance, talks, commitments.
+"""The admin's annual exports of organisational life (branches/exports): meetings, attendance, talks, commitments,
+党费 payments.
 
 Talks go out without what was said (the summary is for the two members and the branch secretary only,
 `activities.permissions.can_read_talk_summary`); attendance carries the member's ID number, masked unless the
@@ -12,8 +13,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from activities.models import Attendance, Commitment, HeartTalk, Meeting
-from activities.permissions import meetings_visible_to, talks_visible_to
+from activities.models import Attendance, Commitment, DuesPayment, HeartTalk, Meeting
+from activities.permissions import dues_payments_visible_to, meetings_visible_to, talks_visible_to
 from branches.exports.resources import AnnualExportResource, column, verbose
 from branches.models import User
 from branches.permissions import members_visible_to
@@ -109,3 +110,34 @@ class CommitmentExportResource(AnnualExportResource):
     @classmethod
     def visible_to(cls, user: User) -> QuerySet[Commitment]:
         return Commitment.objects.filter(member__in=members_visible_to(user))
+
+
+class DuesPaymentExportResource(AnnualExportResource):
+    """党费: one row per member and month recorded (the months paid ahead, 已预交, included), by month's year."""
+
+    title = _("党费交纳")
+    year_lookup = "month__year"
+    select_related = ("organization", "member")
+    ordering = ("organization__path", "month", "member__name", "pk")
+
+    organization = column("organization__name", ORGANIZATION)
+    month = column("month", verbose(DuesPayment, "month"))
+    member = column("member__name", verbose(DuesPayment, "member"))
+    id_number = column("member__id_number_masked", _("身份证号"))
+    amount_due = column("amount_due", verbose(DuesPayment, "amount_due"))
+    amount_paid = column("amount_paid", verbose(DuesPayment, "amount_paid"))
+    status = column("get_status_display", verbose(DuesPayment, "status"))
+    method = column("get_method_display", verbose(DuesPayment, "method"))
+    paid_on = column("paid_on", verbose(DuesPayment, "paid_on"))
+    reduction = column("reduction", verbose(DuesPayment, "reduction"))
+    reduction_reason = column("reduction_reason", verbose(DuesPayment, "reduction_reason"))
+    reduction_state = column("get_reduction_state_display", verbose(DuesPayment, "reduction_state"))
+    months_ahead = column("months_ahead", verbose(DuesPayment, "months_ahead"))
+    voluntary = column("voluntary", verbose(DuesPayment, "voluntary"))
+
+    @classmethod
+    def visible_to(cls, user: User) -> QuerySet[DuesPayment]:
+        return dues_payments_visible_to(user)
+
+    def dehydrate_id_number(self, payment: DuesPayment) -> Any:
+        return self.member_id_number(payment.member)

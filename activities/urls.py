@@ -47,9 +47,12 @@ urlpatterns = [
     # 党费 (dues/)
     path("orgs/<int:pk>/dues/", dues_views.dues_collection, name="dues_collection"),
     path("orgs/<int:pk>/dues/close/", dues_views.dues_close, name="dues_close"),
+    path("orgs/<int:pk>/dues/import/", dues_views.dues_import, name="dues_import"),
     path("dues/payments/<int:pk>/amend/", dues_views.dues_amend, name="dues_amend"),
     path("members/<int:pk>/dues-base/", dues_views.dues_base_edit, name="dues_base_edit"),
     path("me/dues/", dues_views.dues_mine, name="dues_mine"),
     path("orgs/<int:pk>/dues/overview/", dues_views.dues_overview, name="dues_overview"),
+    path("orgs/<int:pk>/dues/reductions/", dues_views.dues_reductions, name="dues_reductions"),
+    path("dues/payments/<int:pk>/reduction/", dues_views.dues_reduction_decide, name="dues_reduction_decide"),
     path("orgs/<int:pk>/dues/overview/export.xlsx", dues_views.dues_overview_export, name="dues_overview_export"),
 ]

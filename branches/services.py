@@ -313,6 +313,7 @@ ADMINISTRATOR_PERMISSIONS = {
     "activities": [
         *_view("meeting", "attendance", "meetingattachment", "meetingversion", "hearttalk", "commitment"),
         *_view("pioneerpost"),
+        *_view("duespayment"),
         "change_meeting",  # the texts of a meeting not yet filed (activities.admin.MeetingAdmin)
     ],
     "reviews": [

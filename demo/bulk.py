@@ -7,6 +7,7 @@ tests) through bulk_create, with the story's own timestamps kept by `story_times
 from __future__ import annotations
 
 import contextlib
+import datetime
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
@@ -37,6 +38,38 @@ def copy_rows(model, columns: Iterable[str], rows: Iterable[tuple]) -> None:
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def copy_text_rows(model, columns: Iterable[str], rows: Iterable[tuple], *, chunk_rows: int = 20_000) -> None:
+    """COPY rows in PostgreSQL's text format, formatted here in one pass (several times faster than
+    `copy_rows` for hundreds of thousands of rows of plain values: numbers, dates, short texts)."""
+    from psycopg import sql
+
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(model._meta.db_table),
+        sql.SQL(", ").join(sql.Identifier(model._meta.get_field(name).column) for name in columns),
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        lines: list[str] = []
+        for row in rows:
+            lines.append("\t".join(map(_copy_text, row)))
+            if len(lines) >= chunk_rows:
+                copy.write("\n".join(lines) + "\n")
+                lines.clear()
+        if lines:
+            copy.write("\n".join(lines) + "\n")
 
 
 @contextlib.contextmanager

@@ -9,12 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from activities.dues.models import DuesCategory, DuesMethod, DuesStatus
 from activities.dues.selectors import CollectionRow, CollectionSheet
-from activities.dues.services import DuesEntry
+from activities.dues.services import ENTRY_STATUSES, DuesEntry
 from portal.forms import BootstrapFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -45,7 +46,13 @@ class CollectionInputRow:
     amount: str
     reduction: str
     reduction_reason: str
+    months_ahead: str = ""
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def is_prepaid(self) -> bool:
+        """Paid ahead (预交) in an earlier month: shown, not changed here."""
+        return self.row.payment is not None and self.row.payment.status == DuesStatus.PREPAID
 
     @property
     def key(self) -> int:
@@ -81,15 +88,23 @@ def collection_input(sheet: CollectionSheet, data: QueryDict | None, *, today: d
             amount = str(payment.amount_paid) if payment and status in (DuesStatus.PARTIAL, DuesStatus.ADVANCE) else ""
             reduction = str(payment.reduction) if payment and payment.reduction else ""
             reason = payment.reduction_reason if payment else ""
-            rows.append(CollectionInputRow(row, status, amount, reduction, reason))
+            ahead = str(payment.months_ahead) if payment and payment.months_ahead else ""
+            rows.append(CollectionInputRow(row, status, amount, reduction, reason, ahead))
+            continue
+        if payment is not None and payment.status == DuesStatus.PREPAID:
+            rows.append(CollectionInputRow(row, payment.status, "", "", ""))
             continue
         status = data.get(f"s-{pk}", DuesStatus.PAID)
         amount = data.get(f"a-{pk}", "")
         reduction = data.get(f"r-{pk}", "")
         reason = data.get(f"rr-{pk}", "")
-        input_row = CollectionInputRow(row, status, amount, reduction, reason)
-        if status not in DuesStatus.values:
+        ahead = data.get(f"m-{pk}", "").strip()
+        input_row = CollectionInputRow(row, status, amount, reduction, reason, ahead)
+        if status not in ENTRY_STATUSES:
             input_row.errors.append(_("请选择交纳情况。"))
+        months_ahead = int(ahead) if ahead.isdigit() and len(ahead) <= 3 else 0
+        if ahead and not (ahead.isdigit() and len(ahead) <= 3):
+            input_row.errors.append(_("预交月数请填写整数，如 3。"))
         try:
             amount_value = parse_amount(amount) if status in (DuesStatus.PARTIAL, DuesStatus.ADVANCE) else None
             reduction_value = parse_amount(reduction) or Decimal(0)
@@ -97,7 +112,11 @@ def collection_input(sheet: CollectionSheet, data: QueryDict | None, *, today: d
             input_row.errors.append(_("金额格式不正确，请填写如 12.50 的数字。"))
         else:
             entries[pk] = DuesEntry(
-                status=status, amount_paid=amount_value, reduction=reduction_value, reduction_reason=reason.strip()
+                status=status,
+                amount_paid=amount_value,
+                reduction=reduction_value,
+                reduction_reason=reason.strip(),
+                months_ahead=months_ahead,
             )
         errors += [f"{row.member.name}：{message}" for message in input_row.errors]
         rows.append(input_row)
@@ -167,3 +186,44 @@ class DuesAmendForm(BootstrapFormMixin, forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("更正理由"), max_length=300, error_messages={"required": gettext_lazy("请填写更正理由。")}
     )
+
+
+class DuesReductionDecisionForm(BootstrapFormMixin, forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("审批意见"),
+        choices=[("approve", gettext_lazy("批准减免")), ("return", gettext_lazy("退回"))],
+        widget=forms.RadioSelect,
+        error_messages={"required": gettext_lazy("请选择批准或退回。")},
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("退回理由"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("退回时必填。"),
+    )
+
+
+class DuesImportForm(BootstrapFormMixin, forms.Form):
+    month = forms.DateField(
+        label=gettext_lazy("月份"),
+        widget=MONTH_WIDGET,
+        input_formats=["%Y-%m", "%Y-%m-%d"],
+        error_messages={
+            "required": gettext_lazy("请填写月份。"),
+            "invalid": gettext_lazy("请填写月份，如 2026-03。"),
+        },
+    )
+    file = forms.FileField(
+        label=gettext_lazy("交纳记录文件"),
+        help_text=gettext_lazy("xlsx 或 csv：姓名、身份证号（可不填）、实交金额，可加交纳方式、交纳日期。"),
+        error_messages={"required": gettext_lazy("请选择要上传的文件。")},
+    )
+
+    def clean_month(self) -> datetime.date:
+        month = self.cleaned_data["month"].replace(day=1)
+        if month > timezone.localdate().replace(day=1):
+            raise forms.ValidationError(_("不能导入未来月份的党费。"))
+        if month.year < EARLIEST_YEAR:
+            raise forms.ValidationError(_("月份过早，请核对。"))
+        return month

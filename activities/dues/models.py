@@ -19,6 +19,10 @@ from branches.models import Member, Organization
 
 DUES_SOURCE = _("中共中央组织部《关于中国共产党党费收缴、使用和管理的规定》（2008年）")
 CENT = Decimal("0.01")
+# A one-off payment this far above what is owed (the month and any months paid ahead) is 自愿多交.
+VOLUNTARY_ABOVE = Decimal("1000.00")
+# How many months a member may pay ahead (预交) in one payment.
+MAX_MONTHS_AHEAD = 12
 
 
 class DuesCategory(models.TextChoices):
@@ -133,6 +137,20 @@ class DuesStatus(models.TextChoices):
     UNPAID = "unpaid", _("未交")
     PARTIAL = "partial", _("部分交纳")
     ADVANCE = "advance", _("多交/预交")
+    PREPAID = "prepaid", _("已预交")
+
+
+class ReductionState(models.TextChoices):
+    """A reduction above `settings.DUES_REDUCTION_APPROVAL_ABOVE` waits for the parent committee."""
+
+    NONE = "", _("无需审批")
+    PENDING = "pending", _("待上级党委审批")
+    APPROVED = "approved", _("上级党委已批准")
+    RETURNED = "returned", _("上级党委已退回")
+
+
+# A reduction in these states is not (yet) in force: the month is owed at the full amount.
+REDUCTION_NOT_IN_FORCE = (ReductionState.PENDING, ReductionState.RETURNED)
 
 
 class DuesMethod(models.TextChoices):
@@ -156,6 +174,24 @@ class DuesPayment(models.Model):
     paid_on = models.DateField(_("交纳日期"), null=True, blank=True)
     reduction = models.DecimalField(_("减免（元）"), max_digits=10, decimal_places=2, default=Decimal(0))
     reduction_reason = models.CharField(_("减免理由（支部决定）"), max_length=200, blank=True)
+    reduction_state = models.CharField(
+        _("减免审批"), max_length=10, choices=ReductionState.choices, default=ReductionState.NONE, blank=True
+    )
+    reduction_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("减免审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reduction_decided_at = models.DateTimeField(_("减免审批时间"), null=True, blank=True)
+    reduction_return_reason = models.CharField(_("减免退回理由"), max_length=300, blank=True)
+    months_ahead = models.PositiveSmallIntegerField(_("预交月数"), default=0)
+    prepaid_from = models.DateField(
+        _("预交所在月份"), null=True, blank=True, help_text=_("本月党费已在该月预交（交纳情况为“已预交”）。")
+    )
+    voluntary = models.DecimalField(_("其中自愿多交（元）"), max_digits=10, decimal_places=2, default=Decimal(0))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),
@@ -176,14 +212,37 @@ class DuesPayment(models.Model):
                 condition=Q(reduction=0) | ~Q(reduction_reason=""), name="dues_payment_reduction_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["organization", "month"], name="dues_payment_org_month_idx")]
+        indexes = [
+            models.Index(fields=["organization", "month"], name="dues_payment_org_month_idx"),
+            models.Index(
+                fields=["reduction_state"],
+                condition=Q(reduction_state="pending"),
+                name="dues_payment_pending_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.month:%Y-%m} {self.status}"
 
     @property
+    def due_in_force(self) -> Decimal:
+        """What the month owes: the due after the reduction, or the full amount while the reduction waits for
+        the parent committee's approval (or was returned)."""
+        if self.reduction_state in REDUCTION_NOT_IN_FORCE:
+            return self.amount_due + self.reduction
+        return self.amount_due
+
+    @property
     def arrears(self) -> Decimal:
-        return max(Decimal(0), self.amount_due - self.amount_paid)
+        return max(Decimal(0), self.due_in_force - self.amount_paid)
+
+    @property
+    def is_owed(self) -> bool:
+        """Counts in a run of unpaid months (rule M1): unpaid, partly paid, or short of the full amount while a
+        reduction is not approved."""
+        if self.status in (DuesStatus.UNPAID, DuesStatus.PARTIAL):
+            return True
+        return self.reduction_state in REDUCTION_NOT_IN_FORCE and self.amount_paid < self.due_in_force
 
 
 class DuesMonth(models.Model):
@@ -202,6 +261,7 @@ class DuesMonth(models.Model):
     due = models.DecimalField(_("应交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
     paid = models.DecimalField(_("实交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
     arrears = models.DecimalField(_("欠交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
+    voluntary = models.DecimalField(_("自愿多交合计（元）"), max_digits=14, decimal_places=2, default=Decimal(0))
     closed_at = models.DateTimeField(_("结账时间"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -14,7 +14,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Q, Sum
 from django.db.models.functions import Substr
 
-from activities.dues.models import CENT, DuesBase, DuesMonth, DuesPayment, DuesRule, DuesStatus
+from activities.dues.models import (
+    CENT,
+    MAX_MONTHS_AHEAD,
+    DuesBase,
+    DuesMonth,
+    DuesPayment,
+    DuesRule,
+    DuesStatus,
+    ReductionState,
+)
 from activities.dues.rules import DuesAmount, base_for_month, monthly_amount
 from branches.models import Member, MemberStatus, Organization
 from portal.periods import shift_month
@@ -77,6 +86,21 @@ class CollectionSheet:
     def missing_bases(self) -> int:
         return sum(1 for row in self.rows if row.base is None)
 
+    @property
+    def prepaid_ahead_months(self) -> list[datetime.date]:
+        """The following months paid ahead (预交) with this month's payments, as recorded."""
+        months = {
+            shift_month(self.month, offset)
+            for row in self.rows
+            if row.payment is not None
+            for offset in range(1, row.payment.months_ahead + 1)
+        }
+        return sorted(months)
+
+    @property
+    def voluntary(self) -> Decimal:
+        return sum((row.payment.voluntary for row in self.rows if row.payment), Decimal("0.00"))
+
 
 def collection_sheet(*, organization: Organization, month: datetime.date) -> CollectionSheet:
     """Every member who owes dues for the month with the computed amount and any payment recorded.
@@ -114,7 +138,7 @@ def arrears_run(payments: Iterable[DuesPayment]) -> list[datetime.date]:
     A paid month ends the run; a month with no record neither counts nor ends it. Pure."""
     run: list[datetime.date] = []
     for payment in sorted(payments, key=lambda p: p.month, reverse=True):
-        if payment.status not in OWED_STATUSES:
+        if not payment.is_owed:
             break
         run.append(payment.month)
     return run
@@ -136,11 +160,29 @@ def arrears_by_member(*, organization_ids: Iterable[int], today: datetime.date) 
         member__status=MemberStatus.ACTIVE,
         month__gte=since,
         month__lte=today,
-    ).values_list("member_id", "member__organization_id", "month", "status")
+    ).values_list(
+        "member_id",
+        "member__organization_id",
+        "month",
+        "status",
+        "amount_due",
+        "amount_paid",
+        "reduction",
+        "reduction_state",
+    )
     per_member: dict[int, list[DuesPayment]] = defaultdict(list)
     branch_of: dict[int, int] = {}
-    for member_id, organization_id, month, status in rows:
-        per_member[member_id].append(DuesPayment(month=month, status=status))
+    for member_id, organization_id, month, status, due, paid, reduction, state in rows:
+        per_member[member_id].append(
+            DuesPayment(
+                month=month,
+                status=status,
+                amount_due=due,
+                amount_paid=paid,
+                reduction=reduction,
+                reduction_state=state,
+            )
+        )
         branch_of[member_id] = organization_id
     result = {}
     for member_id, payments in per_member.items():
@@ -158,6 +200,7 @@ class MemberDues:
     payments: list[DuesPayment]
     arrears_months: list[datetime.date]
     bases: list[DuesBase] = field(default_factory=list)
+    prepaid_until: datetime.date | None = None  # the last future month paid ahead (预交)
 
     @property
     def arrears_amount(self) -> Decimal:
@@ -172,11 +215,15 @@ def member_dues(*, member: Member, today: datetime.date, months: int = 12) -> Me
     bases = list(DuesBase.objects.filter(member=member).order_by("-applies_from"))
     base = base_for_month(bases, this_month)
     current = monthly_amount(base, this_month, dues_rules()) if base else None
-    recent = list(
+    found = list(
         DuesPayment.objects.filter(
-            member=member, month__gte=shift_month(this_month, -ARREARS_WINDOW_MONTHS), month__lte=this_month
+            member=member,
+            month__gte=shift_month(this_month, -ARREARS_WINDOW_MONTHS),
+            month__lte=shift_month(this_month, MAX_MONTHS_AHEAD),
         ).order_by("-month")
     )
+    recent = [p for p in found if p.month <= this_month]
+    ahead = [p.month for p in found if p.month > this_month and p.status == DuesStatus.PREPAID]
     return MemberDues(
         member=member,
         base=base,
@@ -184,6 +231,7 @@ def member_dues(*, member: Member, today: datetime.date, months: int = 12) -> Me
         payments=[p for p in recent if p.month > shift_month(this_month, -months)],
         arrears_months=arrears_run(recent),
         bases=bases,
+        prepaid_until=max(ahead) if ahead else None,
     )
 
 
@@ -194,6 +242,7 @@ class OverviewCell:
     arrears: Decimal = Decimal("0.00")
     members: int = 0
     paid_members: int = 0
+    voluntary: Decimal = Decimal("0.00")
 
     @property
     def rate(self) -> int | None:
@@ -207,6 +256,7 @@ class OverviewCell:
         self.arrears += other.arrears
         self.members += other.members
         self.paid_members += other.paid_members
+        self.voluntary += other.voluntary
 
 
 @dataclass
@@ -261,6 +311,7 @@ def dues_overview(
             arrears_sum=Sum("arrears"),
             members_sum=Sum("members"),
             paid_members_sum=Sum("paid_members"),
+            voluntary_sum=Sum("voluntary"),
         )
         .order_by()
     )
@@ -272,6 +323,7 @@ def dues_overview(
             arrears=_money(row["arrears_sum"]),
             members=row["members_sum"] or 0,
             paid_members=row["paid_members_sum"] or 0,
+            voluntary=_money(row["voluntary_sum"]),
         )
     totals = [OverviewCell() for _month in months]
     total = OverviewCell()
@@ -285,3 +337,13 @@ def dues_overview(
         total.add(row_total)
         rows.append(OverviewRow(organization=child, cells=row_cells, total=row_total))
     return DuesOverview(organization=organization, year=year, months=months, rows=rows, totals=totals, total=total)
+
+
+def pending_reductions(*, organization: Organization) -> list[DuesPayment]:
+    """The reductions waiting for `organization`'s approval: those of the branches directly below it (the
+    parent committee decides). One query."""
+    return list(
+        DuesPayment.objects.filter(reduction_state=ReductionState.PENDING, organization__parent=organization)
+        .select_related("member", "organization", "recorded_by")
+        .order_by("organization__path", "month", "member__name", "pk")
+    )

@@ -20,11 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from activities.dues import jobs as dues_jobs
 from activities.dues import selectors, services
 from activities.dues.forms import (
     EARLIEST_YEAR,
     DuesAmendForm,
     DuesBaseForm,
+    DuesImportForm,
+    DuesReductionDecisionForm,
     collection_input,
     parse_date,
 )
@@ -34,11 +37,14 @@ from branches import selectors as branch_selectors
 from branches.http import AuthenticatedHttpRequest
 from branches.models import Organization
 from branches.permissions import can_manage_organization, members_visible_to, own_member
+from branches.roster.jobs import upload_size_error
 from branches.selectors import organization_get
 from portal import periods
 from portal.audit.models import AuditAction
 from portal.audit.services import audit_record
 from portal.forms import apply_service_errors
+from portal.jobs.models import Job
+from portal.jobs.selectors import job_with_live_progress, jobs_visible_to
 from portal.shortcuts import get_or_404
 from portal.xlsx import rows_to_xlsx, xlsx_response
 
@@ -96,7 +102,7 @@ def dues_collection(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "month_ok": month_ok,
         "previous_month": periods.shift_month(month, -1),
         "next_month": periods.shift_month(month, 1) if month < today.replace(day=1) else None,
-        "status_choices": DuesStatus.choices,
+        "status_choices": [(value, label) for value, label in DuesStatus.choices if value in services.ENTRY_STATUSES],
         "method_choices": DuesMethod.choices,
     }
     return render(request, "activities/dues_collection.html", context)
@@ -263,6 +269,7 @@ def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         _("实交合计（元）"),
         _("收缴率（%）"),
         _("欠交合计（元）"),
+        _("自愿多交合计（元）"),
     ]
     rows = []
     for row in overview.rows:
@@ -278,6 +285,7 @@ def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
                     cell.paid,
                     cell.rate if cell.rate is not None else "",
                     cell.arrears,
+                    cell.voluntary,
                 ]
             )
     content = rows_to_xlsx(
@@ -295,3 +303,102 @@ def dues_overview_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         request=request,
     )
     return xlsx_response(content, _("%(name)s党费收缴情况-%(year)d.xlsx") % {"name": organization.name, "year": year})
+
+
+def _reductions_url(organization: Organization) -> str:
+    return reverse("activities:dues_reductions", args=[organization.pk])
+
+
+@login_required
+@require_GET
+def dues_reductions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The reductions (减免) of the branches directly below a committee that wait for its approval."""
+    organization = get_or_404(organization_get, user=request.user, pk=pk)
+    if organization.is_branch or not can_manage_organization(request.user, organization):
+        raise PermissionDenied
+    context = {
+        "organization": organization,
+        "ancestors": branch_selectors.organization_ancestors(organization=organization, user=request.user),
+        "payments": selectors.pending_reductions(organization=organization),
+        "threshold": services.reduction_approval_above(),
+    }
+    return render(request, "activities/dues_reductions.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dues_reduction_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Approve a branch's reduction, or return it with a reason: the parent committee's officers (and those above)."""
+    payment = get_or_404(
+        lambda: dues_payments_visible_to(request.user).select_related("member", "organization__parent").get(pk=pk)
+    )
+    parent = payment.organization.parent
+    if parent is None or not can_manage_organization(request.user, parent):
+        raise PermissionDenied
+    form = DuesReductionDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.dues_reduction_decide(
+                payment=payment, approve=approve, reason=form.cleaned_data["reason"], decided_by=request.user
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            message = _("已批准%(name)s的党费减免。") if approve else _("已退回%(name)s的党费减免。")
+            messages.success(request, message % {"name": payment.member.name})
+            return redirect(_reductions_url(parent))
+    context = {
+        "organization": parent,
+        "ancestors": [
+            *branch_selectors.organization_ancestors(organization=parent, user=request.user),
+            parent,
+        ],
+        "payment": payment,
+        "form": form,
+    }
+    return render(request, "activities/dues_reduction_decide.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dues_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """POST: check the form, store the file and start the import job; GET (?job=): the form and the job's
+    progress, then its counts or per-row errors."""
+    organization = _branch_or_404(request, pk)
+    if not can_collect_dues(request.user, organization):
+        raise PermissionDenied
+    today = timezone.localdate()
+    form = (
+        DuesImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else DuesImportForm(initial={"month": today.replace(day=1)})
+    )
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if size_error := upload_size_error(upload):
+            form.add_error("file", size_error)
+        else:
+            started = dues_jobs.dues_import_start(
+                organization=organization, month=form.cleaned_data["month"], upload=upload, by=request.user
+            )
+            return redirect(f"{reverse('activities:dues_import', args=[organization.pk])}?job={started.pk}")
+    job: Job | None = None
+    if job_id := request.GET.get("job", ""):
+        found = jobs_visible_to(request.user).filter(kind=dues_jobs.DUES_IMPORT, organization=organization)
+        job = found.filter(pk=int(job_id)).first() if job_id.isdigit() else None
+        if job is None:
+            raise Http404
+        job = job_with_live_progress(job)
+    context = {
+        "organization": organization,
+        "ancestors": [
+            *branch_selectors.organization_ancestors(organization=organization, user=request.user),
+            organization,
+        ],
+        "form": form,
+        "job": job,
+        "job_title": dues_jobs.DUES_IMPORT_TITLE,
+        "result_template": dues_jobs.DUES_IMPORT_RESULT_TEMPLATE,
+    }
+    return render(request, "activities/dues_import.html", context)

@@ -291,3 +291,8 @@ def column_keys(table: Table) -> tuple[dict[int, str], dict[str, str], list[RowE
             )
         )
     return index_to_key, header_of_key, errors
+
+
+def parse_cell_date(value: Any, today: datetime.date) -> datetime.date | None:
+    """A date cell of an uploaded sheet (the roster's formats); raises `CellError` with a Chinese message."""
+    return _parse_date(value, today)

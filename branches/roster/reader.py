@@ -8,7 +8,7 @@ import csv
 import datetime
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 from xml.parsers import expat
@@ -123,8 +123,13 @@ def _counted(rows: Iterable[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, S
         yield line, values
 
 
-def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> Table:
-    """Find the header (within the first lines) and collect the non-blank data rows after it."""
+HeaderTest = Callable[[Sequence[Any]], bool]
+
+
+def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]], is_header: HeaderTest | None = None) -> Table:
+    """Find the header (within the first lines; `is_header` says which is, the roster's by default) and collect
+    the non-blank data rows after it."""
+    is_header = is_header or _is_header_row
     iterator = _counted(rows)
     seen: list[tuple[int, Sequence[Any]]] = []
     header: tuple[int, Sequence[Any]] | None = None
@@ -132,7 +137,7 @@ def _table_from_rows(rows: Iterable[tuple[int, Sequence[Any]]]) -> Table:
         if is_blank_row(values):
             continue
         seen.append((line, values))
-        if _is_header_row(values):
+        if is_header(values):
             header = (line, values)
             break
         if len(seen) >= HEADER_SEARCH_ROWS:
@@ -202,7 +207,7 @@ def _part_limit(name: str) -> int:
     return MAX_SHEET_PART_BYTES
 
 
-def _read_xlsx(content: bytes) -> Table:
+def _read_xlsx(content: bytes, is_header: HeaderTest | None = None) -> Table:
     announced = _zip_member_count(content)
     if announced is not None and announced > MAX_ZIP_MEMBERS:
         raise RosterFileError(_too_many_members())
@@ -223,7 +228,7 @@ def _read_xlsx(content: bytes) -> Table:
         except Exception:  # openpyxl raises many kinds for a damaged file; none of them is the user's business
             raise RosterFileError(str(_UNREADABLE)) from None
         try:
-            return _table_from_rows(reader.rows())
+            return _table_from_rows(reader.rows(), is_header)
         except RosterFileError:
             raise
         except Exception:
@@ -595,12 +600,12 @@ def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
         yield reader.line_num, values
 
 
-def _read_csv(content: bytes) -> Table:
+def _read_csv(content: bytes, is_header: HeaderTest | None = None) -> Table:
     text = _decode_text(content)
     first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = max(",\t;", key=first_line.count)
     try:
-        return _table_from_rows(_csv_rows(text, delimiter))
+        return _table_from_rows(_csv_rows(text, delimiter), is_header)
     except csv.Error as error:
         if "field limit" in str(error):
             raise RosterFileError(
@@ -613,8 +618,9 @@ def _read_csv(content: bytes) -> Table:
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def read_table(uploaded_file) -> Table:
-    """Check size and type by content, then read the rows of an xlsx or csv upload."""
+def read_table(uploaded_file, *, is_header: HeaderTest | None = None) -> Table:
+    """Check size and type by content, then read the rows of an xlsx or csv upload. `is_header` recognises the
+    header row of another kind of file (the roster's by default)."""
     limit = settings.ROSTER_UPLOAD_MAX_BYTES
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > limit:
@@ -639,12 +645,12 @@ def read_table(uploaded_file) -> Table:
             raise RosterFileError(
                 _("文件扩展名是 .xlsx，但内容不是 Excel 文件，可能只是改了扩展名。请上传真正的 xlsx 或 csv 文件。")
             )
-        return _read_xlsx(content)
+        return _read_xlsx(content, is_header)
     if extension not in ("csv", ""):
         raise RosterFileError(_("只能上传 xlsx 或 csv 格式的花名册。"))
     if is_zip or content.startswith(b"MZ") or (b"\x00" in content[:4096] and not has_text_bom(content)):
         raise RosterFileError(_("文件内容不是文本格式的 CSV，请上传 xlsx 或 csv 文件。"))
-    return _read_csv(content)
+    return _read_csv(content, is_header)
 
 
 def cell_text(value: Any) -> str:

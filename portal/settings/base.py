@@ -226,6 +226,9 @@ ROSTER_UPLOAD_MAX_BYTES = env.int("ROSTER_UPLOAD_MAX_BYTES", default=20 * 1024 *
 MATERIAL_UPLOAD_MAX_BYTES = env.int("MATERIAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # An admin export of more rows than this runs as a background job (branches/exports) instead of in the request.
 ADMIN_EXPORT_JOB_ROWS = env.int("ADMIN_EXPORT_JOB_ROWS", default=5000)
+# 党费: a reduction or exemption (减免) of more than this many 元 in a month needs the parent committee's approval
+# (activities.dues); "0" makes every reduction wait for it, as the 2008 regulation's letter has it.
+DUES_REDUCTION_APPROVAL_ABOVE = env.str("DUES_REDUCTION_APPROVAL_ABOVE", default="50.00")
 if ADMIN_EXPORT_JOB_ROWS < 1:
     raise ImproperlyConfigured("ADMIN_EXPORT_JOB_ROWS must be at least 1.")
 MEETING_UPLOAD_MAX_BYTES = env.int("MEETING_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)

@@ -4,6 +4,7 @@ nothing."""
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -29,6 +30,9 @@ def test_it_seeds_a_year_of_dues_with_arrears_and_a_reduction_once():
 
     reduced = DuesPayment.objects.filter(reduction__gt=0)
     assert reduced.exists() and set(reduced.values_list("reduction_reason", flat=True)) != {""}
+    # a reduction above DUES_REDUCTION_APPROVAL_ABOVE is recorded as approved by the parent committee
+    assert all(p.reduction_state == "approved" for p in reduced if p.reduction > Decimal("50.00"))
+    assert all(not p.is_owed for p in reduced)
 
     arrears = DuesPayment.objects.filter(
         organization__code=tree_tables.DEMO_BRANCH_CODE, status=DuesStatus.UNPAID
