@@ -11,6 +11,7 @@ the same rows.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -97,6 +98,9 @@ def _judge_rows(facts: OrganizationFacts, *, book: RuleBook, year: int, today: d
             else:
                 scopes = {Scope.COMMITTEE} if organization.kind in COMMITTEE_KINDS else set()
                 group_ids = []
+            # The meetings inside each rule's window, per group: `evaluate` keeps only those anyway, so they are
+            # picked once per window here rather than out of the whole year's for every rule.
+            in_window: dict[tuple[datetime.date, datetime.date, int | None], list[MeetingFact]] = {}
             for rule in book.for_period(organization, period.start, period_kind):
                 if rule.scope not in scopes:
                     continue
@@ -104,12 +108,18 @@ def _judge_rows(facts: OrganizationFacts, *, book: RuleBook, year: int, today: d
                     subjects: list[tuple[int | None, str]] = [(group_id, f"g{group_id}") for group_id in group_ids]
                 else:
                     subjects = [(None, "")]
+                start, end = rule_window(rule, period)
                 for group_id, subject in subjects:
-                    own = [m for m in facts.meetings if group_id is None or m.group_id == group_id]
+                    own = in_window.get((start, end, group_id))
+                    if own is None:
+                        own = in_window[(start, end, group_id)] = [
+                            m
+                            for m in facts.meetings
+                            if start <= m.held_on <= end and (group_id is None or m.group_id == group_id)
+                        ]
                     result = evaluate(rule, period=period, meetings=own, today=today, applies_from=applies_from)
                     if result.outcome == Outcome.NOT_APPLICABLE:
                         continue
-                    start, end = rule_window(rule, period)
                     yield (
                         organization.pk,
                         group_id,
@@ -163,12 +173,14 @@ class RollupDelta:
     met: int = 0
 
 
+@functools.cache
 def _period_kind(period_key: str) -> str:
     if "-Q" in period_key:
         return PeriodKind.QUARTER
     return PeriodKind.MONTH if "-" in period_key else PeriodKind.YEAR
 
 
+@functools.cache
 def _keys_containing(period_key: str) -> tuple[str, ...]:
     """The period key itself and the keys of the quarter and year it lies in ("2026-07" → 2026-07, 2026-Q3, 2026)."""
     kind = _period_kind(period_key)
