@@ -372,22 +372,83 @@ def _add_tallies(into: Tallies, other: Tallies) -> None:
                 tally[2] = end
 
 
+# On PostgreSQL the rebuilt rows go by COPY into staging tables (no index, no foreign key), then only the
+# differences reach the real tables: a year recomputed with little changed rewrites little, and inserts (with
+# their foreign-key checks at commit) are only the new rows. Elsewhere (the tests' SQLite): delete, then insert.
+RESULT_KEY = ("organization_id", "subject", "rule_code", "period_key")
+ROLLUP_KEY = ("node_id", "rule_code", "period_key")
+RESULT_STAGING = "compliance_rebuild_results"
+ROLLUP_STAGING = "compliance_rebuild_rollups"
+
+
+def _staged() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _staging_create() -> None:
+    with connection.cursor() as cursor:
+        for staging, model, columns in (
+            (RESULT_STAGING, ComplianceResult, RESULT_COLUMNS),
+            (ROLLUP_STAGING, ComplianceRollup, ROLLUP_COLUMNS),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+            select = f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WITH NO DATA"  # noqa: S608 - model names
+            cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS {select}")
+
+
+def _staging_apply(*, year: int, root: Organization | None) -> None:
+    """Make the year's results and roll-ups (of the subtree) what the staging tables hold: delete the rows that
+    are no longer there, update the ones that changed, insert the new ones. Table and column names below come
+    from the models; the values are parameters."""
+    subtree = ""
+    subtree_params: list = []
+    if root is not None:
+        subtree = " AND x.{column} IN (SELECT id FROM branches_organization WHERE path LIKE %s)"
+        subtree_params = [root.path + "%"]
+    results_scope = "x.period_start BETWEEN %s AND %s" + subtree.format(column="organization_id")
+    results_params = [datetime.date(year, 1, 1), datetime.date(year, 12, 31), *subtree_params]
+    rollups_scope = "(x.period_key = %s OR x.period_key LIKE %s)" + subtree.format(column="node_id")
+    rollups_params = [str(year), f"{year}-%", *subtree_params]
+    tables = (
+        (ComplianceResult, RESULT_STAGING, RESULT_COLUMNS, RESULT_KEY, results_scope, results_params),
+        (ComplianceRollup, ROLLUP_STAGING, ROLLUP_COLUMNS, ROLLUP_KEY, rollups_scope, rollups_params),
+    )
+    with connection.cursor() as cursor:
+        for model, staging, columns, key, scope, params in tables:
+            table = model._meta.db_table
+            same_key = " AND ".join(f"t.{column} = x.{column}" for column in key)
+            values = [column for column in columns if column not in key]
+            assignments = ", ".join(f"{column} = t.{column}" for column in values)
+            old = ", ".join(f"x.{column}" for column in values)
+            new = ", ".join(f"t.{column}" for column in values)
+            listed = ", ".join(columns)
+            cursor.execute(f"ANALYZE {staging}")
+            gone = f"NOT EXISTS (SELECT 1 FROM {staging} t WHERE {same_key})"  # noqa: S608 - model names
+            cursor.execute(f"DELETE FROM {table} x WHERE {scope} AND {gone}", params)  # noqa: S608 - model names
+            changed = f"({old}) IS DISTINCT FROM ({new})"
+            update = f"UPDATE {table} x SET {assignments} FROM {staging} t"  # noqa: S608 - model names
+            cursor.execute(f"{update} WHERE {same_key} AND {changed}")
+            added = f"NOT EXISTS (SELECT 1 FROM {table} x WHERE {same_key})"  # noqa: S608 - model names
+            cursor.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} t WHERE {added}")  # noqa: S608
+            cursor.execute(f"DROP TABLE {staging}")
+
+
 def _results_write(rows: list[tuple]) -> None:
-    """Write result rows (of `_judge_rows`): COPY on PostgreSQL, bulk_create elsewhere (the tests' SQLite)."""
-    if connection.vendor != "postgresql":
+    """Write result rows (of `_judge_rows`): COPY into the staging table on PostgreSQL, bulk_create elsewhere."""
+    if not _staged():
         results = [ComplianceResult(**dict(zip(RESULT_COLUMNS, row, strict=True))) for row in rows]
         ComplianceResult.objects.bulk_create(results, batch_size=1000)
         return
-    _copy(ComplianceResult._meta.db_table, RESULT_COLUMNS, ((*row[:-1], json.dumps(row[-1])) for row in rows))
+    _copy(RESULT_STAGING, RESULT_COLUMNS, ((*row[:-1], json.dumps(row[-1])) for row in rows))
 
 
 def _rollups_write(rows: list[tuple]) -> None:
     """Write roll-up rows (the columns of ROLLUP_COLUMNS), as `_results_write`."""
-    if connection.vendor != "postgresql":
+    if not _staged():
         rollups = [ComplianceRollup(**dict(zip(ROLLUP_COLUMNS, row, strict=True))) for row in rows]
         ComplianceRollup.objects.bulk_create(rollups, batch_size=1000)
         return
-    _copy(ComplianceRollup._meta.db_table, ROLLUP_COLUMNS, rows)
+    _copy(ROLLUP_STAGING, ROLLUP_COLUMNS, rows)
 
 
 def _copy(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
@@ -424,9 +485,12 @@ def _year_rebuild(*, year: int, root: Organization | None, today: datetime.date,
             old_root[(rule_code, period_key)] = [applicable, met, end]
         rollups = rollups.filter(node__path__startswith=root.path)
     orgs = list(organizations)
-    results.delete()
     progress.delete()
-    rollups.delete()
+    if _staged():
+        _staging_create()
+    else:
+        results.delete()
+        rollups.delete()
 
     tallies: dict[int, Tallies] = {}
     total = 0
@@ -462,6 +526,8 @@ def _year_rebuild(*, year: int, root: Organization | None, today: datetime.date,
             _rollups_write(written)
             written = []
     _rollups_write(written)
+    if _staged():
+        _staging_apply(year=year, root=root)
 
     if root is not None and root.parent_id is not None:
         # The nodes above the subtree: moved by the difference of the subtree's totals (its root's roll-ups).
