@@ -175,7 +175,14 @@ class ComplianceResult(models.Model):
                 fields=["organization", "subject", "rule_code", "period_key"], name="result_once_per_period"
             )
         ]
-        indexes = [models.Index(fields=["organization", "period_start"], name="result_org_period_idx")]
+        indexes = [
+            models.Index(fields=["organization", "period_start"], name="result_org_period_idx"),
+            # The 情况通报 and the drill-downs read a subtree's results of a few periods: from the subtree's
+            # organisations (path prefix index) into this one, never a scan of every organisation's results.
+            models.Index(
+                fields=["organization", "period_key"], name="result_org_key_idx", include=["period_end", "is_met"]
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} {self.rule_code} {self.period_key}"
