@@ -104,14 +104,15 @@ def legacy_whole(ids: list[int], *, year: int, today) -> int:
 
 def timed(label: str, function, *, year: int) -> tuple[float, str]:
     load = os.getloadavg()[0]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     count = function()
-    seconds = time.perf_counter() - started
-    print_fingerprint = fingerprint(year)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    rows = fingerprint(year)
     print(
-        f"  {label}: {seconds:.1f} s, {count} results (load {load:.2f} → {os.getloadavg()[0]:.2f}); {print_fingerprint}"
+        f"  {label}: {seconds:.1f} s ({cpu:.1f} s CPU in this process), {count} results "
+        f"(load {load:.2f} → {os.getloadavg()[0]:.2f}); {rows}"
     )
-    return seconds, print_fingerprint
+    return seconds, rows
 
 
 def main() -> None:
