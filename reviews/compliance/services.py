@@ -466,10 +466,11 @@ def _rollup_rows(node_id: int, tallies: Tallies) -> Iterable[tuple]:
 
 
 def _year_rebuild(*, year: int, root: Organization | None, today: datetime.date, book: RuleBook) -> int:
-    """Delete and rewrite the year's results, study progress and roll-ups of the whole tree or of `root`'s
-    subtree (then the nodes above it move by the subtree's difference). Results are judged per chunk of
-    organisations and written with COPY; the roll-ups are added up per organisation, then carried up the tree
-    once per node (deepest first), not once per result and ancestor."""
+    """Rewrite the year's results, study progress and roll-ups of the whole tree or of `root`'s subtree (then
+    the nodes above it move by the subtree's difference). Results are judged per chunk of organisations into
+    plain rows; the roll-ups are added up per organisation, then carried up the tree once per node (deepest
+    first), not once per result and ancestor. On PostgreSQL both go by COPY into the staging tables and only the
+    differences are written (`_staging_apply`); elsewhere the old rows are deleted and the new ones inserted."""
     organizations = Organization.objects.order_by("pk")
     results = ComplianceResult.objects.filter(period_start__year=year)
     progress = StudyProgress.objects.filter(year=year)
