@@ -175,6 +175,9 @@ class ComplianceResult(models.Model):
                 fields=["organization", "subject", "rule_code", "period_key"], name="result_once_per_period"
             )
         ]
+        # On PostgreSQL also result_org_key_cover_idx (organization, period_key) INCLUDE (period_end, is_met),
+        # created by migration 0023 (SQLite has no covering indexes): the 情况通报 reads a subtree's results of a
+        # few periods from the subtree's organisations into it (index-only), not by scanning every result.
         indexes = [models.Index(fields=["organization", "period_start"], name="result_org_period_idx")]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, CharField, Count, FilteredRelation, Q, Sum, Value, When
 from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
@@ -32,7 +32,7 @@ from reviews.compliance.rules import (
     periods_of_year,
 )
 from reviews.models import ComplianceResult, ComplianceRollup, FlagLevel, MemberFlag, Rule
-from study.models import PlanStatus, StudyPlan
+from study.models import PlanStatus
 
 ALL_RULES = "*"  # the roll-up rows that count organisations (reviews.compliance.services.ALL_RULES)
 
@@ -553,16 +553,19 @@ def _figures_by_prefix(node: Organization, *, year: int, today: datetime.date) -
         .order_by()
     ):
         figures[prefix].flagged, figures[prefix].warned = flagged, warned
-    # A plan counts as filed once a revision of the year's plan was filed (as on the plan-filing page).
-    filed = StudyPlan.objects.filter(organization=OuterRef("pk"), year=year, is_template=False, status=PlanStatus.FILED)
-    for prefix, branches, not_filed in (
+    # A plan counts as filed once a revision of the year's plan was filed (as on the plan-filing page). The filed
+    # revisions are joined to the branches (LEFT JOIN … ON the year and status): one set-based join, not an
+    # EXISTS per branch.
+    filed = Q(study_plans__year=year, study_plans__is_template=False, study_plans__status=PlanStatus.FILED)
+    for prefix, branches, with_filed_plan in (
         Organization.objects.filter(path__startswith=node.path, kind=OrganizationKind.BRANCH)
+        .annotate(filed_plan=FilteredRelation("study_plans", condition=filed))
         .values(prefix=Substr("path", 1, length))
-        .annotate(branches=Count("pk"), not_filed=Count("pk", filter=~Exists(filed)))
-        .values_list("prefix", "branches", "not_filed")
+        .annotate(branches=Count("pk", distinct=True), filed=Count("filed_plan__organization", distinct=True))
+        .values_list("prefix", "branches", "filed")
         .order_by()
     ):
-        figures[prefix].branches, figures[prefix].plans_not_filed = branches, not_filed
+        figures[prefix].branches, figures[prefix].plans_not_filed = branches, branches - with_filed_plan
     return figures
 
 

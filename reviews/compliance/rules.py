@@ -323,7 +323,7 @@ class RuleResult:
 
 
 def _counts(rule, fact: MeetingFact) -> bool:
-    if not (fact.kinds & set(rule.kinds)):
+    if fact.kinds.isdisjoint(rule.kinds):
         return False
     if rule.condition == Condition.WITH_THEMATIC_DISCUSSION:
         return "thematic_discussion" in fact.kinds

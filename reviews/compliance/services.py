@@ -3,13 +3,16 @@
 `organizations_recompute` re-judges a few organisations for a year and moves the roll-ups of every node above
 them by the difference, in one transaction: what a meeting being held, filed, amended, moved or deleted
 triggers (after commit, through Celery). `compliance_recompute` rebuilds a whole year (or a subtree) from the
-meetings: the nightly job and `manage.py recompute_compliance`. Both use the same `judge_organization`, and a
-test checks that they give exactly the same rows.
+meetings: the nightly job and `manage.py recompute_compliance`; it writes in bulk (COPY on PostgreSQL) and adds
+the roll-ups up once per node. Both judge with the same `_judge_rows`, and tests check that they give exactly
+the same rows.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,7 +46,6 @@ from reviews.models import ComplianceResult, ComplianceRollup, StudyProgress
 
 ALL_RULES = "*"  # roll-up rows counting organisations (all rule-periods within a period met) rather than rule-periods
 STUDY = "study"  # roll-up rows counting study tasks (applicable: due so far; met: done), per year
-CHUNK_SIZE = 200
 
 
 # Which rules apply ---------------------------------------------------------------------------------------------
@@ -74,9 +76,18 @@ def judge_organization(
     """The organisation's results for every period of the year that has started (unsaved rows). A branch is
     judged in each period by its structure then: the groups that stood throughout the period, its committee and
     members as of the period's end."""
+    return [
+        ComplianceResult(**dict(zip(RESULT_COLUMNS, row, strict=True)))
+        for row in _judge_rows(facts, book=book, year=year, today=today)
+    ]
+
+
+def _judge_rows(facts: OrganizationFacts, *, book: RuleBook, year: int, today: datetime.date) -> Iterable[tuple]:
+    """`judge_organization`'s results as plain rows (the columns of RESULT_COLUMNS): what the yearly rebuild
+    writes with COPY, without building a model instance per result."""
     organization = facts.organization
     structure = facts.structure
-    results: list[ComplianceResult] = []
+    applies_from = obligations_start(organization)
     for period_kind in PeriodKind.values:
         for period in periods_of_year(period_kind, year):
             if period.start > today:
@@ -87,6 +98,9 @@ def judge_organization(
             else:
                 scopes = {Scope.COMMITTEE} if organization.kind in COMMITTEE_KINDS else set()
                 group_ids = []
+            # The meetings inside each rule's window, per group: `evaluate` keeps only those anyway, so they are
+            # picked once per window here rather than out of the whole year's for every rule.
+            in_window: dict[tuple[datetime.date, datetime.date, int | None], list[MeetingFact]] = {}
             for rule in book.for_period(organization, period.start, period_kind):
                 if rule.scope not in scopes:
                     continue
@@ -94,31 +108,32 @@ def judge_organization(
                     subjects: list[tuple[int | None, str]] = [(group_id, f"g{group_id}") for group_id in group_ids]
                 else:
                     subjects = [(None, "")]
+                start, end = rule_window(rule, period)
                 for group_id, subject in subjects:
-                    own = [m for m in facts.meetings if group_id is None or m.group_id == group_id]
-                    result = evaluate(
-                        rule, period=period, meetings=own, today=today, applies_from=obligations_start(organization)
-                    )
+                    own = in_window.get((start, end, group_id))
+                    if own is None:
+                        own = in_window[(start, end, group_id)] = [
+                            m
+                            for m in facts.meetings
+                            if start <= m.held_on <= end and (group_id is None or m.group_id == group_id)
+                        ]
+                    result = evaluate(rule, period=period, meetings=own, today=today, applies_from=applies_from)
                     if result.outcome == Outcome.NOT_APPLICABLE:
                         continue
-                    start, end = rule_window(rule, period)
-                    results.append(
-                        ComplianceResult(
-                            organization_id=organization.pk,
-                            group_id=group_id,
-                            subject=subject,
-                            rule=rule,
-                            rule_code=rule.code,
-                            period_key=period.key,
-                            period_start=start,
-                            period_end=end,
-                            required=rule.min_count,
-                            count=result.count,
-                            is_met=result.outcome == Outcome.MET,
-                            meeting_ids=result.meeting_ids,
-                        )
+                    yield (
+                        organization.pk,
+                        group_id,
+                        subject,
+                        rule.pk,
+                        rule.code,
+                        period.key,
+                        start,
+                        end,
+                        rule.min_count,
+                        result.count,
+                        result.outcome == Outcome.MET,
+                        result.meeting_ids,
                     )
-    return results
 
 
 def _facts(organizations: list[Organization], *, year: int) -> list[OrganizationFacts]:
@@ -158,12 +173,14 @@ class RollupDelta:
     met: int = 0
 
 
+@functools.cache
 def _period_kind(period_key: str) -> str:
     if "-Q" in period_key:
         return PeriodKind.QUARTER
     return PeriodKind.MONTH if "-" in period_key else PeriodKind.YEAR
 
 
+@functools.cache
 def _keys_containing(period_key: str) -> tuple[str, ...]:
     """The period key itself and the keys of the quarter and year it lies in ("2026-07" → 2026-07, 2026-Q3, 2026)."""
     kind = _period_kind(period_key)
@@ -289,6 +306,247 @@ def _study_contributions(
     return deltas
 
 
+# The year rebuilt at once -------------------------------------------------------------------------------------
+
+# The columns of a result row as `_judge_rows` gives them (and as COPY writes them).
+RESULT_COLUMNS = (
+    "organization_id",
+    "group_id",
+    "subject",
+    "rule_id",
+    "rule_code",
+    "period_key",
+    "period_start",
+    "period_end",
+    "required",
+    "count",
+    "is_met",
+    "meeting_ids",
+)
+ROLLUP_COLUMNS = ("node_id", "rule_code", "period_key", "period_kind", "period_end", "applicable", "met")
+REBUILD_CHUNK_SIZE = 500
+
+# Per organisation (then per subtree): (rule code, period key) → [applicable, met, period end].
+Tallies = dict[tuple[str, str], list]
+
+
+def _tallies(rows: list[tuple], study: tuple[int, int] | None, *, year: int) -> Tallies:
+    """What one organisation's results (rows of `_judge_rows`) and study progress add to every roll-up above it:
+    per rule and period, and per period whether every rule-period within it was met (ALL_RULES)."""
+    tallies: Tallies = {}
+    all_met: dict[str, list] = {}
+    for row in rows:
+        rule_code, period_key, period_end, is_met = row[4], row[5], row[7], row[10]
+        tally = tallies.get((rule_code, period_key))
+        if tally is None:
+            tallies[(rule_code, period_key)] = [1, 1 if is_met else 0, period_end]
+        else:
+            tally[0] += 1
+            tally[1] += 1 if is_met else 0
+            if period_end > tally[2]:
+                tally[2] = period_end
+        for key in _keys_containing(period_key):
+            state = all_met.get(key)
+            if state is None:
+                all_met[key] = [is_met, period_end]
+            else:
+                state[0] = state[0] and is_met
+                if period_end > state[1]:
+                    state[1] = period_end
+    for key, (met, end) in all_met.items():
+        tallies[(ALL_RULES, key)] = [1, 1 if met else 0, end]
+    if study is not None:
+        tallies[(STUDY, str(year))] = [study[0], study[1], datetime.date(year, 12, 31)]
+    return tallies
+
+
+def _add_tallies(into: Tallies, other: Tallies) -> None:
+    for key, (applicable, met, end) in other.items():
+        tally = into.get(key)
+        if tally is None:
+            into[key] = [applicable, met, end]
+        else:
+            tally[0] += applicable
+            tally[1] += met
+            if end > tally[2]:
+                tally[2] = end
+
+
+# On PostgreSQL the rebuilt rows go by COPY into staging tables (no index, no foreign key), then only the
+# differences reach the real tables: a year recomputed with little changed rewrites little, and inserts (with
+# their foreign-key checks at commit) are only the new rows. Elsewhere (the tests' SQLite): delete, then insert.
+RESULT_KEY = ("organization_id", "subject", "rule_code", "period_key")
+ROLLUP_KEY = ("node_id", "rule_code", "period_key")
+RESULT_STAGING = "compliance_rebuild_results"
+ROLLUP_STAGING = "compliance_rebuild_rollups"
+
+
+def _staged() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _staging_create() -> None:
+    with connection.cursor() as cursor:
+        for staging, model, columns in (
+            (RESULT_STAGING, ComplianceResult, RESULT_COLUMNS),
+            (ROLLUP_STAGING, ComplianceRollup, ROLLUP_COLUMNS),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+            select = f"SELECT {', '.join(columns)} FROM {model._meta.db_table} WITH NO DATA"  # noqa: S608 - model names
+            cursor.execute(f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS {select}")
+
+
+def _staging_apply(*, year: int, root: Organization | None) -> None:
+    """Make the year's results and roll-ups (of the subtree) what the staging tables hold: delete the rows that
+    are no longer there, update the ones that changed, insert the new ones. Table and column names below come
+    from the models; the values are parameters."""
+    subtree = ""
+    subtree_params: list = []
+    if root is not None:
+        subtree = " AND x.{column} IN (SELECT id FROM branches_organization WHERE path LIKE %s)"
+        subtree_params = [root.path + "%"]
+    results_scope = "x.period_start BETWEEN %s AND %s" + subtree.format(column="organization_id")
+    results_params = [datetime.date(year, 1, 1), datetime.date(year, 12, 31), *subtree_params]
+    rollups_scope = "(x.period_key = %s OR x.period_key LIKE %s)" + subtree.format(column="node_id")
+    rollups_params = [str(year), f"{year}-%", *subtree_params]
+    tables = (
+        (ComplianceResult, RESULT_STAGING, RESULT_COLUMNS, RESULT_KEY, results_scope, results_params),
+        (ComplianceRollup, ROLLUP_STAGING, ROLLUP_COLUMNS, ROLLUP_KEY, rollups_scope, rollups_params),
+    )
+    with connection.cursor() as cursor:
+        for model, staging, columns, key, scope, params in tables:
+            table = model._meta.db_table
+            same_key = " AND ".join(f"t.{column} = x.{column}" for column in key)
+            values = [column for column in columns if column not in key]
+            assignments = ", ".join(f"{column} = t.{column}" for column in values)
+            old = ", ".join(f"x.{column}" for column in values)
+            new = ", ".join(f"t.{column}" for column in values)
+            listed = ", ".join(columns)
+            cursor.execute(f"ANALYZE {staging}")
+            gone = f"NOT EXISTS (SELECT 1 FROM {staging} t WHERE {same_key})"  # noqa: S608 - model names
+            cursor.execute(f"DELETE FROM {table} x WHERE {scope} AND {gone}", params)  # noqa: S608 - model names
+            changed = f"({old}) IS DISTINCT FROM ({new})"
+            update = f"UPDATE {table} x SET {assignments} FROM {staging} t"  # noqa: S608 - model names
+            cursor.execute(f"{update} WHERE {same_key} AND {changed}")
+            added = f"NOT EXISTS (SELECT 1 FROM {table} x WHERE {same_key})"  # noqa: S608 - model names
+            cursor.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} t WHERE {added}")  # noqa: S608
+            cursor.execute(f"DROP TABLE {staging}")
+
+
+def _results_write(rows: list[tuple]) -> None:
+    """Write result rows (of `_judge_rows`): COPY into the staging table on PostgreSQL, bulk_create elsewhere."""
+    if not _staged():
+        results = [ComplianceResult(**dict(zip(RESULT_COLUMNS, row, strict=True))) for row in rows]
+        ComplianceResult.objects.bulk_create(results, batch_size=1000)
+        return
+    _copy(RESULT_STAGING, RESULT_COLUMNS, ((*row[:-1], json.dumps(row[-1])) for row in rows))
+
+
+def _rollups_write(rows: list[tuple]) -> None:
+    """Write roll-up rows (the columns of ROLLUP_COLUMNS), as `_results_write`."""
+    if not _staged():
+        rollups = [ComplianceRollup(**dict(zip(ROLLUP_COLUMNS, row, strict=True))) for row in rows]
+        ComplianceRollup.objects.bulk_create(rollups, batch_size=1000)
+        return
+    _copy(ROLLUP_STAGING, ROLLUP_COLUMNS, rows)
+
+
+def _copy(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    # The psycopg cursor under Django's wrapper: Django has no COPY.
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _rollup_rows(node_id: int, tallies: Tallies) -> Iterable[tuple]:
+    for (rule_code, period_key), (applicable, met, end) in tallies.items():
+        if applicable or met:
+            yield (node_id, rule_code, period_key, _period_kind(period_key), end, applicable, met)
+
+
+def _year_rebuild(*, year: int, root: Organization | None, today: datetime.date, book: RuleBook) -> int:
+    """Rewrite the year's results, study progress and roll-ups of the whole tree or of `root`'s subtree (then
+    the nodes above it move by the subtree's difference). Results are judged per chunk of organisations into
+    plain rows; the roll-ups are added up per organisation, then carried up the tree once per node (deepest
+    first), not once per result and ancestor. On PostgreSQL both go by COPY into the staging tables and only the
+    differences are written (`_staging_apply`); elsewhere the old rows are deleted and the new ones inserted."""
+    organizations = Organization.objects.order_by("pk")
+    results = ComplianceResult.objects.filter(period_start__year=year)
+    progress = StudyProgress.objects.filter(year=year)
+    rollups = ComplianceRollup.objects.filter(Q(period_key=str(year)) | Q(period_key__startswith=f"{year}-"))
+    old_root: Tallies = {}
+    if root is not None:
+        organizations = organizations.filter(path__startswith=root.path)
+        results = results.filter(organization__path__startswith=root.path)
+        progress = progress.filter(organization__path__startswith=root.path)
+        for rule_code, period_key, end, applicable, met in rollups.filter(node=root).values_list(
+            "rule_code", "period_key", "period_end", "applicable", "met"
+        ):
+            old_root[(rule_code, period_key)] = [applicable, met, end]
+        rollups = rollups.filter(node__path__startswith=root.path)
+    orgs = list(organizations)
+    progress.delete()
+    if _staged():
+        _staging_create()
+    else:
+        results.delete()
+        rollups.delete()
+
+    tallies: dict[int, Tallies] = {}
+    total = 0
+    for i in range(0, len(orgs), REBUILD_CHUNK_SIZE):
+        chunk = orgs[i : i + REBUILD_CHUNK_SIZE]
+        chunk_progress = _study_progress([o.pk for o in chunk], year=year, today=today)
+        StudyProgress.objects.bulk_create(chunk_progress, batch_size=2000)
+        studies = {p.organization_id: (p.due, p.done) for p in chunk_progress}
+        rows: list[tuple] = []
+        for facts in _facts(chunk, year=year):
+            own = list(_judge_rows(facts, book=book, year=year, today=today))
+            organization_id = facts.organization.pk
+            tallies[organization_id] = _tallies(own, studies.get(organization_id), year=year)
+            rows.extend(own)
+        _results_write(rows)
+        total += len(rows)
+
+    # Carry each node's tallies into its parent, deepest first: then every node holds its whole subtree's.
+    by_id = {o.pk: o for o in orgs}
+    new_root: Tallies = {}
+    written: list[tuple] = []
+    for organization in sorted(orgs, key=lambda o: -len(o.path)):
+        own_tallies = tallies.pop(organization.pk)
+        parent_id = organization.parent_id
+        if parent_id in by_id:
+            _add_tallies(tallies.setdefault(parent_id, {}), own_tallies)
+        written.extend(_rollup_rows(organization.pk, own_tallies))
+        if organization.pk == getattr(root, "pk", None):
+            new_root = own_tallies
+        else:
+            own_tallies.clear()
+        if len(written) >= 20000:
+            _rollups_write(written)
+            written = []
+    _rollups_write(written)
+    if _staged():
+        _staging_apply(year=year, root=root)
+
+    if root is not None and root.parent_id is not None:
+        # The nodes above the subtree: moved by the difference of the subtree's totals (its root's roll-ups).
+        deltas: dict[RollupKey, RollupDelta] = {}
+        ancestors = [node_id for node_id in _node_ids(root.path) if node_id != root.pk]
+        for sign, source in ((-1, old_root), (1, new_root)):
+            for (rule_code, period_key), (applicable, met, end) in source.items():
+                for node_id in ancestors:
+                    delta = deltas.setdefault(
+                        (node_id, rule_code, period_key), RollupDelta(_period_kind(period_key), end)
+                    )
+                    delta.applicable += sign * applicable
+                    delta.met += sign * met
+                    delta.period_end = max(delta.period_end, end)
+        _apply_deltas(deltas)
+    return total
+
+
 # Entry points --------------------------------------------------------------------------------------------------
 
 
@@ -350,45 +608,23 @@ def compliance_recompute(
 ) -> int:
     """Rebuild the year's results from the meetings, for everything or for one subtree.
 
-    For everything, the roll-ups are rebuilt from the results; for a subtree they are moved by the difference
-    (the nodes above it also count other subtrees). Returns the number of results.
+    One transaction (`_year_rebuild`): the results and roll-ups are rewritten in bulk; for a subtree the nodes
+    above it move by the difference (they also count other subtrees), and the committees above it are judged
+    again (C8 counts their 书记's 党课 given inside the subtree). A rule edited meanwhile makes it start again
+    with the new rules. Returns the number of results written.
     """
     today = today or timezone.localdate()
-    organizations = Organization.objects.order_by("pk")
-    if organization is not None:
-        organizations = organizations.filter(path__startswith=organization.path)
-    ids = list(organizations.values_list("pk", flat=True))
-    if organization is not None:
-        return sum(
-            organizations_recompute(organization_ids=ids[i : i + CHUNK_SIZE], year=year, today=today)
-            for i in range(0, len(ids), CHUNK_SIZE)
-        )
-    book = rule_book_load()
-    fingerprint = rules_fingerprint()
-    total = 0
-    with transaction.atomic():
-        ComplianceResult.objects.filter(period_start__year=year).delete()
-        StudyProgress.objects.filter(year=year).delete()
-        ComplianceRollup.objects.filter(Q(period_key=str(year)) | Q(period_key__startswith=f"{year}-")).delete()
-        deltas: dict[RollupKey, RollupDelta] = {}
-        for i in range(0, len(ids), CHUNK_SIZE):
-            chunk = list(Organization.objects.filter(pk__in=ids[i : i + CHUNK_SIZE]).order_by("pk"))
-            new = [
-                result
-                for facts in _facts(chunk, year=year)
-                for result in judge_organization(facts, book=book, year=year, today=today)
-            ]
-            ComplianceResult.objects.bulk_create(new, batch_size=2000)
-            paths = {o.pk: o.path for o in chunk}
-            _merge(deltas, _contributions(new, paths, +1))
-            progress = _study_progress([o.pk for o in chunk], year=year, today=today)
-            StudyProgress.objects.bulk_create(progress, batch_size=2000)
-            _merge(deltas, _study_contributions(progress, paths, +1))
-            total += len(new)
-        _apply_deltas(deltas)
-        if rules_fingerprint() != fingerprint:
-            # A rule was edited while we ran: throw this run away and start again with the new rules.
+    for _attempt in range(3):
+        book = rule_book_load()
+        fingerprint = rules_fingerprint()
+        with transaction.atomic():
+            total = _year_rebuild(year=year, root=organization, today=today, book=book)
+            if rules_fingerprint() == fingerprint:
+                break
             transaction.set_rollback(True)
-    if rules_fingerprint() != fingerprint:
-        return compliance_recompute(year=year, organization=organization, today=today)
+    else:
+        raise RuntimeError("rules kept changing during the recompute")
+    if organization is not None and organization.parent_id is not None:
+        above = [node_id for node_id in _node_ids(organization.path) if node_id != organization.pk]
+        total += organizations_recompute(organization_ids=above, year=year, today=today)
     return total

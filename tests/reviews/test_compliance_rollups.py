@@ -112,6 +112,32 @@ def test_it_gives_the_same_rows_incrementally_as_a_full_recompute(tree, seed):
     assert incremental[0], "the history produced results"
 
 
+@pytest.mark.parametrize("seed", [4, 5])
+def test_the_bulk_rebuild_writes_the_rows_the_incremental_path_writes(tree, district, other_branch, seed):
+    """The yearly rebuild (COPY, roll-ups carried up once per node) gives exactly the rows of judging every
+    organisation through the incremental path, for a subtree (the nodes above move by its difference) and for
+    the whole tree."""
+    from branches.models import Organization
+
+    _committees, branches = tree
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    year = today.year
+    for _step in range(40):
+        random_meeting(rng, rng.choice([*branches, other_branch]), year, today)
+    ids = list(Organization.objects.order_by("pk").values_list("pk", flat=True))
+    organizations_recompute(organization_ids=ids, year=year, today=today)
+    incremental = snapshot()
+    assert incremental[0] and incremental[1]
+
+    compliance_recompute(year=year, organization=district, today=today)
+    assert snapshot() == incremental
+    compliance_recompute(year=year, today=today)
+    assert snapshot() == incremental
+    compliance_recompute(year=year, organization=branches[0], today=today)
+    assert snapshot() == incremental
+
+
 def test_it_rolls_results_up_to_every_node_above(tree, district, city):
     committees, branches = tree
     today = timezone.localdate()

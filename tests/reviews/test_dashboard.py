@@ -327,8 +327,11 @@ def test_it_shows_flags_study_tasks_and_plans_not_filed_for_the_subtree(
     # The study figure travels in the roll-ups: rebuilt here as the nightly job (or a completed task) does.
     compliance_recompute(year=YEAR, today=TODAY)
     client.force_login(district_officer)
-    response = client.get(dashboard_url(committee, year=YEAR))
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(dashboard_url(committee, year=YEAR))
     board = response.context["board"]
+    # The branches with a filed plan are joined, not looked up one by one (no EXISTS per branch).
+    assert not [query["sql"] for query in captured if "EXISTS" in query["sql"].upper()]
     # The evidence one click away: the flagged members and the branches without a filed plan.
     assert reverse("reviews:member_flags", args=[committee.pk]) in text(response)
     assert reverse("study:plan_filing_status", args=[committee.pk]) + f"?year={YEAR}&amp;show=not_filed" in text(
