@@ -13,11 +13,14 @@ early completion does not raise the rate while the open gaps of the same period 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     BooleanField,
@@ -74,6 +77,15 @@ CHILDREN_PAGE_SIZE = 25
 
 # A search for children longer than this is cut (names are at most 100 characters, codes 50).
 SEARCH_MAX_LENGTH = 100
+
+
+# The roll-ups' version: a token the compliance services replace after every change of roll-up rows commits
+# (reviews.compliance.services.rollups_touch). What the dashboard reads from the roll-ups is cached under it, so
+# a cached figure is never read once a filed meeting (or a recompute) has changed a roll-up.
+ROLLUPS_VERSION_KEY = "reviews:compliance-rollups-version"
+
+
+ROLLUP_SUMS_TIMEOUT = 24 * 3600  # the day is part of the key: yesterday's sums are not asked for again
 
 
 _KEY_RE = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
@@ -621,7 +633,37 @@ def _figures_by_prefix(node: Organization, *, year: int, today: datetime.date) -
     return figures
 
 
+def rollups_version() -> str:
+    """The roll-ups' current version (a new one when the cache has none: nothing cached before is read)."""
+    version = cache.get(ROLLUPS_VERSION_KEY)
+    if version is None:
+        cache.add(ROLLUPS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(ROLLUPS_VERSION_KEY) or ""
+    return version
+
+
+def rollup_sums_cache_key(
+    node_ids: list[int], *, filters: Filters, today: datetime.date, star_keys: list[str], version: str
+) -> str:
+    """Where the sums of these nodes' roll-ups for these filters on this day are cached under the version."""
+    what = repr((node_ids, filters.year, filters.period, filters.rule, star_keys, today.isoformat()))
+    return f"reviews:rollup-sums:{version}:{hashlib.sha256(what.encode()).hexdigest()}"
+
+
 def _rollup_sums(
+    node_ids: list[int], *, filters: Filters, today: datetime.date, star_keys: list[str]
+) -> list[tuple[int, str, int, bool, str, int, int]]:
+    """`_rollup_sums_read`, from the cache while no roll-up has changed (one cache read, no query), else read and
+    cached."""
+    key = rollup_sums_cache_key(node_ids, filters=filters, today=today, star_keys=star_keys, version=rollups_version())
+    sums = cache.get(key)
+    if sums is None:
+        sums = _rollup_sums_read(node_ids, filters=filters, today=today, star_keys=star_keys)
+        cache.set(key, sums, ROLLUP_SUMS_TIMEOUT)
+    return sums
+
+
+def _rollup_sums_read(
     node_ids: list[int], *, filters: Filters, today: datetime.date, star_keys: list[str]
 ) -> list[tuple[int, str, int, bool, str, int, int]]:
     """The roll-up rows of the nodes summed in the database (one query), as (node, star key, month, closed,

@@ -10,15 +10,18 @@ test checks that they give exactly the same rows.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from branches.models import Organization, OrganizationKind
+from reviews.compliance.dashboard import ROLLUPS_VERSION_KEY
 from reviews.compliance.rules import (
     BranchStructure,
     MeetingFact,
@@ -236,9 +239,19 @@ _UPSERT_TAIL = (
 )
 
 
+def rollups_touch() -> None:
+    """Give the roll-ups a new version: what was cached from them (the dashboard's sums) is not read again."""
+    cache.set(ROLLUPS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
 def _apply_deltas(deltas: dict[RollupKey, RollupDelta]) -> None:
     """Add the deltas to the roll-up rows (created when missing) with one INSERT … ON CONFLICT per batch;
-    the additions are atomic in the database, so workers updating the same ancestors never lose a count."""
+    the additions are atomic in the database, so workers updating the same ancestors never lose a count.
+
+    The roll-ups get a new version (`rollups_touch`) now and again once the transaction commits: a dashboard that
+    read the old rows in between cached them under the version that the commit replaces."""
+    rollups_touch()
+    transaction.on_commit(rollups_touch)
     rows = [(key, d) for key, d in deltas.items() if d.applicable or d.met]
     # Rows are sorted so that concurrent workers lock them in the same order (no deadlocks).
     rows.sort(key=lambda row: row[0])

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from activities.models import MeetingKind
+from activities.records import services as records
 from branches.models import OrganizationCategory, OrganizationKind, RoleKind
 from reviews.compliance import dashboard as selectors
 from reviews.compliance.rules import PeriodKind
@@ -229,3 +230,59 @@ def test_it_reads_the_dashboard_of_643_children_in_the_queries_of_20_and_prints_
         assert len(_table_rows(page, "children-table")) == min(width, selectors.CHILDREN_PAGE_SIZE)
         assert len(response.content) <= MAX_HTML
     assert counts[20] == counts[643] <= BUDGET
+
+
+def test_it_reads_the_roll_up_sums_from_the_cache_until_a_filed_meeting_changes_them(
+    client, district_officer, district, committee, branch, secretary, django_capture_on_commit_callbacks
+):
+    hold(branch, MeetingKind.THEME_DAY, day(1))
+    compliance_recompute(year=YEAR, today=TODAY)
+    client.force_login(district_officer)
+
+    def read():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(dashboard_url(district, year=YEAR))
+        rollups = [q for q in captured.captured_queries if "reviews_compliancerollup" in q["sql"]]
+        return response.context["board"], len(rollups)
+
+    first, first_rollups = read()
+    version = selectors.rollups_version()
+    again, again_rollups = read()
+    assert (first_rollups, again_rollups) == (1, 0)  # the second time from the cache
+    assert _figures(again) == _figures(first)
+
+    # A meeting is held (its result not computed yet) and then filed: the filing's update after commit moves the
+    # roll-ups and their version, so the next page reads the new sums.
+    meeting = hold(branch, MeetingKind.COLLECTIVE_STUDY, day(1, 12))
+    with django_capture_on_commit_callbacks(execute=True):
+        records.meeting_file(meeting=meeting, version=meeting.version, filed_by=secretary)
+    assert selectors.rollups_version() != version
+    after, after_rollups = read()
+    assert after_rollups == 1
+    assert after.total.met == first.total.met + 1
+    assert after.months[0].met == first.months[0].met + 1
+
+
+def test_it_keys_the_cached_sums_by_the_roll_ups_version_the_nodes_the_filters_and_the_day(district, committee):
+    def key(**changes):
+        args = {
+            "node_ids": [district.pk, committee.pk],
+            "filters": selectors.Filters(year=YEAR),
+            "today": TODAY,
+            "star_keys": [str(YEAR)],
+            "version": "v1",
+        }
+        return selectors.rollup_sums_cache_key(**{**args, **changes})
+
+    variants = [
+        key(),
+        key(version="v2"),
+        key(node_ids=[district.pk]),
+        key(filters=selectors.Filters(year=YEAR, rule="C1")),
+        key(filters=selectors.Filters(year=YEAR, period="Q1")),
+        key(filters=selectors.Filters(year=YEAR - 1)),
+        key(today=TODAY + datetime.timedelta(days=1)),
+        key(star_keys=[str(YEAR), f"{YEAR}-Q4"]),
+    ]
+    assert len(set(variants)) == len(variants)
+    assert key() == key()
