@@ -286,3 +286,14 @@ def test_it_keys_the_cached_sums_by_the_roll_ups_version_the_nodes_the_filters_a
     ]
     assert len(set(variants)) == len(variants)
     assert key() == key()
+
+
+def test_it_escapes_what_the_heat_cells_print():
+    cell = selectors.HeatCell("rate-low", "/d/1/?year=2026&period=01", "支部<b>\"甲\"</b> & '乙'", "50%", "1/2")
+    html = cell.html()
+    assert 'href="/d/1/?year=2026&amp;period=01"' in html
+    assert 'title="支部&lt;b&gt;&quot;甲&quot;&lt;/b&gt; &amp; &#x27;乙&#x27;"' in html
+    assert "<b>" not in html
+    assert selectors.HeatCell("rate-none").html() == (
+        '<td class="heat-cell rate-none"><span class="text-body-tertiary">—</span></td>'
+    )
