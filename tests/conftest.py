@@ -7,6 +7,7 @@ city ─┬─ district ─┬─ committee ─┬─ branch (secretary, member)
 
 import pytest
 from allauth.mfa.models import Authenticator
+from django.core.cache import cache
 
 from branches.models import OrganizationKind, RoleKind
 from tests.factories import (
@@ -17,6 +18,13 @@ from tests.factories import (
     UserFactory,
     give_role,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: what one test cached (the dashboard's roll-up sums, keyed by ids
+    that SQLite hands out again after the rollback) must not be read by the next."""
+    cache.clear()
 
 
 @pytest.fixture

@@ -13,13 +13,31 @@ early completion does not raise the rate while the open gaps of the same period 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import re
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 
-from django.db.models import Case, CharField, Count, FilteredRelation, Q, Sum, Value, When
-from django.db.models.functions import Substr
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractMonth, Substr
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from branches.models import Organization, OrganizationCategory, OrganizationKind
@@ -53,8 +71,22 @@ RATE_HIGH = 90
 RATE_MID = 60
 
 
-# The heat map draws at most this many children (the table below it lists them all).
-HEAT_MAP_ROWS = 40
+# The children's heat table and table show this many children per page, those with the most missed first: a
+# district's 239 (or a city node's 643) children cost a page of rows to render, not all of them.
+CHILDREN_PAGE_SIZE = 25
+
+
+# A search for children longer than this is cut (names are at most 100 characters, codes 50).
+SEARCH_MAX_LENGTH = 100
+
+
+# The roll-ups' version: a token the compliance services replace after every change of roll-up rows commits
+# (reviews.compliance.services.rollups_touch). What the dashboard reads from the roll-ups is cached under it, so
+# a cached figure is never read once a filed meeting (or a recompute) has changed a roll-up.
+ROLLUPS_VERSION_KEY = "reviews:compliance-rollups-version"
+
+
+ROLLUP_SUMS_TIMEOUT = 24 * 3600  # the day is part of the key: yesterday's sums are not asked for again
 
 
 _KEY_RE = re.compile(r"^(?P<year>\d{4})(?:-(?:(?P<month>0[1-9]|1[0-2])|Q(?P<quarter>[1-4])))?$")
@@ -322,12 +354,38 @@ class HeatCell:
     rate: str = ""
     count: str = ""
 
+    def html(self) -> str:
+        """The cell's <td>, escaped as the template would escape it: written in Python (with the standard library's
+        escape, which gives the same entities as Django's), because a page of children has 12 cells per row and
+        the template engine or format_html cost more per cell than the rest of the page."""
+        if not self.href:
+            return f'<td class="heat-cell {escape(self.css)}"><span class="text-body-tertiary">—</span></td>'
+        if self.count:
+            inner = f'{escape(self.rate)}<span class="d-block cell-count">{escape(self.count)}</span>'
+        else:
+            inner = f'<span class="cell-open-label">{escape(self.rate)}</span>'
+        return (
+            f'<td class="heat-cell {escape(self.css)}"><a href="{escape(self.href)}" title="{escape(self.title)}">'
+            f"{inner}</a></td>"
+        )
+
 
 @dataclass(frozen=True)
 class HeatRow:
-    organization: Organization
+    """A child as both tables print it: its heat cells, its dashboard link and its figures (`child`)."""
+
+    child: ChildRow
     href: str
     cells: list[HeatCell]
+
+    @property
+    def organization(self) -> Organization:
+        return self.child.organization
+
+    @property
+    def cells_html(self) -> SafeString:
+        """The row's month cells, ready to print."""
+        return mark_safe("".join(cell.html() for cell in self.cells))  # noqa: S308  # every value escaped
 
 
 def heat_rows(children: list[ChildRow], *, filters: Filters, dashboard_url: Callable[[int], str]) -> list[HeatRow]:
@@ -335,28 +393,61 @@ def heat_rows(children: list[ChildRow], *, filters: Filters, dashboard_url: Call
     tooltip and figures."""
     query = f"year={filters.year}" + (f"&rule={filters.rule}" if filters.rule else "")
     open_label = _("进行中")
+    title_format = _("%(name)s %(month)s：已完成 %(met)s / 应完成 %(n)s，进行中未完成 %(p)s")  # once, not per cell
+    labels = [month_label(m) for m in MONTHS]
     rows = []
     for row in children:
         base = dashboard_url(row.organization.pk)
         cells = []
-        for cell in row.month_cells:
-            tally = cell.tally
+        for month, tally in zip(MONTHS, row.months, strict=True):
             if tally.is_empty:
                 cells.append(HeatCell(tally.rate_class))
                 continue
-            title = _("%(name)s %(month)s：已完成 %(met)s / 应完成 %(n)s，进行中未完成 %(p)s") % {
+            title = title_format % {
                 "name": row.organization.name,
-                "month": cell.label,
+                "month": labels[month - 1],
                 "met": tally.met,
                 "n": tally.applicable,
                 "p": tally.pending,
             }
             rate, count = (f"{tally.rate}%", f"{tally.met}/{tally.applicable}") if tally.rate is not None else ("", "")
             cells.append(
-                HeatCell(tally.rate_class, f"{base}?{query}&period={cell.period}", title, rate or open_label, count)
+                HeatCell(tally.rate_class, f"{base}?{query}&period={month:02d}", title, rate or open_label, count)
             )
-        rows.append(HeatRow(row.organization, base, cells))
+        rows.append(HeatRow(row, base, cells))
     return rows
+
+
+@dataclass(frozen=True)
+class ChildrenPage:
+    """The children the tables show: those matching the search, most missed first, one page of them."""
+
+    page: Page
+    search: str
+    matching: int  # children matching the search (all of them without one)
+
+    @property
+    def rows(self) -> list[ChildRow]:
+        return list(self.page.object_list)
+
+
+def children_page(
+    children: list[ChildRow], *, search: str = "", page: str | int | None = 1, size: int | None = None
+) -> ChildrenPage:
+    """One page of the children (already sorted, most missed first) whose name, short name or code contains
+    `search` (case-insensitive); a page number out of range or not a number gives the nearest page."""
+    search = " ".join(search.split())[:SEARCH_MAX_LENGTH]
+    needle = search.casefold()
+    matching = children
+    if needle:
+        matching = [
+            row
+            for row in children
+            if needle in row.organization.name.casefold()
+            or needle in row.organization.short_name.casefold()
+            or needle in row.organization.code.casefold()
+        ]
+    return ChildrenPage(Paginator(matching, size or CHILDREN_PAGE_SIZE).get_page(page), search, len(matching))
 
 
 def month_cells(months: list[Tally]) -> list[MonthCell]:
@@ -463,13 +554,10 @@ class Dashboard:
     def rule(self) -> RuleChoice | None:
         return next((choice for choice in self.rules if choice.code == self.filters.rule), None)
 
-    @property
-    def heat_map_children(self) -> list[ChildRow]:
-        return self.children[:HEAT_MAP_ROWS]
-
-    def chart_data(self) -> dict:
-        """What dashboard.js draws (the same numbers as the tables)."""
-        heat_rows = self.heat_map_children
+    def chart_data(self, children: list[ChildRow] | None = None) -> dict:
+        """What dashboard.js draws (the same numbers as the tables): the trend, and the heat map of `children`
+        (the page of children the tables show; all of them by default)."""
+        heat_rows = self.children if children is None else children
         cells = []
         for y, row in enumerate(heat_rows):
             for x, tally in enumerate(row.months):
@@ -569,6 +657,75 @@ def _figures_by_prefix(node: Organization, *, year: int, today: datetime.date) -
     return figures
 
 
+def rollups_version() -> str:
+    """The roll-ups' current version (a new one when the cache has none: nothing cached before is read)."""
+    version = cache.get(ROLLUPS_VERSION_KEY)
+    if version is None:
+        cache.add(ROLLUPS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        version = cache.get(ROLLUPS_VERSION_KEY) or ""
+    return version
+
+
+def rollup_sums_cache_key(
+    node_ids: list[int], *, filters: Filters, today: datetime.date, star_keys: list[str], version: str
+) -> str:
+    """Where the sums of these nodes' roll-ups for these filters on this day are cached under the version."""
+    what = repr((node_ids, filters.year, filters.period, filters.rule, star_keys, today.isoformat()))
+    return f"reviews:rollup-sums:{version}:{hashlib.sha256(what.encode()).hexdigest()}"
+
+
+def _rollup_sums(
+    node_ids: list[int], *, filters: Filters, today: datetime.date, star_keys: list[str]
+) -> list[tuple[int, str, int, bool, str, int, int]]:
+    """`_rollup_sums_read`, from the cache while no roll-up has changed (one cache read, no query), else read and
+    cached."""
+    key = rollup_sums_cache_key(node_ids, filters=filters, today=today, star_keys=star_keys, version=rollups_version())
+    sums = cache.get(key)
+    if sums is None:
+        sums = _rollup_sums_read(node_ids, filters=filters, today=today, star_keys=star_keys)
+        cache.set(key, sums, ROLLUP_SUMS_TIMEOUT)
+    return sums
+
+
+def _rollup_sums_read(
+    node_ids: list[int], *, filters: Filters, today: datetime.date, star_keys: list[str]
+) -> list[tuple[int, str, int, bool, str, int, int]]:
+    """The roll-up rows of the nodes summed in the database (one query), as (node, star key, month, closed,
+    row kind, applicable, met): the per-rule rows the filters select per month of their period end and grace
+    window closed or not (row kind ""); the "*" rows of the reference periods only (row kind "*", star key the
+    period); the year's study row (row kind "study"). A district's 239 children give about 240 × 12 rows, not
+    the 8,640 stored ones."""
+    year = filters.year
+    cutoff = today - datetime.timedelta(days=GRACE_DAYS_DEFAULT)  # is_closed(end, today) ⇔ end < cutoff
+    per_rule = ~Q(rule_code__in=[ALL_RULES, STUDY]) & _rule_q(filters) & Q(period_end__year=year)
+    return list(
+        ComplianceRollup.objects.filter(node_id__in=node_ids)
+        .filter(_year_q(year))
+        .filter(Q(rule_code=ALL_RULES, period_key__in=star_keys) | Q(rule_code=STUDY, period_key=str(year)) | per_rule)
+        .annotate(
+            row_kind=Case(
+                When(rule_code=ALL_RULES, then=Value(ALL_RULES)),
+                When(rule_code=STUDY, then=Value(STUDY)),
+                default=Value(""),
+                output_field=CharField(),
+            ),
+            star_key=Case(When(rule_code=ALL_RULES, then=F("period_key")), default=Value(""), output_field=CharField()),
+            month=Case(
+                When(rule_code__in=[ALL_RULES, STUDY], then=Value(0)),
+                default=ExtractMonth("period_end"),
+                output_field=IntegerField(),
+            ),
+            closed=Case(
+                When(period_end__lt=cutoff, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+        )
+        .values("node_id", "star_key", "month", "closed", "row_kind")
+        .annotate(applicable_sum=Sum("applicable"), met_sum=Sum("met"))
+        .values_list("node_id", "star_key", "month", "closed", "row_kind", "applicable_sum", "met_sum")
+        .order_by()
+    )
+
+
 def dashboard(
     *, organization: Organization, filters: Filters, today: datetime.date, rules: list[RuleChoice] | None = None
 ) -> Dashboard:
@@ -583,43 +740,23 @@ def dashboard(
     by_category = bool(filters.category) and not organization.is_branch
     node_ids = [organization.pk, *(child.pk for child in children)]
 
-    rows = (
-        ComplianceRollup.objects.filter(node_id__in=node_ids)
-        .filter(_year_q(year))
-        .filter(
-            Q(rule_code=ALL_RULES)
-            | Q(rule_code=STUDY, period_key=str(year))
-            | (~Q(rule_code__in=[ALL_RULES, STUDY]) & _rule_q(filters))
-        )
-        .annotate(
-            row_kind=Case(
-                When(rule_code=ALL_RULES, then=Value(ALL_RULES)),
-                When(rule_code=STUDY, then=Value(STUDY)),
-                default=Value(""),
-                output_field=CharField(),
-            )
-        )
-        .values("node_id", "period_key", "period_end", "row_kind")
-        .annotate(applicable_sum=Sum("applicable"), met_sum=Sum("met"))
-        .values_list("node_id", "period_key", "period_end", "row_kind", "applicable_sum", "met_sum")
-        .order_by()
-    )
+    references = _reference_periods(filters, today)
     months: dict[int, list[Tally]] = {node_id: [Tally() for _m in MONTHS] for node_id in node_ids}
     stars: dict[tuple[int, str], tuple[int, int]] = {}
     study: dict[int, tuple[int, int]] = {}  # node → (tasks due so far, done)
     node_has_rows = False
-    for node_id, period_key, period_end, row_kind, applicable, met in rows:
+    for node_id, star_key, month, closed, row_kind, applicable, met in _rollup_sums(
+        node_ids, filters=filters, today=today, star_keys=[p.key for p in references if p is not None]
+    ):
         if row_kind == STUDY:
             study[node_id] = (applicable, met)
             continue
         if node_id == organization.pk:
             node_has_rows = True
         if row_kind == ALL_RULES:
-            stars[(node_id, period_key)] = (applicable, met)
+            stars[(node_id, star_key)] = (applicable, met)
             continue
-        if period_end.year != year:
-            continue
-        months[node_id][period_end.month - 1].add(applicable=applicable, met=met, closed=is_closed(period_end, today))
+        months[node_id][month - 1].add(applicable=applicable, met=met, closed=closed)
 
     by_prefix = _figures_by_prefix(organization, year=year, today=today)
     for node in children or [organization]:
@@ -659,9 +796,7 @@ def dashboard(
                 figures.merge(child_figures)
 
     missed_organizations = []
-    for kind, period in zip(
-        (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR), _reference_periods(filters, today), strict=True
-    ):
+    for kind, period in zip((PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR), references, strict=True):
         entry = MissedOrganizations(kind, period)
         if period is not None:
             entry.closed = is_closed(period.end, today)

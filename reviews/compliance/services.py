@@ -13,15 +13,18 @@ from __future__ import annotations
 import datetime
 import functools
 import json
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from branches.models import Organization, OrganizationKind
+from reviews.compliance.dashboard import ROLLUPS_VERSION_KEY
 from reviews.compliance.rules import (
     BranchStructure,
     MeetingFact,
@@ -253,9 +256,19 @@ _UPSERT_TAIL = (
 )
 
 
+def rollups_touch() -> None:
+    """Give the roll-ups a new version: what was cached from them (the dashboard's sums) is not read again."""
+    cache.set(ROLLUPS_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+
+
 def _apply_deltas(deltas: dict[RollupKey, RollupDelta]) -> None:
     """Add the deltas to the roll-up rows (created when missing) with one INSERT … ON CONFLICT per batch;
-    the additions are atomic in the database, so workers updating the same ancestors never lose a count."""
+    the additions are atomic in the database, so workers updating the same ancestors never lose a count.
+
+    The roll-ups get a new version (`rollups_touch`) now and again once the transaction commits: a dashboard that
+    read the old rows in between cached them under the version that the commit replaces."""
+    rollups_touch()
+    transaction.on_commit(rollups_touch)
     rows = [(key, d) for key, d in deltas.items() if d.applicable or d.met]
     # Rows are sorted so that concurrent workers lock them in the same order (no deadlocks).
     rows.sort(key=lambda row: row[0])
@@ -471,6 +484,9 @@ def _year_rebuild(*, year: int, root: Organization | None, today: datetime.date,
     plain rows; the roll-ups are added up per organisation, then carried up the tree once per node (deepest
     first), not once per result and ancestor. On PostgreSQL both go by COPY into the staging tables and only the
     differences are written (`_staging_apply`); elsewhere the old rows are deleted and the new ones inserted."""
+    # The dashboard caches sums of the roll-ups under their version: a rebuild gives them a new one (again on commit).
+    rollups_touch()
+    transaction.on_commit(rollups_touch)
     organizations = Organization.objects.order_by("pk")
     results = ComplianceResult.objects.filter(period_start__year=year)
     progress = StudyProgress.objects.filter(year=year)

@@ -94,18 +94,22 @@ def dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form, board = _board(request, organization, today)
     filters = board.filters
     query = urlencode(filters.as_query())
+    shown = selectors.children_page(board.children, search=request.GET.get("q", ""), page=request.GET.get("page"))
+    page_query = urlencode({**filters.as_query(), **({"q": shown.search} if shown.search else {})})
     context = {
         "organization": organization,
         "ancestors": _ancestors(request, organization),
         "form": form,
         "board": board,
-        "chart_data": board.chart_data(),
+        "children": shown,
+        "chart_data": board.chart_data(shown.rows),
         "heat_rows": selectors.heat_rows(
-            board.children,
+            shown.rows,
             filters=filters,
             dashboard_url=lambda pk: reverse("reviews:dashboard", args=[pk]),
         ),
         "query": query,
+        "page_query": page_query,
         "category_label": dict(OrganizationCategory.choices).get(filters.category, ""),
         "export_url": reverse("reviews:dashboard_export", args=[organization.pk]) + (f"?{query}" if query else ""),
         "can_view_circular": can_view_circular(request.user, organization),

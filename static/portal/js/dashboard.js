@@ -9,24 +9,6 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
-  // 按名称查找: hides the rows of the children's tables whose organisation name does not contain the text.
-  const finder = document.querySelector("[data-find-child]");
-  if (finder) {
-    finder.hidden = false;
-    const input = finder.querySelector("input");
-    const status = finder.querySelector("[data-find-status]");
-    input.addEventListener("input", () => {
-      const text = input.value.trim().toLowerCase();
-      let shown = 0;
-      document.querySelectorAll("[data-child-name]").forEach((row) => {
-        const match = !text || row.dataset.childName.toLowerCase().includes(text);
-        row.hidden = !match;
-        if (match && row.closest(".children-table")) shown += 1;
-      });
-      status.textContent = text ? status.dataset.template.replace("%(n)s", String(shown)) : "";
-    });
-  }
-
   const source = document.getElementById("dashboard-data");
   if (!source || typeof window.echarts === "undefined") return;
   const data = JSON.parse(source.textContent);
