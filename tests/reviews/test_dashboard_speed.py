@@ -15,6 +15,7 @@ from reviews.compliance import dashboard as selectors
 from reviews.compliance.rules import PeriodKind
 from reviews.compliance.services import ALL_RULES, compliance_recompute
 from reviews.models import ComplianceRollup
+from reviews.oversight.models import ProblemRollup
 from tests.branches.test_query_budgets import bulk_branches
 from tests.conftest import enrol_totp
 from tests.factories import BranchFactory, OrganizationFactory, UserFactory, give_role
@@ -144,7 +145,16 @@ def test_it_prints_every_childs_numbers_on_one_of_its_pages_as_before(
             *warned,
             *task_rate,
             str(old.figures.plans_not_filed),
+            *_rectification(old.organization),
         ]
+
+
+def _rectification(organization) -> list[str]:
+    """The 整改 column, added with the paging: problems open (and overdue, when any) from the problem roll-up."""
+    rollup = ProblemRollup.objects.filter(node=organization).first()
+    if rollup is None:
+        return ["0"]
+    return [str(rollup.open), *([str(rollup.overdue)] if rollup.overdue else [])]
 
 
 def test_it_pages_the_children_most_missed_first_and_finds_them_by_name_or_code(
