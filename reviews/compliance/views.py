@@ -42,6 +42,7 @@ from reviews.duty_reports import selectors as duty_selectors
 from reviews.members.rules import can_view_member_flags, member_rules_get
 from reviews.oversight.selectors import rectification_figures
 from reviews.reports.views import can_view_yearly_reports
+from reviews.weak_branches.selectors import weak_figures
 from study.plans.selectors import can_view_filing_status
 
 
@@ -120,6 +121,8 @@ def dashboard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "rectification": rectification_figures(
             node=organization, child_ids=[row.organization.pk for row in board.children]
         ),
+        # 软弱涣散: weak branches of the subtree, the longest weak and those lifted this year (one query).
+        "weak": weak_figures(node=organization, today=today),
     }
     return render(request, "reviews/dashboard.html", context)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from branches.models import Organization, OrganizationKind, Role, User
@@ -173,4 +173,35 @@ def responsible_choices(*, user: User, branch: Organization) -> QuerySet[User]:
         )
         .distinct()
         .order_by("username")
+    )
+
+
+@dataclass(frozen=True)
+class WeakFigures:
+    """The compliance dashboard's 软弱涣散 card: branches weak now, the longest time one has been weak, and the
+    branches lifted this year."""
+
+    weak: int
+    longest_days: int | None
+    lifted_this_year: int
+
+
+def weak_figures(*, node: Organization, today: datetime.date) -> WeakFigures:
+    """Weak branches of the subtree now, the earliest 认定 date among them and the plans lifted this year: one
+    aggregate query over the subtree's branches (the path index), whatever their number."""
+    year_start = datetime.date(today.year, 1, 1)
+    row = Organization.objects.filter(path__startswith=node.path, kind=OrganizationKind.BRANCH).aggregate(
+        weak=Count("pk", filter=Q(is_weak=True), distinct=True),
+        weak_since=Min("weak_since", filter=Q(is_weak=True)),
+        lifted=Count(
+            "rectification_plans",
+            filter=Q(rectification_plans__state=PlanState.LIFTED, rectification_plans__lifted_on__gte=year_start),
+            distinct=True,
+        ),
+    )
+    since = row["weak_since"]
+    return WeakFigures(
+        weak=row["weak"],
+        longest_days=(today - since).days if since else None,
+        lifted_this_year=row["lifted"],
     )

@@ -504,3 +504,28 @@ def test_an_administrator_adds_a_criterion_version_in_the_admin(client, administ
     response = client.post(reverse("admin:reviews_weakcriterion_change", args=[in_force.pk]), data | {"threshold": 9})
     in_force.refresh_from_db()
     assert in_force.threshold == 3  # a version in force is read-only
+
+
+def test_the_compliance_dashboard_counts_weak_branches_how_long_and_those_lifted(
+    client, committee, branch, sibling_branch, suggestion, committee_officer
+):
+    from reviews.compliance.services import compliance_recompute
+    from reviews.weak_branches.selectors import weak_figures
+
+    plan = _confirmed_plan(suggestion, committee_officer)
+    services.rectification_update_add(
+        plan=plan, by=committee_officer, text="完成", measure=plan.measures.get(), measure_done=True
+    )
+    services.weak_branch_lift(plan=plan, by=committee_officer, evidence="会议记录", reason="已整改")
+    today = timezone.localdate()
+    Organization.objects.filter(pk=sibling_branch.pk).update(
+        is_weak=True, weak_since=today - datetime.timedelta(days=45)
+    )
+    BranchFactory(parent=committee)  # a branch never weak counts nowhere
+    figures = weak_figures(node=committee, today=today)
+    assert (figures.weak, figures.longest_days, figures.lifted_this_year) == (1, 45, 1)
+    compliance_recompute(year=today.year, today=today)  # the cards show once the year has been judged
+    client.force_login(committee_officer)
+    page = client.get(reverse("reviews:dashboard", args=[committee.pk])).content.decode()
+    card = page.split('weak-card">', 1)[1].split("</div>", 1)[0]
+    assert ">1</span>" in card and "最长已整顿 45 天" in card and "本年已摘帽 1" in card
