@@ -13,6 +13,8 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
 
+from tests.default_data import default_data_install
+
 ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
@@ -48,6 +50,7 @@ def fresh_database():
 
 
 def test_it_restores_a_verified_backup_and_refuses_the_wrong_keys(tmp_path, fresh_database):
+    default_data_install()  # a transactional test before this one may have flushed the data migrations' rows
     call_command("seed_demo", "--branches=3", "--seed=7", stdout=io.StringIO())
     media = tmp_path / "media"
     media.mkdir()

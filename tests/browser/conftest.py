@@ -43,24 +43,13 @@ def browser():
         chromium.close()
 
 
-DEFAULT_DATA = (  # data migrations whose rows a transactional test's flush removes (each install is idempotent)
-    ("reviews.migrations.0002_default_rule_sets", "install"),
-    ("activities.migrations.0008_load_default_dues_rules", "install"),
-    ("reviews.migrations.0026_default_rating_rubric", "add_default_rubric"),
-    ("reviews.migrations.0029_default_weak_criteria", "add_defaults"),
-)
-
-
 @pytest.fixture(autouse=True)
 def _default_data(transactional_db):
     """Browser tests are transactional: the tables are flushed after each, data migrations' rows included, so the
     default rules, dues brackets, rating rubric and weak-branch criteria are put back before each test."""
-    import importlib
+    from tests.default_data import default_data_install
 
-    from django.apps import apps
-
-    for module, function in DEFAULT_DATA:
-        getattr(importlib.import_module(module), function)(apps, None)
+    default_data_install()
 
 
 @pytest.fixture(autouse=True)
