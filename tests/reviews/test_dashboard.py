@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from activities.meetings import services as activities
 from activities.models import Meeting, MeetingKind
-from branches.models import OrganizationCategory, OrganizationKind, RoleKind
+from branches.models import Organization, OrganizationCategory, OrganizationKind, RoleKind
 from reviews.compliance import circular as compliance_circular
 from reviews.compliance import dashboard as selectors
 from reviews.compliance.services import compliance_recompute
@@ -557,6 +557,32 @@ def test_it_prints_a_circular_of_the_organisations_that_missed_rules(
     year_circular = client.get(reverse("reviews:circular", args=[district.pk]) + f"?period={YEAR}").context["circular"]
     organizations = {item.organization for group in year_circular.groups for item in group.items}
     assert organizations == {district, committee, sibling_branch}
+
+
+def test_it_reads_the_circular_in_the_same_number_of_queries_for_3_and_30_branches(
+    client, district, django_assert_max_num_queries
+):
+    small, small_officer = _subtree(district, 3)
+    large, large_officer = _subtree(district, 30)
+    Organization.objects.filter(path__startswith=district.path).update(established_on=datetime.date(YEAR - 1, 1, 1))
+    compliance_recompute(year=YEAR, today=TODAY)
+
+    def read(user, organization):
+        client.force_login(user)
+        with django_assert_max_num_queries(BUDGET), CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("reviews:circular", args=[organization.pk]) + f"?period={YEAR}-Q3")
+        assert response.status_code == 200
+        return captured, response.context["circular"]
+
+    small_queries, small_circular = read(small_officer, small)
+    large_queries, large_circular = read(large_officer, large)
+    # Every branch of both subtrees missed something in the quarter (committees have yearly rules only).
+    assert (small_circular.organizations_missed, large_circular.organizations_missed) == (3, 30)
+    assert len(small_queries) == len(large_queries)
+    # The missed results are read by the organisations that missed, never across the whole result table.
+    results = [q["sql"] for q in large_queries if 'FROM "reviews_complianceresult"' in q["sql"]]
+    assert len(results) == 3
+    assert all('"branches_organization"."path" LIKE' in sql or '"organization_id" IN (' in sql for sql in results)
 
 
 def selected_period(response) -> str:
