@@ -13,7 +13,8 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, prefetch_rel
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, Role, User
+from branches.models import COMMITTEE_ROLE_KINDS, Member, MemberStatus, User
+from branches.permissions import holds_role_on
 from portal import hooks
 from study.models import (
     REQUIRED_HOURS_COMMITTEE,
@@ -106,10 +107,9 @@ def _months_before(day: datetime.date, months: int) -> datetime.date:
 
 
 def holds_committee_role(*, user: User, member: Member) -> bool:
-    """Whether the user sits on their own branch's committee (书记, 副书记, 支委 …): 56 学时 instead of 32."""
-    return Role.objects.filter(
-        user=user, organization_id=member.organization_id, kind__in=COMMITTEE_ROLE_KINDS
-    ).exists()
+    """Whether the user sits on their own branch's committee (书记, 副书记, 支委 …): 56 学时 instead of 32. From
+    the roles the request has already read (no query)."""
+    return holds_role_on(user, member.organization_id, COMMITTEE_ROLE_KINDS)
 
 
 def member_tasks(*, member: Member) -> QuerySet[StudyTask]:
@@ -125,9 +125,9 @@ def my_study_get(
     now: datetime.datetime | None = None,
     overdue_from: int = 0,
 ) -> MyStudy:
-    """Everything on "我的学习" in eight queries whatever the number of tasks: the committee role, this month's
-    and upcoming tasks, a page of overdue tasks, the materials of both, the latest done tasks, the counts and
-    hours, the attended collective study, the meetings of this week.
+    """Everything on "我的学习" in seven queries whatever the number of tasks: this month's and upcoming tasks, a
+    page of overdue tasks, the materials of both, the latest done tasks, the counts and hours, the attended
+    collective study, the meetings of this week; the committee role from the roles the request has read.
 
     This month: tasks due this month that are done or not yet overdue, and the 补学 tasks given this month
     (a meeting missed on leave late in the month gives one due next month: it is this month's news). Overdue:

@@ -198,12 +198,12 @@ def test_it_costs_the_same_few_queries_for_3_and_60_tasks(
     client.force_login(member_user)
     make_many_tasks(member, count=3, due=today(), materials=[material])
     make_task(member, due=today(), done_at=timezone.now())
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         small = _count_queries(client)
 
     make_many_tasks(member, count=57, due=today() + datetime.timedelta(days=3), materials=[material])
     make_task(member, due=today() - datetime.timedelta(days=3))
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(10):
         large = _count_queries(client)
 
     assert StudyTask.objects.filter(member=member).count() == 62
