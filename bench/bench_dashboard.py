@@ -20,7 +20,6 @@ HTML ≤ 150 KiB.
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 WIDE_CODE = "BJ-CY-WIDE643"
@@ -102,20 +101,17 @@ def main() -> None:
     parser.add_argument("--code", help="serve the pages from this checkout (default: this one)")
     parser.add_argument("--sql", action="store_true", help="print the pages' SQL statements with their bare time")
     args = parser.parse_args()
-    if args.code:
-        sys.path.insert(0, str(Path(args.code).resolve()))
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
     os.environ.setdefault("RECORDS_SIGNING_KEY", "bench-only-records-signing-key-0123456789abcdefghijklmnop")
 
-    import bench_compliance
     import benchdb
 
-    if args.code:  # benchdb puts this checkout first; the other one must win
-        benchdb.ROOT = Path(args.code).resolve()
+    if args.code:
+        benchdb.use_checkout(Path(args.code))
+    import bench_compliance
+
     url = benchdb.configure_environment()
-    if args.code and sys.path[0] != str(Path(args.code).resolve()):
-        sys.path.insert(0, str(Path(args.code).resolve()))
     os.environ["PORTAL_MFA_REQUIRED"] = "true"
     benchdb.setup_django(migrate=False)
 

@@ -100,8 +100,10 @@ def free_port() -> int:
 
 
 def start_gunicorn(code: Path, port: int, extra_args: list[str], log: Path) -> subprocess.Popen:
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn), "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *extra_args]
+    # gunicorn started through Python so that another checkout does not borrow this one's modules.
+    boot = f"{benchdb.FORGET_EDITABLE_INSTALL}; from gunicorn.app.wsgiapp import run; sys.exit(run())"
+    arguments = ["portal.wsgi", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", *extra_args]
+    command = [sys.executable, "-c", boot, *arguments]
     environment = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH",)}
     environment["PYTHONPATH"] = str(code)
     process = subprocess.Popen(  # noqa: S603  # our own gunicorn, fixed arguments

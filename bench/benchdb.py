@@ -39,6 +39,23 @@ def configure_environment() -> str:
     return os.environ["DATABASE_URL"]
 
 
+# Run first in a process that serves another checkout (bench_load's gunicorn for `--before`): the virtual
+# environment's editable install maps the project's packages to the checkout it was made from, and would lend that
+# checkout's modules (a template tag library, say) to the other one.
+FORGET_EDITABLE_INSTALL = (
+    "import sys; sys.meta_path[:] = [finder for finder in sys.meta_path if '__editable__' not in "
+    "getattr(finder, '__module__', '') and '__editable__' not in getattr(finder, '__name__', '')]"
+)
+
+
+def use_checkout(path: Path) -> None:
+    """Import the project's packages from `path` (another checkout) in this process, never from this one."""
+    exec(FORGET_EDITABLE_INSTALL)  # noqa: S102  # our own constant
+    global ROOT
+    ROOT = path.resolve()
+    sys.path.insert(0, str(ROOT))
+
+
 def ensure_database(url: str, *, recreate: bool = False) -> None:
     """Create the PostgreSQL database named in `url` if it does not exist (drop it first if `recreate`)."""
     import psycopg
