@@ -28,13 +28,17 @@ class ChainHead:
 
 def chain_heads(organization: Organization) -> list[ChainHead]:
     """The head of every chain in the organisation's subtree (organisations with filed records), in tree order.
-    One query, whatever the size of the subtree or of the chains."""
-    last = (
-        RecordChainEntry.objects.filter(organization=OuterRef("organization")).order_by("-sequence").values("sequence")
+    One query, whatever the size of the subtree or of the chains: the subtree's organisations, each with its last
+    entry read backwards from the (organisation, sequence) index, so that no other organisation's entries are read.
+    """
+    last = RecordChainEntry.objects.filter(organization=OuterRef("pk")).order_by("-sequence")
+    organizations = (
+        Organization.objects.filter(path__startswith=organization.path)
+        .annotate(
+            head_sequence=Subquery(last.values("sequence")[:1]),
+            head_signature=Subquery(last.values("signature")[:1]),
+        )
+        .filter(head_sequence__isnull=False)
+        .order_by("path")
     )
-    entries = (
-        RecordChainEntry.objects.filter(organization__path__startswith=organization.path, sequence=Subquery(last[:1]))
-        .select_related("organization")
-        .order_by("organization__path")
-    )
-    return [ChainHead(entry.organization, entry.sequence, entry.signature) for entry in entries]
+    return [ChainHead(org, org.head_sequence, org.head_signature) for org in organizations]
