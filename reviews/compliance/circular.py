@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from activities.records.selectors import ChainHead, chain_heads
 from branches.models import Organization
@@ -92,14 +92,21 @@ def missed_obligations(
     closed = _closed_results(organization, keys, today).filter(is_met=False)
     if category:
         closed = closed.filter(organization__category=category)
-    # First the organisations that missed anything, from the covering index on (organisation, period) alone; then
-    # their results by organisation id. In one query PostgreSQL cannot tell how few of the subtree's results are
-    # missed (the path and the outcome are correlated) and scans the whole table.
     missing = list(closed.values_list("organization_id", flat=True).distinct())
-    if not missing:
+    return _missed_results(missing, keys=keys, today=today, rule=rule)
+
+
+def _missed_results(
+    organization_ids: list[int], *, keys: list[str], today: datetime.date, rule: str = ""
+) -> list[MissedObligation]:
+    """The missed results of these organisations (those of the subtree that missed anything, found first from the
+    covering index on (organisation, period) alone), read by organisation id. In one query with the subtree's path
+    PostgreSQL cannot tell how few of the subtree's results are missed (the path and the outcome are correlated)
+    and scans the whole result table. One query, none without organisations."""
+    if not organization_ids:
         return []
     missed = ComplianceResult.objects.filter(
-        organization_id__in=missing, period_key__in=keys, period_end__lt=_grace_cutoff(today), is_met=False
+        organization_id__in=organization_ids, period_key__in=keys, period_end__lt=_grace_cutoff(today), is_met=False
     )
     if rule:
         missed = missed.filter(rule_code=rule)
@@ -118,14 +125,20 @@ def missed_obligations(
 
 def circular(*, organization: Organization, period: Period, today: datetime.date) -> Circular:
     """The subtree's organisations that missed rules in the period (only rule-periods past their grace window),
-    grouped by parent, each with what is missing. A quarter includes its months, a year every period. Four
-    queries: the organisations that missed, their missed results, the number of organisations judged, and the heads
-    of the subtree's chains of filed records (the appendix)."""
+    grouped by parent, each with what is missing. A quarter includes its months, a year every period. Three
+    queries: the organisations judged, each with whether it missed anything; the missed results of those that did;
+    the heads of the subtree's chains of filed records (the appendix)."""
     keys = sorted(period_keys_within(period))
-    judged = _closed_results(organization, keys, today).values("organization_id").distinct().count()
+    judged = list(
+        _closed_results(organization, keys, today)
+        .values("organization_id")
+        .annotate(missed=Count("pk", filter=Q(is_met=False)))
+        .values_list("organization_id", "missed")
+    )
+    missing = [organization_id for organization_id, missed in judged if missed]
     groups: dict[int | None, CircularGroup] = {}
     items: dict[int, CircularItem] = {}
-    for missed in missed_obligations(organization=organization, period_keys=set(keys), today=today):
+    for missed in _missed_results(missing, keys=keys, today=today):
         org = missed.organization
         item = items.get(org.pk)
         if item is None:
@@ -142,4 +155,5 @@ def circular(*, organization: Organization, period: Period, today: datetime.date
         (p for p in within if p is not None and p.start <= today and not is_closed(p.end, today)),
         key=lambda p: (p.end, p.start),
     )
-    return Circular(organization, period, today, is_closed(period.end, today), ordered, judged, heads, open_periods)
+    closed = is_closed(period.end, today)
+    return Circular(organization, period, today, closed, ordered, len(judged), heads, open_periods)

@@ -582,12 +582,12 @@ def test_it_reads_the_circular_in_the_same_number_of_queries_for_3_and_30_branch
     assert len(small_queries) == len(large_queries)
     # The missed results are read by the organisations that missed, never across the whole result table.
     results = [q["sql"] for q in large_queries if 'FROM "reviews_complianceresult"' in q["sql"]]
-    assert len(results) == 3
+    assert len(results) == 2
     by_subtree = r'"branches_organization"\."path"(::text)? LIKE|"organization_id" IN \('
     assert all(re.search(by_subtree, sql) for sql in results)
     # The appendix's chain heads: the subtree's organisations, each with its last entry, not every entry.
     [chains] = [q["sql"] for q in large_queries if '"activities_recordchainentry"' in q["sql"]]
-    assert re.search(r' FROM "branches_organization" WHERE \("branches_organization"\."path"(::text)? LIKE', chains)
+    assert re.search(r' FROM "branches_organization" WHERE \(?"branches_organization"\."path"(::text)? LIKE', chains)
     assert 'FROM "activities_recordchainentry" INNER JOIN' not in chains
 
 
