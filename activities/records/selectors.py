@@ -38,7 +38,7 @@ def chain_heads(organization: Organization) -> list[ChainHead]:
             head_sequence=Subquery(last.values("sequence")[:1]),
             head_signature=Subquery(last.values("signature")[:1]),
         )
-        .filter(head_sequence__isnull=False)
         .order_by("path")
     )
-    return [ChainHead(org, org.head_sequence, org.head_signature) for org in organizations]
+    # Organisations without filed records are skipped here: in SQL the subquery would run once more per row.
+    return [ChainHead(org, org.head_sequence, org.head_signature) for org in organizations if org.head_sequence]
