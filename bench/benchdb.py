@@ -54,6 +54,8 @@ def use_checkout(path: Path) -> None:
     global ROOT
     ROOT = path.resolve()
     sys.path.insert(0, str(ROOT))
+    # Celery's Django fix-up puts the working directory first on sys.path when the app is made.
+    os.chdir(ROOT)
 
 
 def ensure_database(url: str, *, recreate: bool = False) -> None:
