@@ -15,12 +15,10 @@ their sums), so its dashboard reads what a real node that wide reads. Per page: 
 re-run on a plain psycopg connection, the ratio of the two, and the size of the HTML.
 
 Goals (issue 16): district ≤ 100 ms median and ≤ 2× its bare SQL, 20 branches ≤ 40 ms, 643 children ≤ 300 ms,
-HTML ≤ 150 KiB.
+HTML ≤ 150 KiB. The measuring is `bench_pages.py`'s, restricted to the dashboards.
 """
 
-import argparse
-import os
-from pathlib import Path
+import sys
 
 WIDE_CODE = "BJ-CY-WIDE643"
 WIDE_CHILDREN = 643
@@ -95,71 +93,11 @@ def ensure_wide_node(root, width: int):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--root", default="BJ-CY", help="code of the district measured (BJ-CY)")
-    parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--code", help="serve the pages from this checkout (default: this one)")
-    parser.add_argument("--sql", action="store_true", help="print the pages' SQL statements with their bare time")
-    args = parser.parse_args()
-    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
-    os.environ.setdefault("RECORDS_SIGNING_KEY", "bench-only-records-signing-key-0123456789abcdefghijklmnop")
+    """The three dashboards of `bench_pages.py` (`--only dashboard`); its options (--root, --runs, --code, --sql)."""
+    import bench_pages
 
-    import benchdb
-
-    if args.code:
-        benchdb.use_checkout(Path(args.code))
-    import bench_compliance
-
-    url = benchdb.configure_environment()
-    os.environ["PORTAL_MFA_REQUIRED"] = "true"
-    benchdb.setup_django(migrate=False)
-
-    from django.conf import settings
-    from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
-
-    from branches.models import Organization, OrganizationKind
-
-    print(f"database: {url}  PostgreSQL {benchdb.postgres_version()}")
-    print(f"code:     {Path(settings.BASE_DIR).resolve()}")
-    print(f"machine:  {benchdb.machine()}")
-    root = Organization.objects.get(code=args.root)
-    officer = bench_compliance.ensure_officer(root)
-    wide = ensure_wide_node(root, WIDE_CHILDREN)
-    if not officer.roles.filter(organization=wide).exists():
-        from branches import services
-
-        services.role_assign(user=officer, organization=wide, kind="officer")
-    small = Organization.objects.get(code=bench_compliance.SMALL_CODE)
-    rows = []
-    for node in (root, small, wide):
-        branches = Organization.objects.subtree_of(node).filter(kind=OrganizationKind.BRANCH).count()
-        children = Organization.objects.filter(parent=node).count()
-        label = f"{node.code} ({children} children, {branches} branches)"
-        client = Client(HTTP_HOST="127.0.0.1")
-        client.force_login(officer)
-        figures = bench_compliance.measure_page(client, reverse("reviews:dashboard", args=[node.pk]), args.runs, url)
-        rows.append((label, figures))
-        if args.sql:
-            print(f"\n{label}")
-            for statement in figures["statements"]:
-                if statement.lstrip().upper().startswith("SELECT"):
-                    print(f"  {bench_compliance.bare_sql_ms(url, [statement], 5):7.1f}  {statement[:200]}")
-    print()
-    print(
-        f"{'page':<44} {'median ms':>9} {'p95 ms':>7} {'queries':>7} {'SQL ms':>7} {'all bare ms':>11} "
-        f"{'page/bare':>9} {'KiB':>6}"
-    )
-    for label, f in rows:
-        ratio = f["median"] / f["all_bare"] if f["all_bare"] else float("nan")
-        print(
-            f"{label:<44} {f['median']:>9.1f} {f['p95']:>7.1f} {f['queries']:>7} {f['sql']:>7.1f} "
-            f"{f['all_bare']:>11.1f} {ratio:>9.1f} {f['bytes'] / 1024:>6.0f}"
-        )
-    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    connection.close()
+    sys.argv = [sys.argv[0], "--only", "dashboard", *sys.argv[1:]]
+    bench_pages.main()
 
 
 if __name__ == "__main__":

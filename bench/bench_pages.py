@@ -63,6 +63,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--code", help="serve the pages from this checkout (default: this one)")
     parser.add_argument("--only", default="", help="only the pages whose label contains this (e.g. 情况通报)")
+    parser.add_argument("--sql", action="store_true", help="print each page's SQL statements with their bare time")
     args = parser.parse_args()
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/10")
@@ -141,7 +142,13 @@ def main() -> None:
         headers = {"HTTP_HX_REQUEST": "true"} if "htmx" in label else {}
         client = Client(HTTP_HOST="127.0.0.1", **headers)
         client.force_login(user)
-        rows.append((label, bench_compliance.measure_page(client, path, args.runs, url)))
+        figures = bench_compliance.measure_page(client, path, args.runs, url)
+        rows.append((label, figures))
+        if args.sql:
+            print(f"\n{label}")
+            for statement in figures["statements"]:
+                if statement.lstrip().upper().startswith("SELECT"):
+                    print(f"  {bench_compliance.bare_sql_ms(url, [statement], 5):7.1f}  {statement[:200]}")
     print()
     print(
         f"{'page':<40} {'median ms':>9} {'p95 ms':>7} {'queries':>7} {'SQL ms':>7} {'all bare ms':>11} "
